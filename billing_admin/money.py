@@ -1,0 +1,42 @@
+"""Money: Decimal with two places, everywhere. The one place that knows how to make an amount."""
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.db import models
+
+MONEY_PLACES = Decimal("0.01")
+MONEY_MAX_DIGITS = 12
+# The largest amount a 12-digit, 2-place column holds.
+MONEY_MAX = Decimal("9999999999.99")
+ZERO = Decimal("0.00")
+
+
+def to_money(value: Decimal | int | str) -> Decimal:
+    """Return ``value`` as a Decimal quantized to cents (half up).
+
+    Floats are refused outright: by the time a float reaches us the cents may already be wrong.
+    NaN, infinities and amounts too large for a money column raise ``ValueError``.
+    """
+    if isinstance(value, float) or isinstance(value, bool):
+        raise TypeError(f"money must be Decimal, int or str, not {type(value).__name__}")
+    try:
+        amount = Decimal(value.strip() if isinstance(value, str) else value)
+    except (InvalidOperation, TypeError) as exc:
+        raise ValueError(f"not an amount: {value!r}") from exc
+    if not amount.is_finite():
+        raise ValueError(f"not a finite amount: {value!r}")
+    amount = amount.quantize(MONEY_PLACES, rounding=ROUND_HALF_UP)
+    if abs(amount) > MONEY_MAX:
+        raise ValueError(f"amount out of range: {value!r}")
+    return amount
+
+
+def format_money(amount: Decimal) -> str:
+    """Two-decimal string, as WHMCS and our pages show money ("45.90")."""
+    return f"{to_money(amount):.2f}"
+
+
+def money_field(**kwargs) -> models.DecimalField:
+    """Every money column: 12 digits, 2 places, defaulting to 0.00."""
+    kwargs.setdefault("default", ZERO)
+    return models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=2, **kwargs)

@@ -1,0 +1,180 @@
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+
+from billing_admin.iso_codes import COUNTRY_CHOICES, CURRENCY_CHOICES
+from billing_admin.money import money_field
+
+
+def default_currency() -> str:
+    return settings.DEFAULT_CURRENCY
+
+
+class ClientGroup(models.Model):
+    """A named group of clients (WHMCS client groups: highlighting, discounts, exemptions)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    colour = models.CharField(max_length=7, blank=True, help_text="Highlight colour, e.g. #ffcc00")
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Client(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "Active", "Active"
+        INACTIVE = "Inactive", "Inactive"
+        CLOSED = "Closed", "Closed"
+
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    company_name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(max_length=254)
+    phone_number = models.CharField(max_length=32)
+    address1 = models.CharField("address line 1", max_length=200)
+    address2 = models.CharField("address line 2", max_length=200, blank=True)
+    city = models.CharField(max_length=100)
+    state = models.CharField("state/region", max_length=100)
+    postcode = models.CharField(max_length=20)
+    country = models.CharField(max_length=2, choices=COUNTRY_CHOICES)
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default=default_currency)
+    language = models.CharField(max_length=7, choices=settings.LANGUAGES, blank=True)
+    group = models.ForeignKey(
+        ClientGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="clients"
+    )
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACTIVE)
+    marketing_opt_in = models.BooleanField(default=False)
+    tax_exempt = models.BooleanField(default=False)
+    override_auto_close = models.BooleanField(
+        "disable automatic status update",
+        default=False,
+        help_text="Exclude this client from the automatic Active/Inactive status update.",
+    )
+    notes = models.TextField("admin notes", blank=True)
+    # A cached balance, written only by credits.services under a row lock (see credits/).
+    credit_balance = money_field()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="client_email_ci_unique"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["Active", "Inactive", "Closed"]),
+                name="client_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(credit_balance__gte=0), name="client_credit_balance_non_negative"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status"], name="client_status_idx"),
+            models.Index(fields=["country"], name="client_country_idx"),
+            models.Index(fields=["currency"], name="client_currency_idx"),
+            models.Index(fields=["created_at"], name="client_created_at_idx"),
+        ]
+        permissions = [
+            ("change_client_status", "Can change client status"),
+            ("manage_client_credit", "Can add and remove client credit"),
+            ("adjust_client_balance", "Can edit the credit balance by hand"),
+        ]
+
+    def __str__(self) -> str:
+        name = f"{self.first_name} {self.last_name}".strip()
+        return f"{name} ({self.company_name})" if self.company_name else name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class AuditFields(models.Model):
+    """Who made a change: a user where there is one, and a label that outlives users and keys."""
+
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField("by", max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class ClientEvent(AuditFields):
+    """The client's history: status changes, manual balance adjustments, profile edits.
+
+    Append-only. A manual balance adjustment carries ``balance_delta`` so that
+    ``credit_balance == sum(credit entries) + sum(balance_delta)`` stays checkable.
+    """
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        STATUS_CHANGED = "status_changed", "Status changed"
+        BALANCE_ADJUSTED = "balance_adjusted", "Credit balance edited by hand"
+        PROFILE_CHANGED = "profile_changed", "Profile changed"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    field = models.CharField(max_length=50, blank=True)
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
+    balance_delta = money_field(null=True, blank=True, default=None)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["client", "-created_at"], name="clientevent_client_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="balance_adjusted", balance_delta__isnull=False)
+                | (~models.Q(kind="balance_adjusted") & models.Q(balance_delta__isnull=True)),
+                name="clientevent_delta_only_for_adjustments",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.old_value} → {self.new_value}"
+
+
+class EmailLog(models.Model):
+    """Every email sent (or attempted) to a client."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="emails")
+    template = models.CharField(max_length=50)
+    to_address = models.EmailField(max_length=254)
+    subject = models.CharField(max_length=255)
+    status = models.CharField(max_length=6, choices=Status.choices)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["client", "-created_at"], name="emaillog_client_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.to_address} ({self.status})"
+
+
+class ClientDeletion(AuditFields):
+    """A record of a deleted client that outlives it: who deleted whom, and what went with it."""
+
+    client_id = models.BigIntegerField(db_index=True)
+    client_name = models.CharField(max_length=320)
+    client_email = models.EmailField(max_length=254)
+    removed_counts = models.JSONField(default=dict)
+    kept_transactions = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Deleted client #{self.client_id} — {self.client_name}"

@@ -1,0 +1,51 @@
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from billing_admin.money import money_field
+from clients.models import AuditFields, Client
+
+
+class CreditEntry(AuditFields):
+    """One line of a client's credit log. Append-only: a mistake is corrected by a new entry.
+
+    ``amount`` is signed: positive adds to the balance, negative takes from it. The database
+    checks the sign against the kind, so a "removed" entry can never add money.
+    """
+
+    class Kind(models.TextChoices):
+        ADDED = "added", "Added by staff"
+        REMOVED = "removed", "Removed by staff"
+        APPLIED = "applied", "Applied to invoice"
+        UNAPPLIED = "unapplied", "Removed from invoice"
+        OVERPAYMENT = "overpayment", "Overpayment"
+        REFUND = "refund", "Refund to credit"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="credit_entries")
+    date = models.DateField(default=timezone.localdate)
+    description = models.CharField(max_length=255)
+    amount = money_field(default=None)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    # Entries that concern an invoice (applied credit, overpayment) point at it.
+    invoice = models.ForeignKey(
+        "invoices.Invoice",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credit_entries",
+    )
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name_plural = "credit entries"
+        indexes = [models.Index(fields=["client", "-date", "-id"], name="creditentry_client_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["added", "unapplied", "overpayment", "refund"], amount__gt=0)
+                | Q(kind__in=["removed", "applied"], amount__lt=0),
+                name="creditentry_amount_sign_matches_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.description}: {self.amount}"

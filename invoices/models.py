@@ -1,0 +1,133 @@
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from billing_admin.iso_codes import CURRENCY_CHOICES
+from billing_admin.money import money_field
+from clients.models import Client
+
+
+class ClientService(models.Model):
+    """A product or service a client holds and is billed for (WHMCS "Products/Services")."""
+
+    class Status(models.TextChoices):
+        PENDING = "Pending", "Pending"
+        ACTIVE = "Active", "Active"
+        SUSPENDED = "Suspended", "Suspended"
+        TERMINATED = "Terminated", "Terminated"
+        CANCELLED = "Cancelled", "Cancelled"
+
+    class BillingCycle(models.TextChoices):
+        ONE_TIME = "one_time", "One Time"
+        MONTHLY = "monthly", "Monthly"
+        QUARTERLY = "quarterly", "Quarterly"
+        SEMI_ANNUALLY = "semi_annually", "Semi-Annually"
+        ANNUALLY = "annually", "Annually"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="services")
+    product_name = models.CharField(max_length=200)
+    description = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    billing_cycle = models.CharField(
+        max_length=13, choices=BillingCycle.choices, default=BillingCycle.MONTHLY
+    )
+    recurring_amount = money_field()
+    registration_date = models.DateField(default=timezone.localdate)
+    # The next date to invoice; None once a one-time service has been invoiced.
+    next_due_date = models.DateField(null=True, blank=True)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["client_id", "id"]
+        indexes = [
+            models.Index(fields=["status", "next_due_date"], name="service_due_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(recurring_amount__gte=0), name="service_amount_non_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.product_name
+
+
+class Invoice(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "Draft", "Draft"
+        UNPAID = "Unpaid", "Unpaid"
+        PAID = "Paid", "Paid"
+        CANCELLED = "Cancelled", "Cancelled"
+        REFUNDED = "Refunded", "Refunded"
+        COLLECTIONS = "Collections", "Collections"
+        PAYMENT_PENDING = "Payment Pending", "Payment Pending"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="invoices")
+    status = models.CharField(max_length=15, choices=Status.choices, default=Status.UNPAID)
+    date = models.DateField(default=timezone.localdate)
+    due_date = models.DateField(default=timezone.localdate)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    payment_method = models.CharField(max_length=50, blank=True)
+    subtotal = money_field()
+    tax = money_field()
+    total = money_field()
+    credit_applied = money_field()
+    amount_paid = money_field()
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        indexes = [
+            models.Index(fields=["client", "status"], name="invoice_client_status_idx"),
+            models.Index(fields=["status", "due_date"], name="invoice_status_due_idx"),
+            models.Index(fields=["date"], name="invoice_date_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(credit_applied__gte=0)
+                & Q(amount_paid__gte=0)
+                & Q(total__gte=F("credit_applied") + F("amount_paid")),
+                name="invoice_settled_within_total",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invoice #{self.number}"
+
+    @property
+    def number(self) -> str:
+        return str(self.pk)
+
+    @property
+    def balance_due(self):
+        return self.total - self.credit_applied - self.amount_paid
+
+
+class InvoiceItem(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="items")
+    # Set for items billed from a service; with service_due_date it makes generation idempotent.
+    service = models.ForeignKey(
+        ClientService, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    service_due_date = models.DateField(null=True, blank=True)
+    description = models.CharField(max_length=255)
+    amount = money_field()
+    taxed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "service_due_date"],
+                condition=Q(service__isnull=False),
+                name="invoiceitem_one_per_service_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description

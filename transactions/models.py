@@ -1,0 +1,50 @@
+from django.db import models
+from django.utils import timezone
+
+from billing_admin.iso_codes import CURRENCY_CHOICES
+from billing_admin.money import money_field
+from clients.models import AuditFields, Client
+
+
+class Transaction(AuditFields):
+    """Money in or out through a gateway. Income: it survives the deletion of its client.
+
+    The client and invoice links are nullable and the client's and invoice's identity is copied
+    in when the row is written, so a transaction stays readable after either is gone.
+    """
+
+    date = models.DateTimeField(default=timezone.now)
+    client = models.ForeignKey(
+        Client, null=True, blank=True, on_delete=models.SET_NULL, related_name="transactions"
+    )
+    client_snapshot_id = models.BigIntegerField(null=True, blank=True)
+    client_name = models.CharField(max_length=320, blank=True)
+    client_company = models.CharField(max_length=200, blank=True)
+    client_email = models.EmailField(max_length=254, blank=True)
+    gateway = models.CharField("payment method", max_length=50)
+    transaction_id = models.CharField("transaction ID", max_length=255, blank=True)
+    description = models.CharField(max_length=255, blank=True)
+    amount_in = money_field()
+    fees = money_field()
+    amount_out = money_field()
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    invoice = models.ForeignKey(
+        "invoices.Invoice",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="transactions",
+    )
+    invoice_number = models.CharField(max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        indexes = [
+            models.Index(fields=["-date", "-id"], name="transaction_date_idx"),
+            models.Index(fields=["transaction_id"], name="transaction_transid_idx"),
+            models.Index(fields=["gateway"], name="transaction_gateway_idx"),
+            models.Index(fields=["client_snapshot_id"], name="transaction_client_snap_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.transaction_id or self.pk}: {self.amount_in} in / {self.amount_out} out"
