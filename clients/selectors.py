@@ -1,0 +1,1 @@
+"""Read-side queries for clients: composed querysets and lookups. No writes here."""
