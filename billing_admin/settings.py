@@ -1,5 +1,6 @@
 """billing_admin settings: everything configurable comes from the environment (see .env.example)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "axes",
     "clients",
     "credits",
     "transactions",
@@ -54,7 +56,22 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "billing_admin.auth_backends.LoginLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login protection: after AXES_FAILURE_LIMIT failures for one username from one address, that
+# pair is locked out for LOGIN_LOCKOUT_MINUTES. Attempts are logged and listed in the admin.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_TEMPLATE = "admin/login_locked.html"
 
 ROOT_URLCONF = "billing_admin.urls"
 
@@ -124,6 +141,12 @@ COMPANY_NAME = env.str("COMPANY_NAME", default="Example Hosting")
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="USD").upper()
 if len(DEFAULT_CURRENCY) != 3 or not DEFAULT_CURRENCY.isalpha():
     raise ImproperlyConfigured("DEFAULT_CURRENCY must be an ISO 4217 code such as USD.")
+# Invoice generation (manage.py generate_invoices): invoice a service this many days before its
+# next due date; apply the client's credit to new invoices (off = WHMCS "No Auto Apply Credit").
+INVOICE_DAYS_IN_ADVANCE = env.int("INVOICE_DAYS_IN_ADVANCE", default=7)
+if INVOICE_DAYS_IN_ADVANCE < 0:
+    raise ImproperlyConfigured("INVOICE_DAYS_IN_ADVANCE must be zero or more.")
+AUTO_APPLY_CREDIT = env.bool("AUTO_APPLY_CREDIT", default=True)
 
 # Production hardening; `manage.py check --deploy` is clean with DEBUG off.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
