@@ -1,4 +1,6 @@
+from django.contrib.postgres.indexes import OpClass
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from billing_admin.iso_codes import CURRENCY_CHOICES
@@ -44,7 +46,40 @@ class Transaction(AuditFields):
             models.Index(fields=["transaction_id"], name="transaction_transid_idx"),
             models.Index(fields=["gateway"], name="transaction_gateway_idx"),
             models.Index(fields=["client_snapshot_id"], name="transaction_client_snap_idx"),
+            models.Index(fields=["currency"], name="transaction_currency_idx"),
+            # The admin searches these case-insensitively by exact value or prefix
+            # (UPPER(col) = / LIKE 'X%'); pattern ops let the prefix LIKE use the index.
+            *(
+                models.Index(
+                    OpClass(Upper(column), name="text_pattern_ops"),
+                    name=f"txn_{column}_upper_idx",
+                )
+                for column in ("transaction_id", "client_name", "client_email", "client_company")
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.transaction_id or self.pk}: {self.amount_in} in / {self.amount_out} out"
+
+
+class TransactionDeletion(AuditFields):
+    """Who deleted a transaction, and what it was: income does not vanish without a trace."""
+
+    transaction_pk = models.BigIntegerField("transaction", db_index=True)
+    date = models.DateTimeField()
+    client_snapshot_id = models.BigIntegerField(null=True, blank=True)
+    client_name = models.CharField(max_length=320, blank=True)
+    gateway = models.CharField("payment method", max_length=50)
+    transaction_id = models.CharField("transaction ID", max_length=255, blank=True)
+    description = models.CharField(max_length=255, blank=True)
+    amount_in = money_field()
+    fees = money_field()
+    amount_out = money_field()
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    invoice_number = models.CharField(max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Deleted transaction #{self.transaction_pk}"
