@@ -1,0 +1,53 @@
+"""Read-side queries for the credit ledger. No writes here."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import QuerySet
+
+from clients.models import Client, ClientEvent
+from credits.models import CreditEntry
+
+
+def client_credit_entries(*, client_id: int) -> QuerySet[CreditEntry]:
+    """A client's credit log, newest first (served by the (client, -date, -id) index)."""
+    return CreditEntry.objects.filter(client_id=client_id).order_by("-date", "-id")
+
+
+@dataclass(frozen=True)
+class CreditMismatch:
+    """A client whose cached balance breaks the ledger invariant."""
+
+    client_id: int
+    email: str
+    expected: Decimal
+    actual: Decimal
+
+
+# One set-based pass: each ledger is summed once per client (GROUP BY), never a query per client.
+_MISMATCH_SQL = """
+SELECT c.id, c.email, COALESCE(e.total, 0) + COALESCE(a.total, 0) AS expected, c.credit_balance
+FROM {client} c
+LEFT JOIN (
+    SELECT client_id, SUM(amount) AS total FROM {entry} GROUP BY client_id
+) e ON e.client_id = c.id
+LEFT JOIN (
+    SELECT client_id, SUM(balance_delta) AS total FROM {event}
+    WHERE kind = %s GROUP BY client_id
+) a ON a.client_id = c.id
+WHERE c.credit_balance <> COALESCE(e.total, 0) + COALESCE(a.total, 0) OR c.credit_balance < 0
+ORDER BY c.id
+"""
+
+
+def credit_invariant_violations() -> list[CreditMismatch]:
+    """Clients where balance != sum(entries) + sum(manual adjustment deltas), or balance < 0."""
+    sql = _MISMATCH_SQL.format(
+        client=connection.ops.quote_name(Client._meta.db_table),
+        entry=connection.ops.quote_name(CreditEntry._meta.db_table),
+        event=connection.ops.quote_name(ClientEvent._meta.db_table),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [ClientEvent.Kind.BALANCE_ADJUSTED.value])
+        return [CreditMismatch(*row) for row in cursor.fetchall()]

@@ -1,0 +1,182 @@
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.transaction import TransactionManagementError
+
+from clients.models import ClientEvent
+from credits import services
+from credits.models import CreditEntry
+from credits.selectors import credit_invariant_violations
+from credits.tests.factories import ClientFactory, StaffUserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def assert_nothing_written(client, balance: Decimal, entries: int = 0, events: int = 0):
+    client.refresh_from_db()
+    assert client.credit_balance == balance
+    assert client.credit_entries.count() == entries
+    assert client.events.filter(kind=ClientEvent.Kind.BALANCE_ADJUSTED).count() == events
+
+
+def test_add_credit_writes_entry_and_balance():
+    client = ClientFactory()
+    staff = StaffUserFactory()
+
+    entry = services.add_credit(
+        client_id=client.pk, amount="12.50", description=" Goodwill ", actor=staff
+    )
+
+    client.refresh_from_db()
+    assert client.credit_balance == Decimal("12.50")
+    assert entry.amount == Decimal("12.50")
+    assert entry.kind == CreditEntry.Kind.ADDED
+    assert entry.description == "Goodwill"
+    assert (entry.actor_user, entry.actor_label) == (staff, staff.username)
+    assert list(client.credit_entries.all()) == [entry]
+    assert credit_invariant_violations() == []
+
+
+def test_add_credit_quantizes_half_up():
+    client = ClientFactory()
+    entry = services.add_credit(client_id=client.pk, amount="0.005", description="x", actor=None)
+    assert entry.amount == Decimal("0.01")
+    assert entry.actor_label == "system"
+
+
+def test_remove_credit_writes_negative_entry():
+    client = ClientFactory()
+    services.add_credit(client_id=client.pk, amount="30.00", description="in", actor=None)
+
+    entry = services.remove_credit(
+        client_id=client.pk, amount=Decimal("30.00"), description="refund", actor=None
+    )
+
+    client.refresh_from_db()
+    assert entry.amount == Decimal("-30.00")
+    assert entry.kind == CreditEntry.Kind.REMOVED
+    assert client.credit_balance == Decimal("0.00")
+    assert client.credit_entries.count() == 2
+    assert credit_invariant_violations() == []
+
+
+def test_remove_credit_more_than_balance_refused_and_nothing_written():
+    client = ClientFactory()
+    services.add_credit(client_id=client.pk, amount="10.00", description="in", actor=None)
+
+    with pytest.raises(ValidationError) as exc:
+        services.remove_credit(client_id=client.pk, amount="10.01", description="x", actor=None)
+
+    assert exc.value.message_dict == {"amount": ["Only 10.00 credit is available to remove."]}
+    assert_nothing_written(client, Decimal("10.00"), entries=1)
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        ("0", services.AMOUNT_NOT_POSITIVE),
+        ("0.004", services.AMOUNT_NOT_POSITIVE),
+        ("-5", services.AMOUNT_NOT_POSITIVE),
+        ("1000000.01", "The amount cannot be more than 1000000.00."),
+        ("nan", services.AMOUNT_INVALID),
+        ("Infinity", services.AMOUNT_INVALID),
+        ("ten", services.AMOUNT_INVALID),
+        ("", services.AMOUNT_INVALID),
+    ],
+)
+@pytest.mark.parametrize("operation", [services.add_credit, services.remove_credit])
+def test_credit_change_rejects_bad_amounts_and_writes_nothing(operation, amount, message):
+    client = ClientFactory()
+
+    with pytest.raises(ValidationError) as exc:
+        operation(client_id=client.pk, amount=amount, description="x", actor=None)
+
+    assert exc.value.message_dict == {"amount": [message]}
+    assert_nothing_written(client, Decimal("0.00"))
+
+
+def test_credit_change_refuses_floats():
+    client = ClientFactory()
+    with pytest.raises(TypeError):
+        services.add_credit(client_id=client.pk, amount=1.1, description="x", actor=None)
+    assert_nothing_written(client, Decimal("0.00"))
+
+
+@pytest.mark.parametrize("description", ["", "   "])
+def test_credit_change_requires_description(description):
+    client = ClientFactory()
+    with pytest.raises(ValidationError) as exc:
+        services.add_credit(client_id=client.pk, amount="1", description=description, actor=None)
+    assert exc.value.message_dict == {"description": [services.DESCRIPTION_REQUIRED]}
+    assert_nothing_written(client, Decimal("0.00"))
+
+
+def test_record_credit_entry_refuses_a_balance_over_the_column_limit():
+    client = ClientFactory()
+    services.adjust_balance(client_id=client.pk, new_balance="9999999999.00", actor=None)
+
+    with pytest.raises(ValidationError) as exc, transaction.atomic():
+        locked = services.lock_client(client.pk)
+        services.record_credit_entry(
+            client=locked, amount="1.00", kind=CreditEntry.Kind.REFUND, description="x", actor=None
+        )
+
+    assert "cannot be more than 9999999999.99" in str(exc.value)
+    assert_nothing_written(client, Decimal("9999999999.00"), events=1)
+
+
+def test_record_credit_entry_refuses_a_kind_with_the_wrong_sign():
+    client = ClientFactory()
+    with pytest.raises(ValidationError), transaction.atomic():
+        locked = services.lock_client(client.pk)
+        services.record_credit_entry(
+            client=locked, amount="5.00", kind=CreditEntry.Kind.APPLIED, description="x", actor=None
+        )
+    assert_nothing_written(client, Decimal("0.00"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_record_credit_entry_outside_an_atomic_block_is_refused():
+    client = ClientFactory()
+    with pytest.raises(TransactionManagementError):
+        services.record_credit_entry(
+            client=client, amount="5.00", kind=CreditEntry.Kind.ADDED, description="x", actor=None
+        )
+    assert_nothing_written(client, Decimal("0.00"))
+
+
+def test_adjust_balance_writes_history_event_and_no_entry():
+    client = ClientFactory()
+    staff = StaffUserFactory()
+    services.add_credit(client_id=client.pk, amount="10.00", description="in", actor=None)
+
+    event = services.adjust_balance(client_id=client.pk, new_balance="4.25", actor=staff)
+
+    client.refresh_from_db()
+    assert client.credit_balance == Decimal("4.25")
+    assert client.credit_entries.count() == 1
+    assert event.kind == ClientEvent.Kind.BALANCE_ADJUSTED
+    assert (event.old_value, event.new_value) == ("10.00", "4.25")
+    assert event.balance_delta == Decimal("-5.75")
+    assert (event.actor_user, event.actor_label) == (staff, staff.username)
+    assert credit_invariant_violations() == []
+
+
+def test_adjust_balance_unchanged_is_a_no_op():
+    client = ClientFactory()
+    assert services.adjust_balance(client_id=client.pk, new_balance="0", actor=None) is None
+    assert_nothing_written(client, Decimal("0.00"))
+
+
+@pytest.mark.parametrize(
+    ("new_balance", "message"),
+    [("-0.01", services.BALANCE_NEGATIVE), ("abc", services.AMOUNT_INVALID)],
+)
+def test_adjust_balance_rejects_bad_values_and_writes_nothing(new_balance, message):
+    client = ClientFactory()
+    with pytest.raises(ValidationError) as exc:
+        services.adjust_balance(client_id=client.pk, new_balance=new_balance, actor=None)
+    assert exc.value.message_dict == {"credit_balance": [message]}
+    assert_nothing_written(client, Decimal("0.00"))
