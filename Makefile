@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint
+.PHONY: run test lint browser screenshots
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,22 @@ run: $(VENV)/.runtime .env
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 ## test: the whole suite on PostgreSQL (embedded unless DATABASE_URL is set)
-test: $(VENV)/.dev
+test: $(VENV)/.dev browser
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## browser: Debian's chromium for the browser tests (e2e/), installed when missing if we are root
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+		echo "no /usr/bin/chromium and no root apt-get: e2e/ uses Playwright's own Chromium" \
+			"if installed (.venv/bin/playwright install chromium), else skips (fails under CI=true)"; \
+	fi
+
+## screenshots: docs/screenshots/*.png, taken in Chromium from demo data on a throwaway database
+screenshots: $(VENV)/.dev browser
+	$(PY) -m e2e.screenshots
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
