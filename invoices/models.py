@@ -95,6 +95,11 @@ class Invoice(models.Model):
                 name="invoice_settled_within_total",
             ),
         ]
+        permissions = [
+            ("apply_invoice_credit", "Can apply and remove credit on invoices"),
+            ("record_invoice_payment", "Can record payments on invoices"),
+            ("cancel_invoice", "Can cancel invoices"),
+        ]
 
     def __str__(self) -> str:
         return f"Invoice #{self.number}"
