@@ -28,7 +28,7 @@ from billing_admin.actors import actor_fields
 from billing_admin.money import ZERO, to_money
 from clients.models import Client
 from credits.models import CreditEntry
-from credits.services import lock_client, record_credit_entry
+from credits.services import AMOUNT_INVALID, lock_client, record_credit_entry
 from invoices import selectors
 from invoices.models import ClientService, Invoice, InvoiceItem
 from transactions.models import Transaction
@@ -69,6 +69,14 @@ CYCLE_MONTHS = {
 }
 # Clients per generation batch: each batch is one transaction holding these clients' row locks.
 GENERATION_BATCH_SIZE = 1000
+
+
+def _money(value, *, field: str = "amount") -> Decimal:
+    """Money from any caller (API strings included); bad input is a field error, not a 500."""
+    try:
+        return to_money(value)
+    except ValueError:
+        raise ValidationError({field: AMOUNT_INVALID}) from None
 
 
 def _not_found(message: str) -> ValidationError:
@@ -145,7 +153,7 @@ def invoice_create(
         lines.append(
             InvoiceItem(
                 description=description,
-                amount=to_money(item.get("amount", ZERO)),
+                amount=_money(item.get("amount", ZERO), field="items"),
                 taxed=bool(item.get("taxed", False)),
             )
         )
@@ -192,7 +200,7 @@ def invoice_apply_credit(*, invoice_id: int, amount=None, actor) -> CreditEntry:
         raise ValidationError(NOT_UNPAID)
     if amount is None:
         amount = min(client.credit_balance, invoice.balance_due)
-    amount = to_money(amount)
+    amount = _money(amount)
     if amount <= ZERO:
         raise ValidationError({"amount": CREDIT_NOT_POSITIVE})
     if amount > client.credit_balance:
@@ -208,7 +216,7 @@ def invoice_remove_credit(*, invoice_id: int, amount, actor) -> CreditEntry:
     client, invoice = _lock_client_and_invoice(invoice_id)
     if invoice.status not in (Invoice.Status.UNPAID, Invoice.Status.PAID):
         raise ValidationError(CREDIT_NOT_REMOVABLE)
-    amount = to_money(amount)
+    amount = _money(amount)
     if amount <= ZERO:
         raise ValidationError({"amount": REMOVE_NOT_POSITIVE})
     if amount > invoice.credit_applied:
@@ -252,7 +260,7 @@ def payment_record(
         raise ValidationError(PAYMENT_NOT_ACCEPTED.format(status=invoice.status))
     if not gateway or not gateway.strip():
         raise ValidationError({"gateway": GATEWAY_REQUIRED})
-    amount = invoice.balance_due if amount is None else to_money(amount)
+    amount = invoice.balance_due if amount is None else _money(amount)
     if amount <= ZERO:
         raise ValidationError({"amount": PAYMENT_NOT_POSITIVE})
     paid_at = _as_datetime(date) if date else timezone.now()
@@ -262,7 +270,7 @@ def payment_record(
         client=client,
         invoice=invoice,
         amount_in=amount,
-        fees=fees,
+        fees=_money(fees, field="fees"),
         transaction_id=transaction_id.strip(),
         description=PAYMENT_DESCRIPTION,
         currency=invoice.currency,
