@@ -1,10 +1,323 @@
-"""Admin for the clients app."""
+"""Admin for the clients app: Add New Client, the Profile, the client list and the Summary page.
 
-from django.contrib import admin
+Other apps extend ``ClientAdmin`` with mixins listed before ``ClientAdminBase`` in its bases. A
+mixin may (a) add URLs by overriding ``get_urls()`` and putting its paths before ``super()``'s,
+(b) add Quick Links by overriding ``get_quick_links(request, client)`` (see ``admin_links``),
+(c) add actions by overriding ``get_actions(request)``. Each calls ``super()``.
+"""
 
-from clients.models import Client
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from billing_admin.money import format_money
+from clients.admin_deletion import ClientDeletionAdminMixin
+from clients.admin_links import ORDER_EDIT_PROFILE, ORDER_WELCOME_EMAIL, QuickLink
+from clients.forms import ClientAddForm, ClientForm
+from clients.models import Client, ClientGroup, EmailLog
+from clients.selectors import (
+    client_active_service_count,
+    client_figures,
+    client_history,
+    client_recent_credit_entries,
+    client_recent_emails,
+    clients_search,
+)
+from clients.services import (
+    CLIENT_PROFILE_FIELDS,
+    client_create,
+    client_send_welcome_email,
+    client_set_status,
+    client_update,
+)
+from credits.admin import ManageCreditsAdminMixin
+
+STATUS_COLOURS = {
+    Client.Status.ACTIVE: "#2e7d32",
+    Client.Status.INACTIVE: "#757575",
+    Client.Status.CLOSED: "#c62828",
+}
+HISTORY_ROWS = 20
+MSG_WELCOME_SENT = "The welcome email was sent to %(to)s."
+MSG_WELCOME_FAILED = (
+    "The welcome email to %(to)s could not be sent (%(error)s). The client is saved; "
+    "resend the email from the client's page once the mail server works."
+)
+MSG_INACTIVE_WITH_SERVICES = (
+    "%(client)s is now Inactive but still has %(count)d active service(s): invoicing continues "
+    "while product statuses stay active."
+)
+
+PERSONAL_FIELDS = (
+    "Personal",
+    {"fields": [("first_name", "last_name"), "company_name", "email", "phone_number"]},
+)
+ADDRESS_FIELDS = (
+    "Address",
+    {"fields": ["address1", "address2", "city", "state", "postcode", "country"]},
+)
+SETTINGS_FIELDS = (
+    "Billing and settings",
+    {
+        "fields": [
+            "currency",
+            "language",
+            "group",
+            "tax_exempt",
+            "marketing_opt_in",
+            "override_auto_close",
+        ]
+    },
+)
+NOTES_FIELDS = ("Admin notes", {"fields": ["notes"]})
+
+
+class ClientAdminBase(admin.ModelAdmin):
+    add_form = ClientAddForm
+    form = ClientForm
+    list_display = [
+        "id",
+        "name_link",
+        "company_name",
+        "email",
+        "status_badge",
+        "balance_display",
+        "created_at",
+    ]
+    list_filter = ["status", "group", "country", "currency"]
+    list_select_related = ["group"]
+    list_per_page = 50
+    # The search itself is clients.selectors.clients_search; a field here shows the box.
+    search_fields = ["email"]
+    search_help_text = "Name or company words, email (start), client ID or phone number (start)."
+    # Counting every client on each page costs more than it is worth at a million rows.
+    show_full_result_count = False
+    readonly_fields = ["created_at", "updated_at"]
+    summary_template = "admin/clients/client/summary.html"
+
+    # ---- list -------------------------------------------------------------------------------
+
+    @admin.display(description="Name", ordering="last_name")
+    def name_link(self, client: Client) -> str:
+        url = reverse("admin:clients_client_summary", args=[client.pk])
+        colour = client.group.colour if client.group_id else ""
+        if colour:
+            return format_html(
+                '<a href="{}" style="background:{};padding:0 .3em">{}</a>',
+                url,
+                colour,
+                client.full_name,
+            )
+        return format_html('<a href="{}">{}</a>', url, client.full_name)
+
+    @admin.display(description="Status", ordering="status")
+    def status_badge(self, client: Client) -> str:
+        return format_html(
+            '<span style="background:{};color:#fff;border-radius:.7em;padding:.1em .6em">{}</span>',
+            STATUS_COLOURS[client.status],
+            client.get_status_display(),
+        )
+
+    @admin.display(description="Credit balance", ordering="credit_balance")
+    def balance_display(self, client: Client) -> str:
+        return f"{format_money(client.credit_balance)} {client.currency}"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("group")
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        return clients_search(queryset, search_term), False
+
+    def get_actions(self, request):
+        # The stock bulk delete would bypass the deletion service.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    # ---- add and change ---------------------------------------------------------------------
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = self.add_form
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [
+                PERSONAL_FIELDS,
+                ADDRESS_FIELDS,
+                SETTINGS_FIELDS,
+                NOTES_FIELDS,
+                (None, {"fields": ["send_welcome_email"]}),
+            ]
+        return [
+            ("Status and credit", {"fields": ["status", "credit_balance"]}),
+            PERSONAL_FIELDS,
+            ADDRESS_FIELDS,
+            SETTINGS_FIELDS,
+            NOTES_FIELDS,
+            ("Record", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        readonly = list(self.readonly_fields)
+        if not request.user.has_perm("clients.change_client_status"):
+            readonly.append("status")
+        if not request.user.has_perm("clients.adjust_client_balance"):
+            readonly.append("credit_balance")
+        return readonly
+
+    def save_model(self, request, obj, form, change):
+        """Every write goes through the services; Django's ``obj.save()`` is never called."""
+        data = form.cleaned_data
+        if not change:
+            client = client_create(
+                actor=request.user,
+                send_welcome_email=data["send_welcome_email"],
+                on_welcome_email=lambda log: self.report_welcome_email(request, log),
+                **{field: data[field] for field in CLIENT_PROFILE_FIELDS},
+            )
+            obj.pk = client.pk
+            return
+        changed_profile = {
+            field: data[field] for field in CLIENT_PROFILE_FIELDS if field in form.changed_data
+        }
+        if changed_profile:
+            client_update(client_id=obj.pk, actor=request.user, **changed_profile)
+        if "status" in form.changed_data:
+            client_set_status(client_id=obj.pk, status=data["status"], actor=request.user)
+            self.warn_about_active_services(request, obj)
+        if "credit_balance" in form.changed_data:
+            # Imported here: credits sits above clients, and only its services write the balance.
+            from credits.services import adjust_balance
+
+            adjust_balance(client_id=obj.pk, new_balance=data["credit_balance"], actor=request.user)
+
+    def warn_about_active_services(self, request, client: Client) -> None:
+        if client.status != Client.Status.INACTIVE:
+            return
+        count = client_active_service_count(client)
+        if count:
+            messages.warning(
+                request, MSG_INACTIVE_WITH_SERVICES % {"client": client, "count": count}
+            )
+
+    def report_welcome_email(self, request, log: EmailLog) -> None:
+        if log.status == EmailLog.Status.SENT:
+            messages.success(request, MSG_WELCOME_SENT % {"to": log.to_address})
+        else:
+            messages.warning(
+                request, MSG_WELCOME_FAILED % {"to": log.to_address, "error": log.error}
+            )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        client = self.get_object(request, unquote(object_id))
+        extra_context = {
+            **(extra_context or {}),
+            # Deleting is not on the Profile's main path (it is a Quick Link on the Summary).
+            "show_delete": False,
+        }
+        if client is not None:
+            extra_context.update(
+                history=client_history(client)[:HISTORY_ROWS],
+                email_log=client_recent_emails(client),
+                can_send_email=self.has_change_permission(request, client),
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    # ---- extra pages ------------------------------------------------------------------------
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/summary/",
+                self.admin_site.admin_view(self.summary_view),
+                name="clients_client_summary",
+            ),
+            path(
+                "<path:object_id>/send-welcome-email/",
+                self.admin_site.admin_view(self.send_welcome_email_view),
+                name="clients_client_send_welcome_email",
+            ),
+            *super().get_urls(),
+        ]
+
+    def get_quick_links(self, request, client: Client) -> list[QuickLink]:
+        """The Summary's Quick Links this class offers; mixins add theirs (see admin_links)."""
+        links = []
+        if self.has_change_permission(request, client):
+            links += [
+                QuickLink(
+                    label="Edit Profile",
+                    url=reverse("admin:clients_client_change", args=[client.pk]),
+                    order=ORDER_EDIT_PROFILE,
+                ),
+                QuickLink(
+                    label="Send Welcome Email again",
+                    url=reverse("admin:clients_client_send_welcome_email", args=[client.pk]),
+                    is_post=True,
+                    order=ORDER_WELCOME_EMAIL,
+                ),
+            ]
+        return links
+
+    def get_client_or_404(self, request, object_id) -> Client:
+        client = self.get_object(request, unquote(object_id))
+        if client is None:
+            raise Http404(f"Client {object_id!r} does not exist.")
+        return client
+
+    def summary_view(self, request, object_id):
+        client = self.get_client_or_404(request, object_id)
+        if not self.has_view_or_change_permission(request, client):
+            raise PermissionDenied
+        links = sorted(self.get_quick_links(request, client), key=lambda link: link.order)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Client summary: {client}",
+            "subtitle": None,
+            "client": client,
+            "figures": client_figures(client),
+            "credit_entries": client_recent_credit_entries(client),
+            "email_log": client_recent_emails(client),
+            "history": client_history(client)[:HISTORY_ROWS],
+            "quick_links": links,
+            "has_change_permission": self.has_change_permission(request, client),
+        }
+        return TemplateResponse(request, self.summary_template, context)
+
+    def send_welcome_email_view(self, request, object_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        client = self.get_client_or_404(request, object_id)
+        if not self.has_change_permission(request, client):
+            raise PermissionDenied
+        log = client_send_welcome_email(client_id=client.pk, actor=request.user)
+        self.report_welcome_email(request, log)
+        next_url = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            next_url = reverse("admin:clients_client_summary", args=[client.pk])
+        return HttpResponseRedirect(next_url)
 
 
 @admin.register(Client)
-class ClientAdmin(admin.ModelAdmin):
-    list_display = ["id", "first_name", "last_name", "company_name", "email", "status"]
+class ClientAdmin(ManageCreditsAdminMixin, ClientDeletionAdminMixin, ClientAdminBase):
+    """Feature mixins from other modules go before ClientAdminBase in the bases."""
+
+
+@admin.register(ClientGroup)
+class ClientGroupAdmin(admin.ModelAdmin):
+    list_display = ["name", "colour"]
+    search_fields = ["name"]

@@ -1,0 +1,29 @@
+"""The Client Summary's Quick Links box, which other apps' admin mixins extend.
+
+A mixin adds a link by overriding ``get_quick_links(self, request, client)``, calling ``super()``
+and appending a ``QuickLink`` only when the user may use it (the provider checks the permission,
+so the box never shows a link that would answer 403). The page sorts the links by ``order``.
+"""
+
+from dataclasses import dataclass
+
+# Where the standard links sit; a mixin picks its slot from these.
+ORDER_EDIT_PROFILE = 10
+ORDER_MANAGE_CREDITS = 20
+ORDER_WELCOME_EMAIL = 30
+ORDER_DEFAULT = 50
+ORDER_DELETE_CLIENT = 90
+
+
+@dataclass(frozen=True)
+class QuickLink:
+    label: str
+    url: str
+    # A CSS class for the link, e.g. "danger" for destructive actions (shown in red).
+    css_class: str = ""
+    # Opens in a Django admin popup window (``_popup=1``), like related-object popups.
+    is_popup: bool = False
+    # Sends a POST (a small form with a CSRF token) instead of following the link: for links
+    # that change state directly, since a GET never does.
+    is_post: bool = False
+    order: int = ORDER_DEFAULT
