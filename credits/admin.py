@@ -1,1 +1,203 @@
-"""Admin for the credits app."""
+"""Admin for credits: the Manage Credits popup on the client, and the read-only credit log.
+
+``ManageCreditsAdminMixin`` goes in ``ClientAdmin``'s bases. Its pages follow Django's popup
+convention (``_popup=1``, opened with ``window.open`` like related-object popups) and also work as
+normal pages. After a change the popup tells the window that opened it, and every other admin tab
+showing the client list, the new balance: any element with ``data-credit-balance-client="<pk>"``
+gets the new text (see ``credits/static/credits/js/credit_balance.js``).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from billing_admin.money import format_money
+from clients.admin_links import ORDER_MANAGE_CREDITS, QuickLink
+from clients.models import Client
+from credits.forms import CreditChangeForm
+from credits.models import CreditEntry
+from credits.selectors import client_credit_entries
+from credits.services import add_credit, remove_credit
+
+MANAGE_CREDIT_PERMISSION = "clients.manage_client_credit"
+BALANCE_SCRIPT = "credits/js/credit_balance.js"
+
+
+@dataclass(frozen=True)
+class CreditOperation:
+    title: str
+    service: Callable[..., CreditEntry]
+    done_message: str
+
+
+CREDIT_OPERATIONS = {
+    "add": CreditOperation("Add Credit", add_credit, "Added {amount} credit: {description}."),
+    "remove": CreditOperation(
+        "Remove Credit", remove_credit, "Removed {amount} credit: {description}."
+    ),
+}
+
+
+def balance_text(client: Client) -> str:
+    """The balance as the client list and summary show it ("12.50 USD")."""
+    return f"{format_money(client.credit_balance)} {client.currency}"
+
+
+class ManageCreditsAdminMixin:
+    """For ClientAdmin: the credit log popup with Add Credit and Remove Credit."""
+
+    manage_credits_template = "admin/credits/manage_credits.html"
+    credit_change_template = "admin/credits/credit_change.html"
+    credit_entries_per_page = 50
+
+    @property
+    def media(self):
+        # The client list listens for balance changes made in a Manage Credits popup.
+        return super().media + forms.Media(js=[BALANCE_SCRIPT])
+
+    @admin.display(description="Credit balance", ordering="credit_balance")
+    def balance_display(self, client: Client) -> str:
+        return format_html(
+            '<span data-credit-balance-client="{}">{}</span>', client.pk, balance_text(client)
+        )
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/credits/",
+                view(self.manage_credits_view),
+                name="clients_client_credits",
+            ),
+            *(
+                path(
+                    f"<path:object_id>/credits/{operation}/",
+                    view(self.credit_change_view),
+                    {"operation": operation},
+                    name=f"clients_client_{operation}_credit",
+                )
+                for operation in CREDIT_OPERATIONS
+            ),
+            *super().get_urls(),
+        ]
+
+    def get_quick_links(self, request, client: Client) -> list[QuickLink]:
+        links = super().get_quick_links(request, client)
+        if request.user.has_perm(MANAGE_CREDIT_PERMISSION):
+            links.append(
+                QuickLink(
+                    label="Manage Credits",
+                    url=reverse("admin:clients_client_credits", args=[client.pk]),
+                    is_popup=True,
+                    order=ORDER_MANAGE_CREDITS,
+                )
+            )
+        return links
+
+    def _credit_client(self, request, object_id) -> Client:
+        """The client whose credit is managed, once the user is known to be allowed."""
+        if not request.user.has_perm(MANAGE_CREDIT_PERMISSION):
+            raise PermissionDenied
+        try:
+            return Client.objects.get(pk=unquote(object_id))
+        except (Client.DoesNotExist, ValueError, ValidationError):
+            raise Http404(f"Client {object_id!r} does not exist.") from None
+
+    def _credit_context(self, request, client: Client, **extra) -> dict:
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "client": client,
+            "balance": balance_text(client),
+            "is_popup": IS_POPUP_VAR in request.GET or IS_POPUP_VAR in request.POST,
+            "is_popup_var": IS_POPUP_VAR,
+            **extra,
+        }
+
+    def manage_credits_view(self, request, object_id):
+        """The credit log: every entry, the balance, and the Add/Remove Credit buttons."""
+        client = self._credit_client(request, object_id)
+        page = Paginator(
+            client_credit_entries(client_id=client.pk), self.credit_entries_per_page
+        ).get_page(request.GET.get("page"))
+        context = self._credit_context(
+            request,
+            client,
+            title=f"Manage Credits: {client}",
+            page=page,
+            balance_update={"client_id": client.pk, "text": balance_text(client)},
+        )
+        return TemplateResponse(request, self.manage_credits_template, context)
+
+    def credit_change_view(self, request, object_id, operation: str):
+        """Add Credit or Remove Credit; Save Changes returns to the credit log."""
+        client = self._credit_client(request, object_id)
+        credit_operation = CREDIT_OPERATIONS[operation]
+        form = CreditChangeForm(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            try:
+                entry = credit_operation.service(
+                    client_id=client.pk,
+                    amount=form.cleaned_data["amount"],
+                    description=form.cleaned_data["description"],
+                    actor=request.user,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                amount = f"{format_money(abs(entry.amount))} {client.currency}"
+                self.message_user(
+                    request,
+                    credit_operation.done_message.format(
+                        amount=amount, description=entry.description
+                    ),
+                    messages.SUCCESS,
+                )
+                log_url = reverse("admin:clients_client_credits", args=[client.pk])
+                if IS_POPUP_VAR in request.POST:
+                    log_url += "?" + urlencode({IS_POPUP_VAR: 1})
+                return HttpResponseRedirect(log_url)
+        context = self._credit_context(
+            request, client, title=f"{credit_operation.title}: {client}", form=form
+        )
+        return TemplateResponse(request, self.credit_change_template, context)
+
+
+@admin.register(CreditEntry)
+class CreditEntryAdmin(admin.ModelAdmin):
+    """The credit log across all clients. Read-only for everyone: a mistake gets a new entry."""
+
+    list_display = ["date", "client", "description", "amount", "kind", "actor_label", "invoice"]
+    list_filter = ["kind", "date"]
+    list_select_related = ["client", "invoice"]
+    search_fields = ["description"]
+    search_help_text = "Description words, or a client ID."
+    show_full_result_count = False
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        if term.isdigit():
+            return queryset.filter(client_id=int(term)), False
+        return queryset.filter(description__icontains=term), False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
