@@ -1,9 +1,14 @@
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.db.models.functions import Lower
 
 from billing_admin.iso_codes import COUNTRY_CHOICES, CURRENCY_CHOICES
 from billing_admin.money import money_field
+
+# The client list searches names with this vector; the GIN index below is built on it.
+NAME_SEARCH_VECTOR = SearchVector("first_name", "last_name", "company_name", config="simple")
 
 
 def default_currency() -> str:
@@ -77,6 +82,17 @@ class Client(models.Model):
             models.Index(fields=["country"], name="client_country_idx"),
             models.Index(fields=["currency"], name="client_currency_idx"),
             models.Index(fields=["created_at"], name="client_created_at_idx"),
+            # The client list's search (clients.selectors.client_search_filter): word prefixes
+            # of name and company by full-text search, email and phone by prefix (LIKE 'x%').
+            GinIndex(NAME_SEARCH_VECTOR, name="client_name_search_idx"),
+            models.Index(
+                OpClass(Lower("email"), name="text_pattern_ops"), name="client_email_prefix_idx"
+            ),
+            models.Index(
+                fields=["phone_number"],
+                opclasses=["varchar_pattern_ops"],
+                name="client_phone_prefix_idx",
+            ),
         ]
         permissions = [
             ("change_client_status", "Can change client status"),

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.contrib.postgres.search import SearchQuery
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Lower
 
 from billing_admin.money import ZERO
-from clients.models import Client
+from clients.models import NAME_SEARCH_VECTOR, Client
 
 # Status values of the invoices app's models, named here to keep clients free of that import.
 INVOICE_UNPAID = "Unpaid"
@@ -27,9 +27,6 @@ RECENT_ROWS = 5
 # The largest value a bigint primary key can hold; longer digit strings are not IDs.
 MAX_CLIENT_ID = 2**63 - 1
 SEARCH_WORD = re.compile(r"\w+")
-
-# The name search vector; the GIN index in the migrations is built on this exact expression.
-NAME_SEARCH_VECTOR = SearchVector("first_name", "last_name", "company_name", config="simple")
 
 
 def client_search_filter(term: str) -> Q:
@@ -47,10 +44,11 @@ def client_search_filter(term: str) -> Q:
         prefix_query = " & ".join(f"{word}:*" for word in words)
         condition |= Q(name_search=SearchQuery(prefix_query, search_type="raw", config="simple"))
     phone = term.replace(" ", "")
-    digits = phone.removeprefix("+")
-    if digits.isascii() and digits.isdigit():
+    phone_digits = phone.removeprefix("+").replace(".", "")
+    if phone_digits.isascii() and phone_digits.isdigit():
         condition |= Q(phone_number__startswith=phone)
-        if not phone.startswith("+"):
+        if phone.isdigit():
+            # Stored numbers look like +44.2012345678: match the term with the plus too.
             condition |= Q(phone_number__startswith=f"+{phone}")
             if int(phone) <= MAX_CLIENT_ID:
                 condition |= Q(pk=int(phone))
