@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint browser screenshots
+.PHONY: run test lint browser screenshots bench
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -44,3 +44,7 @@ screenshots: $(VENV)/.dev browser
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
+
+## bench: time admin pages and bulk services against raw SQL on a bench database (ARGS="--clients 1000000")
+bench: $(VENV)/.dev
+	$(PY) -m bench.run $(ARGS)
