@@ -1,1 +1,232 @@
-"""Admin for the transactions app."""
+"""The Transactions tab: list, search, filters, totals, add by hand, delete with confirmation.
+
+Transactions are a ledger: they are added (through transaction_create) and, rarely, deleted
+(through transactions_delete, which records who did it), never edited.
+"""
+
+from datetime import date, datetime
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from transactions.forms import TransactionForm
+from transactions.models import Transaction, TransactionDeletion
+from transactions.selectors import transaction_list, transaction_totals, transactions_search
+from transactions.services import transaction_create, transactions_delete
+
+MSG_DELETED = "Deleted %(count)d transaction(s)."
+
+
+def parse_date_or_none(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+class DateRangeFilter(admin.DateFieldListFilter):
+    """Django's date presets plus a From / Before form for any range."""
+
+    template = "admin/transactions/transaction/date_range_filter.html"
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        ours = {self.lookup_kwarg_since, self.lookup_kwarg_until}
+        # The other filters and the search stay applied when the range form is submitted.
+        self.preserved_params = [
+            (name, value)
+            for name, values in request.GET.lists()
+            if name not in ours
+            for value in values
+        ]
+        self.since = self.date_params.get(self.lookup_kwarg_since, "")
+        self.until = self.date_params.get(self.lookup_kwarg_until, "")
+        # A typed date means midnight where staff are, like the presets (not a naive datetime).
+        for name in ours & self.used_parameters.keys():
+            day = parse_date_or_none(self.used_parameters[name][-1])
+            if day is not None:
+                midnight = datetime.combine(day, datetime.min.time())
+                self.used_parameters[name] = [timezone.make_aware(midnight)]
+
+
+class ClientDeletedFilter(admin.SimpleListFilter):
+    title = "client"
+    parameter_name = "client_state"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("existing", "Existing client"),
+            ("deleted", "Deleted client"),
+            ("none", "No client"),
+        ]
+
+    def queryset(self, request, queryset):
+        match self.value():
+            case "existing":
+                return queryset.filter(client__isnull=False)
+            case "deleted":
+                return queryset.filter(client__isnull=True, client_snapshot_id__isnull=False)
+            case "none":
+                return queryset.filter(client_snapshot_id__isnull=True)
+        return queryset
+
+
+def _admin_link(url_name: str, pk, text: str) -> str:
+    try:
+        return format_html('<a href="{}">{}</a>', reverse(url_name, args=[pk]), text)
+    except NoReverseMatch:  # that model has no admin
+        return text
+
+
+@admin.register(Transaction)
+class TransactionAdmin(admin.ModelAdmin):
+    form = TransactionForm
+    list_display = [
+        "date",
+        "client_display",
+        "gateway",
+        "transaction_id",
+        "description",
+        "amount_in",
+        "fees",
+        "amount_out",
+        "currency",
+        "invoice_display",
+    ]
+    list_select_related = ["client"]
+    # Enables the search box; get_search_results does the searching (see transactions_search).
+    search_fields = ["transaction_id"]
+    search_help_text = (
+        "Transaction ID (exact), client name, email or company (beginning), or description."
+    )
+    list_filter = [
+        ("gateway", admin.AllValuesFieldListFilter),
+        ("date", DateRangeFilter),
+        ("currency", admin.AllValuesFieldListFilter),
+        ClientDeletedFilter,
+    ]
+    raw_id_fields = ["client", "invoice"]
+    actions = ["delete_selected_transactions"]
+    change_list_template = "admin/transactions/transaction/change_list.html"
+    delete_selected_template = "admin/transactions/transaction/delete_selected_transactions.html"
+
+    def get_queryset(self, request):
+        return transaction_list()
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        return transactions_search(queryset, search_term), False
+
+    @admin.display(description="client", ordering="client_name")
+    def client_display(self, txn: Transaction) -> str:
+        if txn.client_id is not None:
+            return _admin_link("admin:clients_client_change", txn.client_id, str(txn.client))
+        if txn.client_snapshot_id is not None:
+            return f"Deleted client #{txn.client_snapshot_id} — {txn.client_name}"
+        return "—"
+
+    @admin.display(description="invoice", ordering="invoice_number")
+    def invoice_display(self, txn: Transaction) -> str:
+        if txn.invoice_id is not None:
+            return _admin_link("admin:invoices_invoice_change", txn.invoice_id, txn.invoice_number)
+        return txn.invoice_number or "—"
+
+    # A ledger row is never edited: staff may look at it (view permission), add and delete.
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # Django's would bypass the service's audit
+        return actions
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        txn = transaction_create(
+            actor=request.user,
+            date=data["date"],
+            client=data["client"],
+            invoice=data["invoice"],
+            gateway=data["gateway"],
+            transaction_id=data["transaction_id"],
+            description=data["description"],
+            amount_in=data["amount_in"],
+            fees=data["fees"],
+            amount_out=data["amount_out"],
+            currency=data["currency"],
+        )
+        obj.pk = txn.pk
+
+    def delete_model(self, request, obj):
+        transactions_delete(ids=[obj.pk], actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        transactions_delete(ids=queryset.values_list("pk", flat=True), actor=request.user)
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            response.context_data["totals"] = transaction_totals(changelist.queryset)
+        return response
+
+    @admin.action(permissions=["delete"], description="Delete selected transactions")
+    def delete_selected_transactions(self, request, queryset):
+        """First a confirmation page; its form posts the action again with post=yes."""
+        if request.POST.get("post") == "yes":
+            try:
+                deletions = transactions_delete(
+                    ids=queryset.values_list("pk", flat=True), actor=request.user
+                )
+            except ValidationError as exc:
+                for message in exc.messages:
+                    self.message_user(request, message, messages.ERROR)
+            else:
+                self.message_user(request, MSG_DELETED % {"count": len(deletions)})
+            return None  # back to the changelist
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Delete selected transactions",
+            "transactions": list(queryset.select_related("client").order_by("pk")),
+            "totals": transaction_totals(queryset),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, self.delete_selected_template, context)
+
+
+@admin.register(TransactionDeletion)
+class TransactionDeletionAdmin(admin.ModelAdmin):
+    """The record of deleted transactions: read-only for everyone."""
+
+    list_display = [
+        "created_at",
+        "actor_label",
+        "transaction_pk",
+        "date",
+        "client_snapshot_id",
+        "client_name",
+        "gateway",
+        "transaction_id",
+        "amount_in",
+        "fees",
+        "amount_out",
+        "currency",
+        "invoice_number",
+    ]
+    list_filter = [("created_at", admin.DateFieldListFilter)]
+    search_fields = ["=transaction_pk", "=transaction_id", "=client_snapshot_id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,52 @@
+"""The admin's Add Transaction form. It parses and validates; transaction_create saves."""
+
+from django import forms
+
+from transactions.models import Transaction
+from transactions.services import DESCRIPTION_REQUIRED, INVOICE_NOT_CLIENTS
+
+CURRENCY_REQUIRED = "A currency is required for a transaction without a client."
+
+
+class TransactionForm(forms.ModelForm):
+    class Meta:
+        model = Transaction
+        fields = [
+            "date",
+            "client",
+            "invoice",
+            "gateway",
+            "transaction_id",
+            "description",
+            "amount_in",
+            "fees",
+            "amount_out",
+            "currency",
+        ]
+        help_texts = {
+            "currency": "Leave empty to use the client’s currency.",
+            "description": "Required unless the transaction is for an invoice.",
+            "fees": "The gateway’s fee; may be negative.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "currency" in self.fields:
+            self.fields["currency"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        client, invoice = cleaned.get("client"), cleaned.get("invoice")
+        if invoice is None and not cleaned.get("description", "").strip():
+            self.add_error("description", DESCRIPTION_REQUIRED)
+        if invoice is not None and client is not None and invoice.client_id != client.pk:
+            self.add_error("invoice", INVOICE_NOT_CLIENTS)
+        if not cleaned.get("currency"):
+            owner = client or (invoice.client if invoice is not None else None)
+            if owner is None:
+                self.add_error("currency", CURRENCY_REQUIRED)
+            else:
+                # Model validation runs on the instance next; give it the currency the
+                # service would use.
+                cleaned["currency"] = invoice.currency if invoice is not None else owner.currency
+        return cleaned

@@ -1,0 +1,253 @@
+"""The Transactions tab, through the admin as staff use it."""
+
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from clients.tests.factories import ClientFactory
+from transactions.models import Transaction, TransactionDeletion
+from transactions.services import DESCRIPTION_REQUIRED
+from transactions.tests.factories import make_transaction
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:transactions_transaction_changelist")
+ADD = reverse("admin:transactions_transaction_add")
+
+
+def on(day: int) -> datetime:
+    return timezone.make_aware(datetime(2026, 11, day, 12, 0))
+
+
+def listed_pks(response) -> set[int]:
+    return {txn.pk for txn in response.context["cl"].result_list}
+
+
+def totals(response) -> dict[str, tuple]:
+    return {
+        row["currency"]: (row["count"], row["amount_in"], row["fees"], row["amount_out"])
+        for row in response.context["totals"]
+    }
+
+
+def test_changelist_shows_rows_and_deleted_client_snapshot(admin_client):
+    alice = ClientFactory(first_name="Alice", last_name="Archer")
+    kept = make_transaction(client=alice, transaction_id="TX-ALICE")
+    gone = ClientFactory(first_name="Bob", last_name="Gone")
+    orphan = make_transaction(client=gone, transaction_id="TX-BOB")
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM clients_client WHERE id = %s", [gone.pk])
+
+    response = admin_client.get(CHANGELIST)
+
+    assert response.status_code == 200
+    assert listed_pks(response) == {kept.pk, orphan.pk}
+    assert f"Deleted client #{gone.pk} — Bob Gone" in response.content.decode()
+    assert "Alice Archer" in response.content.decode()
+
+
+def queries_for(admin_client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert admin_client.get(url).status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_changelist_query_count_does_not_grow_with_rows(admin_client):
+    make_transaction(client=ClientFactory())
+    with_one_row = queries_for(admin_client, CHANGELIST)
+    for _ in range(15):
+        make_transaction(client=ClientFactory())
+
+    assert queries_for(admin_client, CHANGELIST) == with_one_row
+
+
+def test_search_by_transaction_id_client_snapshot_and_description(admin_client):
+    acme = ClientFactory(
+        first_name="Carol", last_name="Smith", company_name="Acme Ltd", email="carol@acme.test"
+    )
+    by_id = make_transaction(transaction_id="ch_3NxYZ", description="Card payment")
+    for_acme = make_transaction(client=acme, transaction_id="pp-1", description="PayPal")
+    described = make_transaction(transaction_id="bank-9", description="Wire for domain renewal")
+
+    def search(term: str) -> set[int]:
+        return listed_pks(admin_client.get(CHANGELIST, {"q": term}))
+
+    assert search("CH_3NXYZ") == {by_id.pk}  # transaction ID, exact, any case
+    assert search("ch_3N") == set()  # ... not a prefix of it
+    assert search("carol@acme") == {for_acme.pk}  # client email prefix
+    assert search("acme") == {for_acme.pk}  # company prefix
+    assert search("carol smith") == {for_acme.pk}  # name
+    assert search("renewal") == {described.pk}  # description substring
+
+
+def test_filters_gateway_currency_date_range_and_deleted_client(admin_client):
+    live, gone = ClientFactory(currency="USD"), ClientFactory(currency="EUR")
+    paypal = make_transaction(client=live, gateway="paypal", date=on(2))
+    stripe = make_transaction(client=gone, gateway="stripe", date=on(10))
+    walk_in = make_transaction(gateway="cash", currency="GBP", date=on(20))
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM clients_client WHERE id = %s", [gone.pk])
+
+    def filtered(**params) -> set[int]:
+        response = admin_client.get(CHANGELIST, params)
+        assert response.status_code == 200
+        return listed_pks(response)
+
+    assert filtered(gateway="stripe") == {stripe.pk}
+    assert filtered(currency="GBP") == {walk_in.pk}
+    assert filtered(date__gte="2026-11-05", date__lt="2026-11-15") == {stripe.pk}
+    assert filtered(date__gte="2026-11-05") == {stripe.pk, walk_in.pk}
+    assert filtered(client_state="deleted") == {stripe.pk}
+    assert filtered(client_state="existing") == {paypal.pk}
+    assert filtered(client_state="none") == {walk_in.pk}
+    # A malformed date is the admin's "invalid filter" redirect, not a 500.
+    assert admin_client.get(CHANGELIST, {"date__gte": "not-a-date"}).status_code == 302
+
+
+def test_totals_are_per_currency_over_the_filtered_rows(admin_client):
+    usd = ClientFactory(currency="USD")
+    make_transaction(client=usd, amount_in="100.00", fees="3.20", gateway="paypal")
+    make_transaction(client=usd, amount_in="0", amount_out="25.50", gateway="paypal")
+    make_transaction(client=usd, amount_in="40.00", fees="1.00", gateway="stripe")
+    make_transaction(amount_in="7.00", currency="EUR", gateway="paypal")
+
+    everything = admin_client.get(CHANGELIST)
+    paypal_only = admin_client.get(CHANGELIST, {"gateway": "paypal"})
+
+    assert totals(everything) == {
+        "EUR": (1, Decimal("7.00"), Decimal("0.00"), Decimal("0.00")),
+        "USD": (3, Decimal("140.00"), Decimal("4.20"), Decimal("25.50")),
+    }
+    assert totals(paypal_only) == {
+        "EUR": (1, Decimal("7.00"), Decimal("0.00"), Decimal("0.00")),
+        "USD": (2, Decimal("100.00"), Decimal("3.20"), Decimal("25.50")),
+    }
+    assert "140.00" in everything.content.decode()
+
+
+def add_form(**overrides) -> dict:
+    data = {
+        "date_0": "2026-11-24",
+        "date_1": "10:30:00",
+        "client": "",
+        "invoice": "",
+        "gateway": "banktransfer",
+        "transaction_id": "WIRE-77",
+        "description": "Wire received",
+        "amount_in": "120.50",
+        "fees": "-0.50",
+        "amount_out": "0",
+        "currency": "",
+    }
+    return {**data, **overrides}
+
+
+def test_add_by_hand_goes_through_the_service_with_snapshot(admin_client, admin_user):
+    client = ClientFactory(first_name="Dan", last_name="Doe", currency="GBP")
+
+    response = admin_client.post(ADD, add_form(client=client.pk))
+
+    assert response.status_code == 302
+    txn = Transaction.objects.get()
+    assert (txn.amount_in, txn.fees, txn.amount_out) == (
+        Decimal("120.50"),
+        Decimal("-0.50"),
+        Decimal("0.00"),
+    )
+    assert txn.currency == "GBP"  # the client's
+    assert (txn.client_snapshot_id, txn.client_name) == (client.pk, "Dan Doe")
+    assert (txn.gateway, txn.transaction_id) == ("banktransfer", "WIRE-77")
+    assert txn.actor_user == admin_user
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"gateway": ""}, "gateway", "This field is required."),
+        ({"description": ""}, "description", DESCRIPTION_REQUIRED),
+        ({"amount_in": "12.345"}, "amount_in", "Ensure that there are no more than 2 decimal"),
+        ({"amount_in": "ten"}, "amount_in", "Enter a number."),
+        ({"currency": ""}, "currency", "A currency is required"),
+    ],
+)
+def test_add_by_hand_rejects_bad_input_and_writes_nothing(admin_client, overrides, field, message):
+    response = admin_client.post(ADD, add_form(**overrides))
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert any(message in error for error in errors[field])
+    assert not Transaction.objects.exists()
+
+
+def test_transactions_cannot_be_edited(admin_client):
+    txn = make_transaction()
+    url = reverse("admin:transactions_transaction_change", args=[txn.pk])
+
+    response = admin_client.post(url, add_form(amount_in="999.00"))
+
+    assert response.status_code == 403
+    txn.refresh_from_db()
+    assert txn.amount_in == Decimal("10.00")
+
+
+def post_action(http_client, pks, **extra):
+    data = {"action": "delete_selected_transactions", ACTION_CHECKBOX_NAME: pks, **extra}
+    return http_client.post(CHANGELIST, data)
+
+
+def test_delete_selected_confirms_then_deletes_and_logs(admin_client, admin_user):
+    first = make_transaction(transaction_id="A-1", amount_in="10.00")
+    second = make_transaction(transaction_id="A-2", amount_in="5.25")
+    untouched = make_transaction(transaction_id="A-3")
+
+    confirmation = post_action(admin_client, [first.pk, second.pk])
+
+    assert confirmation.status_code == 200
+    page = confirmation.content.decode()
+    assert "Are you sure you want to delete these 2 transactions?" in page
+    assert "USD 15.25 in" in page
+    assert Transaction.objects.count() == 3  # nothing deleted yet
+
+    response = post_action(admin_client, [first.pk, second.pk], post="yes")
+
+    assert response.status_code == 302
+    assert set(Transaction.objects.values_list("pk", flat=True)) == {untouched.pk}
+    logged = TransactionDeletion.objects.order_by("transaction_pk")
+    assert [(d.transaction_pk, d.transaction_id, d.amount_in) for d in logged] == [
+        (first.pk, "A-1", Decimal("10.00")),
+        (second.pk, "A-2", Decimal("5.25")),
+    ]
+    assert {d.actor_user for d in logged} == {admin_user}
+
+
+def test_delete_selected_needs_the_delete_permission(client, staff_user):
+    staff_user.user_permissions.add(Permission.objects.get(codename="view_transaction"))
+    client.force_login(staff_user)
+    txn = make_transaction()
+
+    listing = client.get(CHANGELIST)
+    response = post_action(client, [txn.pk], post="yes")
+
+    assert "delete_selected_transactions" not in listing.content.decode()
+    assert "delete_selected" not in listing.content.decode()
+    assert response.status_code == 200  # "No action selected."
+    assert Transaction.objects.filter(pk=txn.pk).exists()
+    assert not TransactionDeletion.objects.exists()
+
+
+def test_single_delete_page_goes_through_the_service(admin_client):
+    txn = make_transaction(transaction_id="ONE")
+    url = reverse("admin:transactions_transaction_delete", args=[txn.pk])
+
+    response = admin_client.post(url, {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not Transaction.objects.exists()
+    assert TransactionDeletion.objects.get().transaction_id == "ONE"
