@@ -40,11 +40,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "axes",
     "clients",
     "credits",
     "transactions",
     "invoices",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -141,12 +143,35 @@ COMPANY_NAME = env.str("COMPANY_NAME", default="Example Hosting")
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="USD").upper()
 if len(DEFAULT_CURRENCY) != 3 or not DEFAULT_CURRENCY.isalpha():
     raise ImproperlyConfigured("DEFAULT_CURRENCY must be an ISO 4217 code such as USD.")
+
+# WHMCS-compatible API (api/). WHMCS names currencies by id: CURRENCIES gives ids 1..n in order
+# (ISO codes; the default currency is always id 1).
+CURRENCIES = [DEFAULT_CURRENCY] + [
+    code.upper() for code in env.list("CURRENCIES", default=[]) if code.upper() != DEFAULT_CURRENCY
+]
+# Accept WHMCS's legacy `username` + md5(password) authentication (see README, "API").
+API_ALLOW_LEGACY_ADMIN_PASSWORD = env.bool("API_ALLOW_LEGACY_ADMIN_PASSWORD", default=False)
+# When set, a call carrying this `accesskey` skips the credential's IP allow-list.
+API_ACCESS_KEY = env.str("API_ACCESS_KEY", default="")
+# Payment gateways by system name, with display names: "banktransfer=Bank Transfer,paypal=PayPal".
+PAYMENT_METHODS = env.dict(
+    "PAYMENT_METHODS", default={"banktransfer": "Bank Transfer", "paypal": "PayPal"}
+)
+
 # Invoice generation (manage.py generate_invoices): invoice a service this many days before its
 # next due date; apply the client's credit to new invoices (off = WHMCS "No Auto Apply Credit").
 INVOICE_DAYS_IN_ADVANCE = env.int("INVOICE_DAYS_IN_ADVANCE", default=7)
 if INVOICE_DAYS_IN_ADVANCE < 0:
     raise ImproperlyConfigured("INVOICE_DAYS_IN_ADVANCE must be zero or more.")
 AUTO_APPLY_CREDIT = env.bool("AUTO_APPLY_CREDIT", default=True)
+
+# Automatic client status update (manage.py auto_update_client_status, WHMCS "Client Status
+# Update"): on or off, and how many days an Active client must have been without an active
+# service before it is set Inactive.
+AUTO_CLIENT_STATUS_CHANGE = env.bool("AUTO_CLIENT_STATUS_CHANGE", default=True)
+AUTO_STATUS_INACTIVE_AFTER_DAYS = env.int("AUTO_STATUS_INACTIVE_AFTER_DAYS", default=0)
+if AUTO_STATUS_INACTIVE_AFTER_DAYS < 0:
+    raise ImproperlyConfigured("AUTO_STATUS_INACTIVE_AFTER_DAYS must be zero or more.")
 
 # Production hardening; `manage.py check --deploy` is clean with DEBUG off.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

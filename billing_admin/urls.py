@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import path
 from django.views.generic import RedirectView
 
+from api.views import api_endpoint
+
 admin.site.site_header = "billing_admin"
 admin.site.site_title = "billing_admin"
 admin.site.index_title = "Client management"
@@ -9,4 +11,7 @@ admin.site.index_title = "Client management"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
+    # The WHMCS-compatible API, at the paths WHMCS tooling posts to.
+    path("includes/api.php", api_endpoint, name="api"),
+    path("api.php", api_endpoint),
 ]

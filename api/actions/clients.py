@@ -1,0 +1,268 @@
+"""Client actions: AddClient, UpdateClient, GetClients, GetClientsDetails, CloseClient,
+DeleteClient."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, Value
+from django.db.models.functions import Concat
+
+from api.actions.lookups import currency_code, currency_id, language_code, language_name
+from api.protocol import ApiError, Params, date_text, error_message, money, page, paged
+from api.selectors import client_stats
+from billing_admin.iso_codes import COUNTRY_NAMES
+from clients import services as client_services
+from clients.deletion import client_delete
+from clients.models import Client, ClientGroup
+from invoices.services import client_close
+
+CLIENT_ID_NOT_FOUND = "Client ID Not Found"
+CLIENT_NOT_FOUND = "Client Not Found"
+CLIENT_ID_OR_EMAIL_REQUIRED = "Either clientid Or email Is Required"
+GROUP_NOT_FOUND = "Client Group ID Not Found"
+CURRENCY_NOT_FOUND = "Currency ID Not Found"
+INVALID_STATUS = "Invalid status {status}"
+DELETE_FAILED = "Client Delete Failed: {reason}"
+CLOSE_FAILED = "An unexpected error occurred: {reason}"
+
+# WHMCS parameter -> Client field, for the plain text profile fields.
+TEXT_PARAMS = {
+    "firstname": "first_name",
+    "lastname": "last_name",
+    "companyname": "company_name",
+    "email": "email",
+    "address1": "address1",
+    "address2": "address2",
+    "city": "city",
+    "state": "state",
+    "postcode": "postcode",
+    "country": "country",
+    "phonenumber": "phone_number",
+    "notes": "notes",
+}
+FLAG_PARAMS = {
+    "marketingoptin": "marketing_opt_in",
+    "taxexempt": "tax_exempt",
+    "overrideautoclose": "override_auto_close",
+}
+# AddClient's required fields, in WHMCS's order, with its messages (the double space is WHMCS's).
+REQUIRED_ON_ADD = {
+    "firstname": "You did not enter your first name",
+    "lastname": "You did not enter your last name",
+    "email": "You did not enter your email address",
+    "address1": "You did not enter your  address line 1",
+    "city": "You did not enter your city",
+    "state": "You did not enter your state",
+    "postcode": "You did not enter your postcode",
+    "country": "Valid country required",
+    "phonenumber": "You did not enter your phone number",
+}
+PROFILE_ERRORS = {
+    "country": "Valid country required",
+    "phone_number": "Invalid telephone phone number",
+    "currency": CURRENCY_NOT_FOUND,
+}
+ADD_ERRORS = {
+    client_services.EMAIL_TAKEN: "A user already exists with that email address",
+    "email": "The email address you entered was not valid",
+    **PROFILE_ERRORS,
+}
+UPDATE_ERRORS = {
+    client_services.EMAIL_TAKEN: "Duplicate Email Address",
+    "email": "The email address entered is not valid",
+    **PROFILE_ERRORS,
+}
+ORDER_BY = {
+    "id": "id",
+    "firstname": "first_name",
+    "lastname": "last_name",
+    "companyname": "company_name",
+    "email": "email",
+    "groupid": "group_id",
+    "datecreated": "created_at",
+    "status": "status",
+}
+
+
+def _profile_fields(params: Params) -> dict:
+    """The profile fields the call sets: only parameters actually sent are changed."""
+    fields = {field: params.text(param) for param, field in TEXT_PARAMS.items() if param in params}
+    if "country" in fields:
+        fields["country"] = fields["country"].upper()
+    fields.update(
+        {field: params.boolean(param) for param, field in FLAG_PARAMS.items() if param in params}
+    )
+    if "currency" in params:
+        code = currency_code(params.text("currency"))
+        if code is None:
+            raise ApiError(CURRENCY_NOT_FOUND)
+        fields["currency"] = code
+    if "groupid" in params:
+        group_id = params.text("groupid")
+        if group_id in ("", "0"):
+            fields["group"] = None
+        else:
+            group_id = params.record_id("groupid", not_found=GROUP_NOT_FOUND)
+            fields["group"] = ClientGroup.objects.filter(pk=group_id).first()
+            if fields["group"] is None:
+                raise ApiError(GROUP_NOT_FOUND)
+    if "language" in params:
+        fields["language"] = language_code(params.text("language"))
+    return fields
+
+
+def add_client(params: Params, *, actor) -> dict:
+    for param, message in REQUIRED_ON_ADD.items():
+        if not params.has(param):
+            raise ApiError(message)
+    try:
+        client = client_services.client_create(
+            actor=actor, send_welcome_email=not params.boolean("noemail"), **_profile_fields(params)
+        )
+    except ValidationError as exc:
+        raise ApiError(error_message(exc, ADD_ERRORS)) from None
+    # Clients here are their own login identity: the owner is the client itself.
+    return {"clientid": client.pk, "owner_id": client.pk}
+
+
+def _client_id_from(params: Params, *, id_param: str, email_param: str, not_found: str) -> int:
+    if params.has(id_param):
+        client_id = params.record_id(id_param, not_found=not_found)
+        if not Client.objects.filter(pk=client_id).exists():
+            raise ApiError(not_found)
+        return client_id
+    client_id = (
+        Client.objects.filter(email__iexact=params.text(email_param))
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if client_id is None:
+        raise ApiError(not_found)
+    return client_id
+
+
+def update_client(params: Params, *, actor) -> dict:
+    client_id = _client_id_from(
+        params, id_param="clientid", email_param="clientemail", not_found=CLIENT_ID_NOT_FOUND
+    )
+    status = params.text("status")
+    if status and status not in Client.Status.values:
+        raise ApiError(INVALID_STATUS.format(status=status))
+    fields = _profile_fields(params)
+    try:
+        with transaction.atomic():  # profile and status change together or not at all
+            if fields:
+                client_services.client_update(client_id=client_id, actor=actor, **fields)
+            if status:
+                client_services.client_set_status(client_id=client_id, status=status, actor=actor)
+    except ValidationError as exc:
+        raise ApiError(error_message(exc, UPDATE_ERRORS)) from None
+    # WHMCS's documented answer gives this id as a string, and strict client libraries check.
+    return {"clientid": str(client_id)}
+
+
+def get_clients(params: Params, *, actor) -> dict:
+    clients = Client.objects.all()
+    status = params.text("status")
+    if status:
+        clients = clients.filter(status=status)
+    search = params.text("search")
+    if search:
+        clients = clients.annotate(fullname=Concat("first_name", Value(" "), "last_name")).filter(
+            Q(email__istartswith=search)
+            | Q(first_name__istartswith=search)
+            | Q(last_name__istartswith=search)
+            | Q(fullname__istartswith=search)
+            | Q(company_name__istartswith=search)
+        )
+    order_field = ORDER_BY.get(params.text("orderby").lower(), "id")
+    descending = params.text("sorting").upper() == "DESC"
+    sign = "-" if descending else ""
+    clients = clients.order_by(f"{sign}{order_field}", f"{sign}id")
+    start, limit = page(params)
+    rows = [
+        {
+            "id": client.pk,
+            "firstname": client.first_name,
+            "lastname": client.last_name,
+            "companyname": client.company_name,
+            "email": client.email,
+            "datecreated": date_text(client.created_at.date()),
+            "groupid": client.group_id or 0,
+            "status": client.status,
+        }
+        for client in clients[start : start + limit]
+    ]
+    return paged("clients", "client", rows, total=clients.count(), start=start)
+
+
+def get_clients_details(params: Params, *, actor) -> dict:
+    if not params.has("clientid") and not params.has("email"):
+        raise ApiError(CLIENT_ID_OR_EMAIL_REQUIRED)
+    client_id = _client_id_from(
+        params, id_param="clientid", email_param="email", not_found=CLIENT_NOT_FOUND
+    )
+    client = Client.objects.select_related("group").get(pk=client_id)
+    answer = {"client": _client_details(client)}
+    if params.boolean("stats"):
+        answer["stats"] = client_stats(client)
+    return answer
+
+
+def _client_details(client: Client) -> dict:
+    return {
+        "id": client.pk,
+        "client_id": client.pk,
+        "userid": client.pk,
+        "owner_user_id": client.pk,
+        "firstname": client.first_name,
+        "lastname": client.last_name,
+        "fullname": client.full_name,
+        "companyname": client.company_name,
+        "email": client.email,
+        "address1": client.address1,
+        "address2": client.address2,
+        "city": client.city,
+        "state": client.state,
+        "fullstate": client.state,
+        "postcode": client.postcode,
+        "countrycode": client.country,
+        "country": client.country,
+        "countryname": COUNTRY_NAMES.get(client.country, client.country),
+        "phonenumber": client.phone_number,
+        "status": client.status,
+        "language": language_name(client.language),
+        "currency": currency_id(client.currency),
+        "currency_code": client.currency,
+        "groupid": client.group_id or 0,
+        "credit": money(client.credit_balance),
+        "taxexempt": client.tax_exempt,
+        "overrideautoclose": client.override_auto_close,
+        "marketing_emails_opt_in": client.marketing_opt_in,
+        "isOptedInToMarketingEmails": client.marketing_opt_in,
+        "notes": client.notes,
+        "datecreated": date_text(client.created_at.date()),
+    }
+
+
+def close_client(params: Params, *, actor) -> dict:
+    client_id = params.record_id("clientid", not_found=CLIENT_ID_NOT_FOUND)
+    try:
+        client_close(client_id=client_id, actor=actor)
+    except ValidationError as exc:
+        message = error_message(exc, {})
+        if message == CLIENT_ID_NOT_FOUND:
+            raise ApiError(message) from None
+        raise ApiError(CLOSE_FAILED.format(reason=message)) from None
+    return {"clientid": client_id}
+
+
+def delete_client(params: Params, *, actor) -> dict:
+    """``deleteusers`` is accepted and has nothing to do: clients here have no separate users."""
+    client_id = params.record_id("clientid", not_found=CLIENT_ID_NOT_FOUND)
+    if not Client.objects.filter(pk=client_id).exists():
+        raise ApiError(CLIENT_ID_NOT_FOUND)
+    try:
+        client_delete(client_id=client_id, actor=actor)
+    except ValidationError as exc:
+        raise ApiError(DELETE_FAILED.format(reason=error_message(exc, {}))) from None
+    return {"clientid": str(client_id)}

@@ -1,0 +1,205 @@
+"""Invoice actions: CreateInvoice, GetInvoice, GetInvoices, UpdateInvoice, AddInvoicePayment."""
+
+from django.core.exceptions import ValidationError
+
+from api.actions.transactions import transaction_row
+from api.protocol import (
+    TRUE_VALUES,
+    ApiError,
+    Params,
+    date_text,
+    datetime_text,
+    error_message,
+    money,
+    page,
+    paged,
+    parse_money,
+    wrapped,
+)
+from billing_admin.money import ZERO
+from invoices import selectors as invoice_selectors
+from invoices import services as invoice_services
+from invoices.models import Invoice
+
+CLIENT_ID_NOT_FOUND = "Client ID Not Found"
+INVOICE_ID_NOT_FOUND = "Invoice ID Not Found"
+DRAFT_AND_SEND = (
+    "Cannot create and send a draft invoice in a single API request. "
+    "Please create and send separately."
+)
+INVALID_STATUS = "Invalid status {status}"
+DATE_INVALID = "Date Format is not Valid"
+ITEM_AMOUNT_INVALID = "Item amount must be in decimal format: ### or ###.##"
+AMOUNT_INVALID = "Amount must be in decimal format: ### or ###.##"
+TRANSID_REQUIRED = "Transaction ID is required"
+OVERDUE = "Overdue"
+ORDER_BY = {
+    "id": "id",
+    "invoicenumber": "id",
+    "date": "date",
+    "duedate": "due_date",
+    "total": "total",
+    "status": "status",
+}
+# The invoices service already speaks WHMCS where WHMCS documents a message.
+SERVICE_ERRORS = {
+    message: message
+    for message in (
+        invoice_services.CLIENT_NOT_FOUND,
+        invoice_services.INVOICE_NOT_FOUND,
+        invoice_services.PAYMENT_ON_CANCELLED,
+        invoice_services.GATEWAY_REQUIRED,
+    )
+}
+
+
+def create_invoice(params: Params, *, actor) -> dict:
+    client_id = params.record_id("userid", not_found=CLIENT_ID_NOT_FOUND)
+    draft = params.boolean("draft")
+    if draft and params.boolean("sendinvoice"):
+        raise ApiError(DRAFT_AND_SEND)
+    status = Invoice.Status.DRAFT if draft else params.text("status") or Invoice.Status.UNPAID
+    if status not in Invoice.Status.values:
+        raise ApiError(INVALID_STATUS.format(status=status))
+    descriptions = params.numbered("itemdescription")
+    amounts = params.numbered("itemamount")
+    taxed = params.numbered("itemtaxed")
+    items = [
+        {
+            "description": descriptions[number],
+            "amount": parse_money(amounts.get(number, ""), invalid=ITEM_AMOUNT_INVALID) or ZERO,
+            "taxed": taxed.get(number, "").lower() in TRUE_VALUES,
+        }
+        for number in sorted(descriptions)
+    ]
+    try:
+        invoice = invoice_services.invoice_create(
+            client_id=client_id,
+            items=items,
+            actor=actor,
+            date=params.date("date", invalid=DATE_INVALID),
+            due_date=params.date("duedate", invalid=DATE_INVALID),
+            status=status,
+            payment_method=params.text("paymentmethod"),
+            notes=params.text("notes"),
+            auto_apply_credit=params.boolean("autoapplycredit"),
+        )
+    except ValidationError as exc:
+        raise ApiError(error_message(exc, SERVICE_ERRORS)) from None
+    return {"invoiceid": invoice.pk, "status": invoice.status}
+
+
+def get_invoice(params: Params, *, actor) -> dict:
+    invoice_id = params.record_id("invoiceid", not_found=INVOICE_ID_NOT_FOUND)
+    try:
+        invoice = invoice_selectors.invoice_detail(invoice_id)
+    except Invoice.DoesNotExist:
+        raise ApiError(INVOICE_ID_NOT_FOUND) from None
+    items = [
+        {
+            "id": item.pk,
+            "type": "Hosting" if item.service_id else "",
+            "relid": item.service_id or 0,
+            "description": item.description,
+            "amount": money(item.amount),
+            "taxed": int(item.taxed),
+        }
+        for item in invoice.items.all()
+    ]
+    transactions = [transaction_row(txn) for txn in invoice.transactions.all()]
+    return {
+        "invoiceid": invoice.pk,
+        "invoicenum": invoice.number,
+        "userid": invoice.client_id,
+        "date": date_text(invoice.date),
+        "duedate": date_text(invoice.due_date),
+        "datepaid": datetime_text(invoice.paid_at),
+        "lastcaptureattempt": datetime_text(None),
+        "subtotal": money(invoice.subtotal),
+        "credit": money(invoice.credit_applied),
+        "tax": money(invoice.tax),
+        "tax2": money(0),
+        "total": money(invoice.total),
+        "balance": money(invoice.balance_due),
+        "taxrate": "0.00",
+        "taxrate2": "0.00",
+        "status": invoice.status,
+        "paymentmethod": invoice.payment_method,
+        "notes": invoice.notes,
+        "ccgateway": False,
+        **wrapped("items", "item", items),
+        # WHMCS answers an empty string, not an empty list, when there are no transactions.
+        "transactions": {"transaction": transactions} if transactions else "",
+    }
+
+
+def get_invoices(params: Params, *, actor) -> dict:
+    invoices = Invoice.objects.select_related("client")
+    if params.has("userid"):
+        invoices = invoices.filter(
+            client_id=params.record_id("userid", not_found=CLIENT_ID_NOT_FOUND)
+        )
+    status = params.text("status")
+    if status == OVERDUE:
+        invoices = invoice_selectors.invoices_overdue(invoices)
+    elif status:
+        invoices = invoices.filter(status=status)
+    order_field = ORDER_BY.get(params.text("orderby").lower(), "id")
+    sign = "-" if params.text("order").lower() == "desc" else ""
+    invoices = invoices.order_by(f"{sign}{order_field}", f"{sign}id")
+    start, limit = page(params)
+    rows = [_invoice_row(invoice) for invoice in invoices[start : start + limit]]
+    return paged("invoices", "invoice", rows, total=invoices.count(), start=start)
+
+
+def _invoice_row(invoice: Invoice) -> dict:
+    client = invoice.client
+    return {
+        "id": invoice.pk,
+        "userid": invoice.client_id,
+        "firstname": client.first_name,
+        "lastname": client.last_name,
+        "companyname": client.company_name,
+        "invoicenum": invoice.number,
+        "date": date_text(invoice.date),
+        "duedate": date_text(invoice.due_date),
+        "datepaid": datetime_text(invoice.paid_at),
+        "subtotal": money(invoice.subtotal),
+        "credit": money(invoice.credit_applied),
+        "tax": money(invoice.tax),
+        "tax2": money(0),
+        "total": money(invoice.total),
+        "taxrate": "0.00",
+        "taxrate2": "0.00",
+        "status": invoice.status,
+        "paymentmethod": invoice.payment_method,
+        "notes": invoice.notes,
+        "created_at": datetime_text(invoice.created_at),
+        "updated_at": datetime_text(invoice.updated_at),
+        "currencycode": invoice.currency,
+        "currencyprefix": "",
+        "currencysuffix": f" {invoice.currency}",
+    }
+
+
+def update_invoice(params: Params, *, actor) -> dict:
+    raise NotImplementedError
+
+
+def add_invoice_payment(params: Params, *, actor) -> dict:
+    invoice_id = params.record_id("invoiceid", not_found=INVOICE_ID_NOT_FOUND)
+    if not params.has("transid"):
+        raise ApiError(TRANSID_REQUIRED)
+    try:
+        invoice_services.payment_record(
+            invoice_id=invoice_id,
+            gateway=params.text("gateway"),
+            amount=params.money("amount", invalid=AMOUNT_INVALID),
+            fees=params.money("fees", invalid=AMOUNT_INVALID) or ZERO,
+            transaction_id=params.text("transid"),
+            date=params.moment("date", invalid=DATE_INVALID),
+            actor=actor,
+        )
+    except ValidationError as exc:
+        raise ApiError(error_message(exc, SERVICE_ERRORS)) from None
+    return {}

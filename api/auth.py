@@ -1,0 +1,80 @@
+"""Who is calling: credentials, the IP allow-list, the access key and per-action permission."""
+
+import hmac
+import ipaddress
+
+from django.conf import settings
+from django.db.models import Q
+
+from api.models import ApiCredential
+from api.protocol import ApiError, Params
+from api.services import credential_record_use, secret_digest
+
+AUTHENTICATION_FAILED = "Authentication Failed"
+INVALID_IP = "Invalid IP {ip}"
+ACTION_NOT_ALLOWED = 'Invalid Permissions: API action "{action}" is not allowed'
+FORBIDDEN = 403
+
+
+def authenticate(params: Params, *, ip: str) -> ApiCredential:
+    """The live credential the call proves it holds, allowed to call from ``ip``.
+
+    The credential comes in ``identifier``/``secret`` or in ``username``/``password``; empty
+    fields count as absent (node-whmcs sends every field, unset ones empty). With
+    ``API_ALLOW_LEGACY_ADMIN_PASSWORD`` the password may instead be md5(secret), and the
+    username the owner's username.
+    """
+    identifier = params.text("identifier") or params.text("username")
+    secret = params.text("secret") or params.text("password")
+    if not identifier or not secret:
+        raise ApiError(AUTHENTICATION_FAILED, status=FORBIDDEN)
+    credential = _match(identifier, secret)
+    if credential is None:
+        raise ApiError(AUTHENTICATION_FAILED, status=FORBIDDEN)
+    if not _access_key_ok(params.text("accesskey")) and not ip_allowed(credential, ip):
+        raise ApiError(INVALID_IP.format(ip=ip), status=FORBIDDEN)
+    credential_record_use(credential=credential, ip=ip or None)
+    return credential
+
+
+def check_permission(credential: ApiCredential, *, action: str, sent_as: str) -> None:
+    if action not in credential.allowed_actions:
+        raise ApiError(ACTION_NOT_ALLOWED.format(action=sent_as.lower()), status=FORBIDDEN)
+
+
+def ip_allowed(credential: ApiCredential, ip: str) -> bool:
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    return any(address in ipaddress.ip_network(network) for network in credential.allowed_ips)
+
+
+def _match(identifier: str, secret: str) -> ApiCredential | None:
+    live = ApiCredential.objects.filter(revoked_at__isnull=True).select_related("user")
+    digest = secret_digest(secret)
+    credential = live.filter(identifier=identifier).first()
+    if credential is not None and hmac.compare_digest(credential.secret_hash, digest):
+        return _owner_active(credential)
+    if settings.API_ALLOW_LEGACY_ADMIN_PASSWORD:
+        # Legacy clients send the admin's username and md5 of the password: here, of a secret
+        # of one of that admin's credentials (or the credential's own identifier).
+        for candidate in live.filter(
+            Q(identifier=identifier) | Q(user__username=identifier)
+        ).order_by("pk"):
+            if hmac.compare_digest(candidate.legacy_secret_hash, digest):
+                return _owner_active(candidate)
+    return None
+
+
+def _owner_active(credential: ApiCredential) -> ApiCredential | None:
+    """A credential stops working when its owner leaves the staff."""
+    user = credential.user
+    return credential if user.is_active and user.is_staff else None
+
+
+def _access_key_ok(access_key: str) -> bool:
+    configured = settings.API_ACCESS_KEY
+    return bool(configured and access_key) and hmac.compare_digest(
+        access_key.encode(), configured.encode()
+    )

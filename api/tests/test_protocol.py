@@ -1,0 +1,251 @@
+"""The wire protocol: parsing, envelope, XML, authentication, IP allow-list, permissions."""
+
+import hashlib
+import json
+
+import pytest
+from django.utils import timezone
+
+from api.models import ApiCredential
+from api.services import credential_create, credentials_revoke
+from api.tests.conftest import TEST_CLIENT_IP
+from clients.tests.factories import ClientFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/includes/api.php"
+
+
+def test_api_success_envelope_is_json_without_responsetype(call):
+    ClientFactory()
+    answer = call("GetClients")
+    assert answer["result"] == "success"
+    assert answer["totalresults"] == 1
+
+
+def test_api_answers_on_the_short_path_too(client, credential_and_secret):
+    credential, secret = credential_and_secret
+    response = client.post(
+        "/api.php",
+        {"identifier": credential.identifier, "secret": secret, "action": "GetCurrencies"},
+    )
+    assert response.status_code == 200
+    assert response.json()["currencies"]["currency"][0]["code"] == "USD"
+
+
+def test_api_parses_form_body_whatever_the_content_type(client, credential_and_secret):
+    credential, secret = credential_and_secret
+    body = f"identifier={credential.identifier}&secret={secret}&action=GetCurrencies"
+    response = client.post(URL, body, content_type="application/json")
+    assert response.status_code == 200
+    assert response.json()["result"] == "success"
+
+
+def test_api_action_is_case_insensitive(call):
+    assert call("getcurrencies")["result"] == "success"
+    assert call("GETCURRENCIES")["result"] == "success"
+
+
+def test_api_action_may_come_in_the_query_string(client, credential_and_secret):
+    credential, secret = credential_and_secret
+    response = client.post(
+        f"{URL}?action=GetCurrencies",
+        {"username": credential.identifier, "password": secret},
+    )
+    assert response.status_code == 200
+    assert response.json()["totalresults"] == 1
+
+
+def test_api_xml_response_has_whmcsapi_root(client, credential_and_secret):
+    ClientFactory(first_name="Grace")
+    ClientFactory(first_name="Alan")
+    credential, secret = credential_and_secret
+    response = client.post(
+        URL,
+        {
+            "identifier": credential.identifier,
+            "secret": secret,
+            "action": "GetClients",
+            "responsetype": "xml",
+        },
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/xml")
+    body = response.content.decode()
+    assert "<whmcsapi><result>success</result>" in body
+    assert body.count("<client>") == 2
+    assert "<numreturned>2</numreturned>" in body
+
+
+def test_api_xml_error(client):
+    response = client.post(URL, {"action": "GetClients", "responsetype": "xml"})
+    assert response.status_code == 403
+    assert "<message>Authentication Failed</message>" in response.content.decode()
+
+
+def test_api_get_is_refused_with_405(client, credential_and_secret):
+    credential, secret = credential_and_secret
+    response = client.get(
+        URL, {"identifier": credential.identifier, "secret": secret, "action": "GetClients"}
+    )
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    assert response.json()["result"] == "error"
+
+
+def test_api_unknown_action(call):
+    assert call("NoSuchAction") == {"result": "error", "message": "Command Not Found"}
+
+
+def test_api_missing_action_is_command_not_found(call):
+    assert call("")["message"] == "Command Not Found"
+
+
+@pytest.mark.parametrize(
+    "auth",
+    [
+        {},
+        {"identifier": "", "secret": ""},
+        {"identifier": "nobody", "secret": "wrong"},
+    ],
+)
+def test_api_authentication_failed(client, credential, auth):
+    response = client.post(URL, {"action": "GetClients", **auth})
+    assert response.status_code == 403
+    assert response.json() == {"result": "error", "message": "Authentication Failed"}
+
+
+def test_api_wrong_secret_fails(client, credential):
+    response = client.post(
+        URL, {"action": "GetClients", "identifier": credential.identifier, "secret": "nope"}
+    )
+    assert response.status_code == 403
+    assert response.json()["message"] == "Authentication Failed"
+
+
+def test_api_empty_auth_fields_are_ignored(client, credential_and_secret):
+    """node-whmcs sends every auth field; the unset ones as empty strings."""
+    credential, secret = credential_and_secret
+    response = client.post(
+        URL,
+        {
+            "action": "GetClients",
+            "username": "",
+            "password": "",
+            "accesskey": "",
+            "identifier": credential.identifier,
+            "secret": secret,
+        },
+    )
+    assert response.status_code == 200
+
+
+def test_api_revoked_credential_fails(client, credential_and_secret):
+    credential, secret = credential_and_secret
+    assert credentials_revoke(credential_ids=[credential.pk], actor=None) == 1
+    response = client.post(
+        URL, {"action": "GetClients", "identifier": credential.identifier, "secret": secret}
+    )
+    assert response.status_code == 403
+    assert response.json()["message"] == "Authentication Failed"
+
+
+def test_api_credential_of_deactivated_owner_fails(client, credential_and_secret, api_owner):
+    credential, secret = credential_and_secret
+    api_owner.is_active = False
+    api_owner.save()
+    response = client.post(
+        URL, {"action": "GetClients", "identifier": credential.identifier, "secret": secret}
+    )
+    assert response.status_code == 403
+
+
+def test_api_action_not_allowed(client, api_owner):
+    credential, secret = credential_create(
+        name="read only",
+        user=api_owner,
+        allowed_actions=["GetClients"],
+        allowed_ips=[TEST_CLIENT_IP],
+        actor=None,
+    )
+    response = client.post(
+        URL, {"action": "ADDCLIENT", "identifier": credential.identifier, "secret": secret}
+    )
+    assert response.status_code == 403
+    assert response.json()["message"] == (
+        'Invalid Permissions: API action "addclient" is not allowed'
+    )
+
+
+def test_api_ip_not_allowed(client, api_owner):
+    credential, secret = credential_create(
+        name="office",
+        user=api_owner,
+        allowed_actions=["GetClients"],
+        allowed_ips=["10.0.0.0/8"],
+        actor=None,
+    )
+    params = {"action": "GetClients", "identifier": credential.identifier, "secret": secret}
+    response = client.post(URL, params)
+    assert response.status_code == 403
+    assert response.json()["message"] == "Invalid IP 127.0.0.1"
+    assert client.post(URL, params, REMOTE_ADDR="10.1.2.3").status_code == 200
+
+
+def test_api_access_key_bypasses_the_ip_allow_list(client, api_owner, settings):
+    settings.API_ACCESS_KEY = "k3y!@#"
+    credential, secret = credential_create(
+        name="roaming", user=api_owner, allowed_actions=["GetClients"], allowed_ips=[], actor=None
+    )
+    params = {"action": "GetClients", "identifier": credential.identifier, "secret": secret}
+    assert client.post(URL, {**params, "accesskey": "wrong"}).status_code == 403
+    assert client.post(URL, {**params, "accesskey": "k3y!@#"}).status_code == 200
+
+
+def test_api_empty_access_key_setting_never_matches(client, api_owner, settings):
+    settings.API_ACCESS_KEY = ""
+    credential, secret = credential_create(
+        name="roaming", user=api_owner, allowed_actions=["GetClients"], allowed_ips=[], actor=None
+    )
+    params = {"action": "GetClients", "identifier": credential.identifier, "secret": secret}
+    assert client.post(URL, {**params, "accesskey": ""}).status_code == 403
+
+
+def test_api_legacy_md5_password_only_when_allowed(client, credential_and_secret, settings):
+    credential, secret = credential_and_secret
+    params = {
+        "action": "GetClients",
+        "username": credential.user.username,
+        "password": hashlib.md5(secret.encode()).hexdigest(),
+    }
+    settings.API_ALLOW_LEGACY_ADMIN_PASSWORD = False
+    assert client.post(URL, params).status_code == 403
+    settings.API_ALLOW_LEGACY_ADMIN_PASSWORD = True
+    assert client.post(URL, params).status_code == 200
+    by_identifier = {**params, "username": credential.identifier}
+    assert client.post(URL, by_identifier).status_code == 200
+
+
+def test_api_call_records_last_use(call, credential):
+    call("GetClients")
+    credential.refresh_from_db()
+    assert credential.last_used_ip == TEST_CLIENT_IP
+    assert timezone.now() - credential.last_used_at < timezone.timedelta(minutes=1)
+
+
+def test_api_secret_is_stored_hashed(credential_and_secret):
+    credential, secret = credential_and_secret
+    stored = ApiCredential.objects.filter(pk=credential.pk).values().get()
+    assert secret not in json.dumps(stored, default=str)
+    assert credential.audit_label == f"API: {credential.identifier}"
+
+
+def test_api_is_exempt_from_csrf(credential_and_secret):
+    from django.test import Client
+
+    credential, secret = credential_and_secret
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post(
+        URL, {"identifier": credential.identifier, "secret": secret, "action": "GetClients"}
+    )
+    assert response.status_code == 200

@@ -1,0 +1,31 @@
+"""POST /includes/api.php: one endpoint, the action named in the call (WHMCS's protocol)."""
+
+from django.views.decorators.csrf import csrf_exempt
+
+from api.actions import find_action
+from api.auth import authenticate, check_permission
+from api.protocol import ApiError, Params, render
+
+POST_REQUIRED = "API calls must be sent with POST"
+COMMAND_NOT_FOUND = "Command Not Found"
+
+
+@csrf_exempt  # a machine-to-machine endpoint authenticated per call, never a browser form
+def api_endpoint(request):
+    params = Params(request)
+    xml = params.text("responsetype").lower() == "xml"
+    if request.method != "POST":
+        response = render({"result": "error", "message": POST_REQUIRED}, xml=xml, status=405)
+        response["Allow"] = "POST"
+        return response
+    try:
+        credential = authenticate(params, ip=request.META.get("REMOTE_ADDR", ""))
+        sent_as = params.text("action")
+        name, handler = find_action(sent_as)
+        if handler is None:
+            raise ApiError(COMMAND_NOT_FOUND)
+        check_permission(credential, action=name, sent_as=sent_as)
+        payload = handler(params, actor=credential)
+    except ApiError as exc:
+        return render({"result": "error", "message": exc.message}, xml=xml, status=exc.status)
+    return render({"result": "success", **payload}, xml=xml)
