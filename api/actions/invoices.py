@@ -183,7 +183,7 @@ def _invoice_row(invoice: Invoice) -> dict:
 
 
 def update_invoice(params: Params, *, actor) -> dict:
-    raise NotImplementedError
+    raise ApiError("Command Not Found")
 
 
 def add_invoice_payment(params: Params, *, actor) -> dict:

@@ -151,4 +151,4 @@ def get_transactions(params: Params, *, actor) -> dict:
 
 
 def update_transaction(params: Params, *, actor) -> dict:
-    raise NotImplementedError
+    raise ApiError("Command Not Found")
