@@ -136,7 +136,11 @@ class ManageCreditsAdminMixin:
             client,
             title=f"Manage Credits: {client}",
             page=page,
-            balance_update={"client_id": client.pk, "text": balance_text(client)},
+            balance_update={
+                "client_id": client.pk,
+                "text": balance_text(client),
+                "summary_path": reverse("admin:clients_client_summary", args=[client.pk]),
+            },
         )
         return TemplateResponse(request, self.manage_credits_template, context)
 

@@ -70,7 +70,12 @@ def test_manage_credits_lists_entries_balance_and_buttons(
     assert "-1.50" in page
     assert credits_url(customer, "add", popup=True) in page
     assert credits_url(customer, "remove", popup=True) in page
-    assert response.context["balance_update"] == {"client_id": customer.pk, "text": "8.50 EUR"}
+    assert response.context["balance_update"] == {
+        "client_id": customer.pk,
+        "text": "8.50 EUR",
+        "summary_path": reverse("admin:clients_client_summary", args=[customer.pk]),
+    }
+    assert 'id="credit-balance-update"' in page
 
 
 def test_add_credit_in_the_popup_saves_and_returns_to_the_log(billing_client):
@@ -218,15 +223,25 @@ def test_client_list_marks_balances_for_live_updates(admin_client):
     assert "credits/js/credit_balance.js" in page
 
 
-def profile_post_data(http_client, customer, **changes):
-    """The Profile form as the browser would submit it, with ``changes`` typed in."""
-    form = (
-        http_client.get(reverse("admin:clients_client_change", args=[customer.pk]))
-        .context["adminform"]
-        .form
-    )
-    data = {name: form[name].value() for name in form.fields}
-    data = {name: "" if value is None else value for name, value in data.items()}
+def form_post_data(form) -> dict:
+    """A form's fields as a browser posts them unchanged (unticked boxes are left out)."""
+    data = {}
+    for field in form:
+        value = field.value()
+        if value is None or value is False:
+            continue
+        data[field.html_name] = "on" if value is True else value
+    return data
+
+
+def profile_post_data(http_client, customer, **changes) -> dict:
+    """The Profile page (with any inlines) as the browser would submit it, ``changes`` typed in."""
+    page = http_client.get(reverse("admin:clients_client_change", args=[customer.pk]))
+    data = form_post_data(page.context["adminform"].form)
+    for inline in page.context["inline_admin_formsets"]:
+        data.update(form_post_data(inline.formset.management_form))
+        for form in inline.formset.forms:
+            data.update(form_post_data(form))
     return {**data, **changes}
 
 

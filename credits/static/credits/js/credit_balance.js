@@ -2,7 +2,8 @@
 // The credit log page carries the client's balance as JSON (#credit-balance-update). It writes
 // it into the window that opened the popup (same origin, like Django's related-object popups)
 // and broadcasts it to other admin tabs; pages that load this script (the client list) listen.
-// Every element with data-credit-balance-client="<client pk>" shows that client's balance.
+// Every element with data-credit-balance-client="<client pk>" shows that client's balance, as
+// does #credit-balance on the client's Summary page when it opened the popup.
 'use strict';
 {
     const CHANNEL_NAME = 'billing_admin.credit-balance';
@@ -24,7 +25,13 @@
         const update = JSON.parse(data.textContent);
         if (window.opener && !window.opener.closed) {
             try {
-                showBalance(window.opener.document, update);
+                const opener = window.opener;
+                showBalance(opener.document, update);
+                // The client's Summary page, which opens this popup, marks its balance by id.
+                const summaryBalance = opener.document.getElementById('credit-balance');
+                if (summaryBalance && opener.location.pathname === update.summary_path) {
+                    summaryBalance.textContent = update.text;
+                }
             } catch (error) {
                 // The opener is on another origin: nothing of ours to update there.
             }
