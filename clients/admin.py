@@ -36,6 +36,7 @@ from clients.services import (
     client_update,
 )
 from credits.admin import ManageCreditsAdminMixin
+from invoices.admin import ClientServicesAdminMixin
 
 STATUS_COLOURS = {
     Client.Status.ACTIVE: "#2e7d32",
@@ -313,7 +314,9 @@ class ClientAdminBase(admin.ModelAdmin):
 
 
 @admin.register(Client)
-class ClientAdmin(ManageCreditsAdminMixin, ClientDeletionAdminMixin, ClientAdminBase):
+class ClientAdmin(
+    ManageCreditsAdminMixin, ClientDeletionAdminMixin, ClientServicesAdminMixin, ClientAdminBase
+):
     """Feature mixins from other modules go before ClientAdminBase in the bases."""
 
 

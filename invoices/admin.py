@@ -1,1 +1,405 @@
-"""Admin for the invoices app."""
+"""Admin for invoices and client services: lists, the invoice page with its Credit and Add Payment
+boxes, and ``ClientServicesAdminMixin``, which ClientAdmin inherits for the services inline, the
+Quick Links and the Close Client page. Every write goes through ``invoices.services``."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from billing_admin.money import format_money
+from clients.admin_links import ORDER_DEFAULT, QuickLink
+from clients.models import Client
+from invoices import selectors, services
+from invoices.forms import ApplyCreditForm, PaymentForm, RemoveCreditForm
+from invoices.models import ClientService, Invoice
+
+PERM_APPLY_CREDIT = "invoices.apply_invoice_credit"
+PERM_RECORD_PAYMENT = "invoices.record_invoice_payment"
+PERM_CANCEL = "invoices.cancel_invoice"
+PERMS_CLOSE_CLIENT = ("clients.change_client_status", PERM_CANCEL)
+
+MSG_CREDIT_APPLIED = "Applied %(amount)s credit to invoice #%(number)s."
+MSG_CREDIT_REMOVED = (
+    "Removed %(amount)s credit from invoice #%(number)s; it is back on the balance."
+)
+MSG_PAYMENT_ADDED = "Recorded a payment of %(amount)s on invoice #%(number)s."
+MSG_CANCELLED = "Invoice #%(number)s is cancelled."
+MSG_CLIENT_CLOSED = "%(client)s is closed: open invoices cancelled, services cancelled."
+
+SERVICE_FIELDS = list(services.SERVICE_FIELDS)
+STATUS_COLOURS = {
+    Invoice.Status.UNPAID: "#c62828",
+    Invoice.Status.PAID: "#2e7d32",
+    Invoice.Status.CANCELLED: "#757575",
+}
+
+
+def client_summary_link(client: Client) -> str:
+    url = reverse("admin:clients_client_summary", args=[client.pk])
+    return format_html('<a href="{}">{}</a>', url, client)
+
+
+class ClientFilter(admin.SimpleListFilter):
+    """``?client=<id>`` from the client's Quick Links; offers only the client being filtered on,
+    since listing every client as a choice does not scale."""
+
+    title = "client"
+    parameter_name = "client"
+
+    def lookups(self, request, model_admin):
+        value = self.value()
+        client = Client.objects.filter(pk=value).first() if value and value.isdigit() else None
+        return [(str(client.pk), str(client))] if client else []
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(client_id=self.value())
+        return queryset
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = "overdue"
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Overdue")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return selectors.invoices_overdue(queryset)
+        return queryset
+
+
+class SearchByIdMixin:
+    """Search by number only: the id index answers it, a non-number finds nothing."""
+
+    search_fields = ["=id"]
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip().lstrip("#")
+        if not term:
+            return queryset, False
+        return (queryset.filter(pk=term) if term.isdigit() else queryset.none()), False
+
+
+@dataclass(frozen=True)
+class InvoiceAction:
+    """One button on the invoice page: its form, its permission and the service it calls.
+
+    ``perform(invoice_id, cleaned_data, actor)`` returns the success message.
+    """
+
+    name: str
+    permission: str
+    form_class: type[forms.Form] | None
+    perform: Callable[[int, dict, object], str]
+
+
+def _apply_credit(invoice_id, data, actor) -> str:
+    entry = services.invoice_apply_credit(invoice_id=invoice_id, amount=data["amount"], actor=actor)
+    return MSG_CREDIT_APPLIED % {"amount": format_money(-entry.amount), "number": invoice_id}
+
+
+def _remove_credit(invoice_id, data, actor) -> str:
+    entry = services.invoice_remove_credit(
+        invoice_id=invoice_id, amount=data["amount"], actor=actor
+    )
+    return MSG_CREDIT_REMOVED % {"amount": format_money(entry.amount), "number": invoice_id}
+
+
+def _add_payment(invoice_id, data, actor) -> str:
+    txn = services.payment_record(invoice_id=invoice_id, actor=actor, **data)
+    return MSG_PAYMENT_ADDED % {"amount": format_money(txn.amount_in), "number": invoice_id}
+
+
+def _cancel(invoice_id, data, actor) -> str:
+    services.invoice_cancel(invoice_id=invoice_id, actor=actor)
+    return MSG_CANCELLED % {"number": invoice_id}
+
+
+INVOICE_ACTIONS = {
+    action.name: action
+    for action in (
+        InvoiceAction("apply_credit", PERM_APPLY_CREDIT, ApplyCreditForm, _apply_credit),
+        InvoiceAction("remove_credit", PERM_APPLY_CREDIT, RemoveCreditForm, _remove_credit),
+        InvoiceAction("add_payment", PERM_RECORD_PAYMENT, PaymentForm, _add_payment),
+        InvoiceAction("cancel", PERM_CANCEL, None, _cancel),
+    )
+}
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(SearchByIdMixin, admin.ModelAdmin):
+    """Invoices are made by the services (generation, the API); staff view them and use the
+    invoice page's boxes. No add, edit or delete form touches the money columns."""
+
+    list_display = [
+        "id",
+        "client_link",
+        "date",
+        "due_date",
+        "total",
+        "balance_display",
+        "status_badge",
+    ]
+    list_filter = ["status", OverdueFilter, ClientFilter]
+    list_select_related = ["client"]
+    list_per_page = 50
+    search_help_text = "Invoice number."
+    show_full_result_count = False
+    detail_template = "admin/invoices/invoice/detail.html"
+
+    def get_queryset(self, request):
+        return selectors.invoice_list()
+
+    @admin.display(description="Client", ordering="client_id")
+    def client_link(self, invoice: Invoice) -> str:
+        return client_summary_link(invoice.client)
+
+    @admin.display(description="Balance due", ordering="balance")
+    def balance_display(self, invoice: Invoice) -> str:
+        return format_money(invoice.balance_due)
+
+    @admin.display(description="Status", ordering="status")
+    def status_badge(self, invoice: Invoice) -> str:
+        return format_html(
+            '<span style="color:{};font-weight:bold">{}</span>',
+            STATUS_COLOURS.get(invoice.status, "#333"),
+            invoice.get_status_display(),
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            *(
+                path(
+                    f"<path:object_id>/{name}/",
+                    self.admin_site.admin_view(self.invoice_action_view),
+                    {"action": name},
+                    name=f"invoices_invoice_{name}",
+                )
+                for name in INVOICE_ACTIONS
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The invoice page (read-only: changes go through its buttons)."""
+        return self.render_detail(request, self.get_invoice_or_404(request, object_id))
+
+    def get_invoice_or_404(self, request, object_id) -> Invoice:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            return selectors.invoice_detail(int(unquote(object_id)))
+        except (ValueError, Invoice.DoesNotExist):
+            raise Http404(f"Invoice {object_id!r} does not exist.") from None
+
+    def render_detail(self, request, invoice: Invoice, bound_forms=None):
+        user = request.user
+        allowed = {
+            name: user.has_perm(action.permission) for name, action in INVOICE_ACTIONS.items()
+        }
+        forms_by_action = {
+            name: (bound_forms or {}).get(name) or action.form_class()
+            for name, action in INVOICE_ACTIONS.items()
+            if action.form_class is not None and allowed[name]
+        }
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Invoice #{invoice.number}",
+            "subtitle": None,
+            "invoice": invoice,
+            "client": invoice.client,
+            "allowed": allowed,
+            "forms": forms_by_action,
+            "is_open": invoice.status in selectors.OPEN_STATUSES,
+            "is_cancellable": invoice.status in services.CANCELLABLE_STATUSES,
+        }
+        return TemplateResponse(request, self.detail_template, context)
+
+    def invoice_action_view(self, request, object_id, action):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        invoice_action = INVOICE_ACTIONS[action]
+        invoice = self.get_invoice_or_404(request, object_id)
+        if not request.user.has_perm(invoice_action.permission):
+            raise PermissionDenied
+        form = invoice_action.form_class(request.POST) if invoice_action.form_class else None
+        invoice_url = reverse("admin:invoices_invoice_change", args=[invoice.pk])
+        if form is not None and not form.is_valid():
+            return self.render_detail(request, invoice, {action: form})
+        try:
+            message = invoice_action.perform(
+                invoice.pk, form.cleaned_data if form else {}, request.user
+            )
+        except ValidationError as error:
+            if form is None:
+                messages.error(request, " ".join(error.messages))
+                return HttpResponseRedirect(invoice_url)
+            form.add_error(None, error)
+            return self.render_detail(request, invoice, {action: form})
+        messages.success(request, message)
+        return HttpResponseRedirect(invoice_url)
+
+
+def save_service(request, obj: ClientService, changed: list[str]) -> None:
+    """Save a service from an admin form (the list's or the client's inline) via the services."""
+    data = {name: getattr(obj, name) for name in SERVICE_FIELDS}
+    if obj.pk is None:
+        obj.pk = services.client_service_create(
+            client_id=obj.client_id, actor=request.user, **data
+        ).pk
+    elif changed:
+        services.client_service_update(
+            service_id=obj.pk,
+            actor=request.user,
+            **{name: data[name] for name in changed if name in data},
+        )
+
+
+@admin.register(ClientService)
+class ClientServiceAdmin(SearchByIdMixin, admin.ModelAdmin):
+    list_display = [
+        "id",
+        "product_name",
+        "client_link",
+        "status",
+        "billing_cycle",
+        "recurring_amount",
+        "next_due_date",
+    ]
+    list_filter = ["status", "billing_cycle", ClientFilter]
+    list_select_related = ["client"]
+    list_per_page = 50
+    search_help_text = "Service ID."
+    show_full_result_count = False
+    raw_id_fields = ["client"]
+    fields = ["client", *SERVICE_FIELDS]
+
+    @admin.display(description="Client", ordering="client_id")
+    def client_link(self, service: ClientService) -> str:
+        return client_summary_link(service.client)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["client"] if obj is not None else []
+
+    def get_changeform_initial_data(self, request):
+        # "Add Service" from a client's Quick Links arrives with ?client=<id>.
+        return {"client": request.GET.get("client")} if request.GET.get("client") else {}
+
+    def has_delete_permission(self, request, obj=None):
+        # Invoice items keep pointing at their service; end a service by its status instead.
+        return False
+
+    def save_model(self, request, obj, form, change):
+        save_service(request, obj, form.changed_data)
+
+
+class ClientServiceInline(admin.TabularInline):
+    model = ClientService
+    fields = SERVICE_FIELDS
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = "products/services"
+
+
+class ClientServicesAdminMixin:
+    """For ClientAdmin's bases: the services inline on the Profile, invoice/service Quick Links
+    on the Summary, and the Close Client page (WHMCS CloseClient)."""
+
+    close_template = "admin/invoices/close_client.html"
+
+    def get_inlines(self, request, obj=None):
+        inlines = list(super().get_inlines(request, obj))
+        return [*inlines, ClientServiceInline] if obj is not None else inlines
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not ClientService:
+            return super().save_formset(request, form, formset, change)
+        for service_form in formset.forms:
+            if service_form.has_changed():
+                service = service_form.instance
+                service.client_id = form.instance.pk
+                save_service(request, service, service_form.changed_data)
+        formset.new_objects = formset.changed_objects = formset.deleted_objects = []
+        return None
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/close/",
+                self.admin_site.admin_view(self.close_client_view),
+                name="clients_client_close",
+            ),
+            *super().get_urls(),
+        ]
+
+    def get_quick_links(self, request, client):
+        links = list(super().get_quick_links(request, client))
+        user = request.user
+        if user.has_perm("invoices.view_invoice"):
+            url = reverse("admin:invoices_invoice_changelist")
+            links.append(
+                QuickLink("View Invoices", f"{url}?client={client.pk}", order=ORDER_DEFAULT)
+            )
+        if user.has_perm("invoices.view_clientservice"):
+            url = reverse("admin:invoices_clientservice_changelist")
+            links.append(
+                QuickLink("View Services", f"{url}?client={client.pk}", order=ORDER_DEFAULT)
+            )
+        if user.has_perm("invoices.add_clientservice"):
+            url = reverse("admin:invoices_clientservice_add")
+            links.append(QuickLink("Add Service", f"{url}?client={client.pk}", order=ORDER_DEFAULT))
+        if client.status != Client.Status.CLOSED and user.has_perms(PERMS_CLOSE_CLIENT):
+            url = reverse("admin:clients_client_close", args=[client.pk])
+            links.append(
+                QuickLink("Close Client", url, css_class="danger", order=ORDER_DEFAULT + 30)
+            )
+        return links
+
+    def close_client_view(self, request, object_id):
+        """GET: what closing will do; POST: do it (client_close) and go back to the summary."""
+        if not request.user.has_perms(PERMS_CLOSE_CLIENT):
+            raise PermissionDenied
+        client = self.get_object(request, unquote(object_id))
+        if client is None:
+            raise Http404(f"Client {object_id!r} does not exist.")
+        summary_url = reverse("admin:clients_client_summary", args=[client.pk])
+        if request.method == "POST":
+            services.client_close(client_id=client.pk, actor=request.user)
+            messages.success(request, MSG_CLIENT_CLOSED % {"client": client})
+            return HttpResponseRedirect(summary_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Close client: {client}",
+            "subtitle": None,
+            "client": client,
+            "summary_url": summary_url,
+            "open_invoices": client.invoices.filter(
+                status__in=services.CANCELLABLE_STATUSES
+            ).count(),
+            "live_services": client.services.filter(
+                status__in=services.CLOSABLE_SERVICE_STATUSES
+            ).count(),
+        }
+        return TemplateResponse(request, self.close_template, context)

@@ -61,6 +61,12 @@ PAYMENT_DESCRIPTION = "Invoice Payment"
 # Statuses a staff member or the API may create an invoice in.
 CREATABLE_STATUSES = (Invoice.Status.DRAFT, Invoice.Status.UNPAID)
 CANCELLABLE_STATUSES = (Invoice.Status.DRAFT, *selectors.OPEN_STATUSES)
+# Services a closed client stops holding (Terminated and Cancelled ones stay as they are).
+CLOSABLE_SERVICE_STATUSES = (
+    ClientService.Status.PENDING,
+    ClientService.Status.ACTIVE,
+    ClientService.Status.SUSPENDED,
+)
 CYCLE_MONTHS = {
     ClientService.BillingCycle.MONTHLY: 1,
     ClientService.BillingCycle.QUARTERLY: 3,
@@ -358,13 +364,56 @@ def client_close(*, client_id: int, actor) -> Client:
     now = timezone.now()
     ClientService.objects.filter(
         client_id=client_id,
-        status__in=[
-            ClientService.Status.PENDING,
-            ClientService.Status.ACTIVE,
-            ClientService.Status.SUSPENDED,
-        ],
+        status__in=CLOSABLE_SERVICE_STATUSES,
     ).update(status=ClientService.Status.CANCELLED, status_changed_at=now, updated_at=now)
     return client
+
+
+SERVICE_FIELDS = (
+    "product_name",
+    "description",
+    "status",
+    "billing_cycle",
+    "recurring_amount",
+    "registration_date",
+    "next_due_date",
+)
+
+
+def _check_service_fields(fields: dict) -> None:
+    unknown = set(fields) - set(SERVICE_FIELDS)
+    if unknown:
+        raise TypeError(f"unexpected service fields: {', '.join(sorted(unknown))}")
+
+
+@transaction.atomic
+def client_service_create(*, client_id: int, actor, **fields) -> ClientService:
+    """Give a client a service (``fields`` from SERVICE_FIELDS). ``actor`` for symmetry: services
+    carry no audit columns yet."""
+    _check_service_fields(fields)
+    if "recurring_amount" in fields:
+        fields["recurring_amount"] = _money(fields["recurring_amount"], field="recurring_amount")
+    service = ClientService(client_id=client_id, **fields)
+    service.full_clean()
+    service.save()
+    return service
+
+
+@transaction.atomic
+def client_service_update(*, service_id: int, actor, **fields) -> ClientService:
+    """Change a service; a status change stamps ``status_changed_at``."""
+    _check_service_fields(fields)
+    service = ClientService.objects.select_for_update().get(pk=service_id)
+    if "recurring_amount" in fields:
+        fields["recurring_amount"] = _money(fields["recurring_amount"], field="recurring_amount")
+    old_status = service.status
+    for name, value in fields.items():
+        setattr(service, name, value)
+    if service.status != old_status:
+        service.status_changed_at = timezone.now()
+    service.full_clean()
+    service.save()
+    return service
 
 
 # --- Daily generation --------------------------------------------------------------------

@@ -1,0 +1,273 @@
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from clients.models import Client
+from clients.tests.factories import ClientFactory
+from credits.models import CreditEntry
+from credits.services import add_credit
+from invoices import services
+from invoices.models import ClientService, Invoice
+from invoices.tests.factories import ClientServiceFactory
+from transactions.models import Transaction
+
+pytestmark = pytest.mark.django_db
+
+
+def make_invoice(client=None, amount="30.00", **kwargs):
+    client = client or ClientFactory()
+    return services.invoice_create(
+        client_id=client.pk,
+        items=[{"description": "Hosting", "amount": amount}],
+        actor=None,
+        **kwargs,
+    )
+
+
+def action_url(invoice, action):
+    return reverse(f"admin:invoices_invoice_{action}", args=[invoice.pk])
+
+
+def grant(user, *codenames):
+    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+
+
+def test_invoice_changelist_filters_and_constant_queries(
+    admin_client, django_assert_max_num_queries
+):
+    client = ClientFactory()
+    overdue = make_invoice(client, due_date=date(2020, 1, 1))
+    current = make_invoice(client, due_date=date(2099, 1, 1))
+    other = make_invoice()
+    url = reverse("admin:invoices_invoice_changelist")
+
+    with django_assert_max_num_queries(12) as few:
+        response = admin_client.get(url)
+    assert response.status_code == 200
+    for _ in range(20):
+        make_invoice()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert admin_client.get(url).status_code == 200
+
+    shown = lambda query: list(admin_client.get(url + query).context["cl"].result_list)  # noqa: E731
+    assert shown("?overdue=yes") == [overdue]
+    assert set(shown(f"?client={client.pk}")) == {overdue, current}
+    assert other not in shown("?status__exact=Unpaid&client=" + str(client.pk))
+    assert shown(f"?q=%23{other.pk}") == [other]
+    assert shown("?q=abc") == []
+
+
+def test_invoice_page_shows_items_totals_transactions_and_credit(
+    admin_client, django_assert_max_num_queries
+):
+    client = ClientFactory()
+    add_credit(client_id=client.pk, amount="5.00", description="Prepay", actor=None)
+    invoice = make_invoice(client, auto_apply_credit=True)
+    services.payment_record(
+        invoice_id=invoice.pk, amount="10.00", gateway="paypal", transaction_id="PP-9", actor=None
+    )
+
+    with django_assert_max_num_queries(12):
+        response = admin_client.get(reverse("admin:invoices_invoice_change", args=[invoice.pk]))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    for text in ("Hosting", "PP-9", f"Credit applied to invoice #{invoice.pk}", "15.00"):
+        assert text in page
+    assert "Apply Credit" in page and "Add Payment" in page and "Remove Credit" in page
+
+
+def test_apply_credit_from_the_invoice_page(admin_client):
+    client = ClientFactory()
+    add_credit(client_id=client.pk, amount="50.00", description="Prepay", actor=None)
+    invoice = make_invoice(client)
+
+    response = admin_client.post(action_url(invoice, "apply_credit"), {"amount": "30.00"})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:invoices_invoice_change", args=[invoice.pk])
+    invoice.refresh_from_db()
+    client.refresh_from_db()
+    assert (invoice.status, invoice.credit_applied) == (Invoice.Status.PAID, Decimal("30.00"))
+    assert client.credit_balance == Decimal("20.00")
+    entry = CreditEntry.objects.get(kind=CreditEntry.Kind.APPLIED)
+    assert (entry.amount, entry.actor_label) == (Decimal("-30.00"), "admin")
+
+
+def test_apply_credit_over_the_balance_shows_the_error_and_writes_nothing(admin_client):
+    client = ClientFactory()
+    add_credit(client_id=client.pk, amount="10.00", description="Prepay", actor=None)
+    invoice = make_invoice(client)
+
+    response = admin_client.post(action_url(invoice, "apply_credit"), {"amount": "10.01"})
+
+    assert response.status_code == 200
+    assert services.EXCEEDS_CREDIT_BALANCE in response.content.decode()
+    invoice.refresh_from_db()
+    client.refresh_from_db()
+    assert invoice.credit_applied == Decimal("0.00")
+    assert client.credit_balance == Decimal("10.00")
+    assert CreditEntry.objects.count() == 1
+
+
+def test_add_payment_from_the_invoice_page_overpays_into_credit(admin_client):
+    invoice = make_invoice()
+
+    response = admin_client.post(
+        action_url(invoice, "add_payment"),
+        {
+            "date": "2026-11-24 10:00:00",
+            "gateway": "banktransfer",
+            "transaction_id": "BT-1",
+            "amount": "35.00",
+            "fees": "0.50",
+        },
+    )
+
+    assert response.status_code == 302
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.amount_paid) == (Invoice.Status.PAID, Decimal("30.00"))
+    txn = Transaction.objects.get()
+    assert (txn.amount_in, txn.fees, txn.transaction_id) == (
+        Decimal("35.00"),
+        Decimal("0.50"),
+        "BT-1",
+    )
+    invoice.client.refresh_from_db()
+    assert invoice.client.credit_balance == Decimal("5.00")
+
+
+def test_add_payment_to_a_cancelled_invoice_is_refused(admin_client):
+    invoice = make_invoice()
+    services.invoice_cancel(invoice_id=invoice.pk, actor=None)
+
+    response = admin_client.post(
+        action_url(invoice, "add_payment"),
+        {"date": "2026-11-24 10:00:00", "gateway": "paypal", "amount": "5.00"},
+    )
+
+    assert response.status_code == 200
+    assert services.PAYMENT_ON_CANCELLED in response.content.decode()
+    assert not Transaction.objects.exists()
+
+
+def test_remove_credit_and_cancel_from_the_invoice_page(admin_client):
+    client = ClientFactory()
+    add_credit(client_id=client.pk, amount="20.00", description="Prepay", actor=None)
+    invoice = make_invoice(client, auto_apply_credit=True)
+
+    admin_client.post(action_url(invoice, "remove_credit"), {"amount": "5.00"})
+    invoice.refresh_from_db()
+    assert invoice.credit_applied == Decimal("15.00")
+
+    response = admin_client.post(action_url(invoice, "cancel"))
+    assert response.status_code == 302
+    invoice.refresh_from_db()
+    client.refresh_from_db()
+    assert (invoice.status, client.credit_balance) == (Invoice.Status.CANCELLED, Decimal("20.00"))
+
+    response = admin_client.post(action_url(invoice, "cancel"), follow=True)
+    assert "this one is Cancelled" in response.content.decode()
+
+
+def test_invoice_actions_need_post_and_permission(client, staff_user):
+    invoice = make_invoice()
+    client.force_login(staff_user)
+    page = reverse("admin:invoices_invoice_change", args=[invoice.pk])
+
+    assert client.get(page).status_code == 403
+    grant(staff_user, "view_invoice")
+    assert client.get(page).status_code == 200
+    assert "Add Payment" not in client.get(page).content.decode()
+    assert client.get(action_url(invoice, "add_payment")).status_code == 405
+    payment = {"date": "2026-11-24 10:00:00", "gateway": "paypal", "amount": "5.00"}
+    assert client.post(action_url(invoice, "add_payment"), payment).status_code == 403
+    assert client.post(action_url(invoice, "apply_credit"), {}).status_code == 403
+    assert client.post(action_url(invoice, "cancel")).status_code == 403
+    assert not Transaction.objects.exists()
+
+    grant(staff_user, "record_invoice_payment")
+    assert client.post(action_url(invoice, "add_payment"), payment).status_code == 302
+    assert Transaction.objects.count() == 1
+
+
+def test_service_admin_list_and_add_through_the_service(
+    admin_client, django_assert_max_num_queries
+):
+    owner = ClientFactory()
+    ClientServiceFactory.create_batch(3)
+    url = reverse("admin:invoices_clientservice_changelist")
+    with django_assert_max_num_queries(12) as few:
+        assert admin_client.get(url).status_code == 200
+    ClientServiceFactory.create_batch(20)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert admin_client.get(url).status_code == 200
+
+    add_url = reverse("admin:invoices_clientservice_add")
+    assert (
+        f'value="{owner.pk}"' in admin_client.get(f"{add_url}?client={owner.pk}").content.decode()
+    )
+    response = admin_client.post(
+        add_url,
+        {
+            "client": owner.pk,
+            "product_name": "VPS",
+            "status": "Active",
+            "billing_cycle": "annually",
+            "recurring_amount": "120.00",
+            "registration_date": "2026-11-24",
+            "next_due_date": "2027-11-24",
+        },
+    )
+    assert response.status_code == 302
+    service = ClientService.objects.get(client=owner)
+    assert (service.product_name, service.recurring_amount) == ("VPS", Decimal("120.00"))
+
+
+def test_client_profile_inline_edits_services_through_the_service(admin_client):
+    service = ClientServiceFactory(status=ClientService.Status.ACTIVE)
+    owner = service.client
+    page = admin_client.get(reverse("admin:clients_client_change", args=[owner.pk]))
+    assert page.status_code == 200
+    assert "services-TOTAL_FORMS" in page.content.decode()
+    assert service.product_name in page.content.decode()
+
+
+def test_client_summary_quick_links_and_close_client(admin_client):
+    client = ClientFactory()
+    add_credit(client_id=client.pk, amount="10.00", description="Prepay", actor=None)
+    make_invoice(client, auto_apply_credit=True)
+    service = ClientServiceFactory(client=client)
+
+    summary = admin_client.get(reverse("admin:clients_client_summary", args=[client.pk]))
+    page = summary.content.decode()
+    close_url = reverse("admin:clients_client_close", args=[client.pk])
+    for text in ("View Invoices", "Add Service", "Close Client", close_url):
+        assert text in page
+
+    confirm = admin_client.get(close_url)
+    assert confirm.status_code == 200
+    assert "cancel 1 open invoice" in confirm.content.decode()
+    client.refresh_from_db()
+    assert client.status == Client.Status.ACTIVE
+
+    response = admin_client.post(close_url)
+    assert response.status_code == 302
+    client.refresh_from_db()
+    service.refresh_from_db()
+    assert (client.status, client.credit_balance) == (Client.Status.CLOSED, Decimal("10.00"))
+    assert service.status == ClientService.Status.CANCELLED
+
+
+def test_close_client_needs_permissions(client, staff_user):
+    target = ClientFactory()
+    client.force_login(staff_user)
+    grant(staff_user, "view_client", "change_client_status")
+    url = reverse("admin:clients_client_close", args=[target.pk])
+    assert client.get(url).status_code == 403
+    assert client.post(url).status_code == 403
+    target.refresh_from_db()
+    assert target.status == Client.Status.ACTIVE
