@@ -29,3 +29,20 @@ class ClientFactory(factory.django.DjangoModelFactory):
     postcode = "EC1A 1BB"
     country = "GB"
     currency = "USD"
+
+
+def client_profile_data(**overrides) -> dict:
+    """Valid profile fields for client_create and for the admin's Add New Client form."""
+    return {
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "email": "ada@example.com",
+        "phone_number": "+44.2012345678",
+        "address1": "1 Engine Row",
+        "city": "London",
+        "state": "Greater London",
+        "postcode": "EC1A 1BB",
+        "country": "GB",
+        "currency": "GBP",
+        **overrides,
+    }
