@@ -15,6 +15,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.utils import unquote
+from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
@@ -26,7 +27,7 @@ from billing_admin.money import format_money
 from clients.admin_links import ORDER_MANAGE_CREDITS, QuickLink
 from clients.models import Client
 from credits.forms import CreditChangeForm
-from credits.models import CreditEntry
+from credits.models import DESCRIPTION_SEARCH_VECTOR, CreditEntry
 from credits.selectors import client_credit_entries
 from credits.services import add_credit, remove_credit
 
@@ -195,7 +196,9 @@ class CreditEntryAdmin(admin.ModelAdmin):
             return queryset, False
         if term.isdigit():
             return queryset.filter(client_id=int(term)), False
-        return queryset.filter(description__icontains=term), False
+        return queryset.alias(search=DESCRIPTION_SEARCH_VECTOR).filter(
+            search=SearchQuery(term, config="simple")
+        ), False
 
     def has_add_permission(self, request):
         return False

@@ -1,9 +1,14 @@
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from billing_admin.money import money_field
 from clients.models import AuditFields, Client
+
+# Word search in descriptions; the admin's query must use this same expression to hit the index.
+DESCRIPTION_SEARCH_VECTOR = SearchVector("description", config="simple")
 
 
 class CreditEntry(AuditFields):
@@ -38,7 +43,13 @@ class CreditEntry(AuditFields):
     class Meta:
         ordering = ["-date", "-id"]
         verbose_name_plural = "credit entries"
-        indexes = [models.Index(fields=["client", "-date", "-id"], name="creditentry_client_idx")]
+        indexes = [
+            models.Index(fields=["client", "-date", "-id"], name="creditentry_client_idx"),
+            # The credit log admin: newest first, by kind, and word search in descriptions.
+            models.Index(fields=["-date", "-id"], name="creditentry_date_idx"),
+            models.Index(fields=["kind", "-date", "-id"], name="creditentry_kind_date_idx"),
+            GinIndex(DESCRIPTION_SEARCH_VECTOR, name="creditentry_description_fts"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=["added", "unapplied", "overpayment", "refund"], amount__gt=0)
