@@ -13,7 +13,10 @@ from billing_admin.iso_codes import COUNTRY_NAMES
 from clients import services as client_services
 from clients.deletion import client_delete
 from clients.models import Client, ClientGroup
+from credits.services import lock_client
 from invoices.services import client_close
+from transactions.models import Transaction
+from transactions.services import transactions_delete
 
 CLIENT_ID_NOT_FOUND = "Client ID Not Found"
 CLIENT_NOT_FOUND = "Client Not Found"
@@ -257,12 +260,20 @@ def close_client(params: Params, *, actor) -> dict:
 
 
 def delete_client(params: Params, *, actor) -> dict:
-    """``deleteusers`` is accepted and has nothing to do: clients here have no separate users."""
+    """Transactions outlive the client unless ``deletetransactions`` is set. ``deleteusers`` is
+    accepted and has nothing to do: clients here have no separate login users."""
     client_id = params.record_id("clientid", not_found=CLIENT_ID_NOT_FOUND)
-    if not Client.objects.filter(pk=client_id).exists():
-        raise ApiError(CLIENT_ID_NOT_FOUND)
     try:
-        client_delete(client_id=client_id, actor=actor)
+        with transaction.atomic():  # the client and, if asked, its transactions go together
+            lock_client(client_id)  # before listing its transactions, so none slips in
+            transaction_ids = list(
+                Transaction.objects.filter(client_id=client_id).values_list("pk", flat=True)
+            )
+            if params.boolean("deletetransactions") and transaction_ids:
+                transactions_delete(ids=transaction_ids, actor=actor)
+            client_delete(client_id=client_id, actor=actor)
+    except Client.DoesNotExist:
+        raise ApiError(CLIENT_ID_NOT_FOUND) from None
     except ValidationError as exc:
         raise ApiError(DELETE_FAILED.format(reason=error_message(exc, {}))) from None
     return {"clientid": str(client_id)}
