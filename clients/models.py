@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVector
 from django.db import models
+from django.db.models import F, Func, Value
 from django.db.models.functions import Lower
 
 from billing_admin.iso_codes import COUNTRY_CHOICES, CURRENCY_CHOICES
@@ -9,6 +10,12 @@ from billing_admin.money import money_field
 
 # The client list searches names with this vector; the GIN index below is built on it.
 NAME_SEARCH_VECTOR = SearchVector("first_name", "last_name", "company_name", config="simple")
+
+
+# Phone numbers are stored as typed (WHMCS's "+44.2012345678"); the search matches their digits.
+PHONE_DIGITS = Func(
+    F("phone_number"), Value(r"\D"), Value(""), Value("g"), function="REGEXP_REPLACE"
+)
 
 
 def default_currency() -> str:
@@ -89,9 +96,7 @@ class Client(models.Model):
                 OpClass(Lower("email"), name="text_pattern_ops"), name="client_email_prefix_idx"
             ),
             models.Index(
-                fields=["phone_number"],
-                opclasses=["varchar_pattern_ops"],
-                name="client_phone_prefix_idx",
+                OpClass(PHONE_DIGITS, name="text_pattern_ops"), name="client_phone_digits_idx"
             ),
         ]
         permissions = [

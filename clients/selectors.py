@@ -16,7 +16,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Lower
 
 from billing_admin.money import ZERO
-from clients.models import NAME_SEARCH_VECTOR, Client
+from clients.models import NAME_SEARCH_VECTOR, PHONE_DIGITS, Client
 
 # Status values of the invoices app's models, named here to keep clients free of that import.
 INVOICE_UNPAID = "Unpaid"
@@ -27,6 +27,9 @@ RECENT_ROWS = 5
 # The largest value a bigint primary key can hold; longer digit strings are not IDs.
 MAX_CLIENT_ID = 2**63 - 1
 SEARCH_WORD = re.compile(r"\w+")
+NON_DIGITS = re.compile(r"[^0-9]")
+# What a typed phone number or ID looks like: digits with the usual separators.
+NUMBER_LIKE = re.compile(r"\+?[0-9][0-9 .()-]*")
 
 
 def client_search_filter(term: str) -> Q:
@@ -34,7 +37,7 @@ def client_search_filter(term: str) -> Q:
 
     Words match name or company by prefix (full-text, GIN index), the term matches the email by
     prefix (``lower(email)`` pattern index), and a number matches the ID exactly or the phone
-    number by prefix (pattern index).
+    number's digits by prefix (pattern index).
     """
     term = term.strip()
     condition = Q(email_lower__startswith=term.lower())
@@ -43,22 +46,18 @@ def client_search_filter(term: str) -> Q:
         # Only \w characters reach the raw tsquery, so user input cannot break its syntax.
         prefix_query = " & ".join(f"{word}:*" for word in words)
         condition |= Q(name_search=SearchQuery(prefix_query, search_type="raw", config="simple"))
-    phone = term.replace(" ", "")
-    phone_digits = phone.removeprefix("+").replace(".", "")
-    if phone_digits.isascii() and phone_digits.isdigit():
-        condition |= Q(phone_number__startswith=phone)
-        if phone.isdigit():
-            # Stored numbers look like +44.2012345678: match the term with the plus too.
-            condition |= Q(phone_number__startswith=f"+{phone}")
-            if int(phone) <= MAX_CLIENT_ID:
-                condition |= Q(pk=int(phone))
+    digits = NON_DIGITS.sub("", term)
+    if digits and NUMBER_LIKE.fullmatch(term):
+        condition |= Q(phone_digits__startswith=digits)
+        if term.isdigit() and int(term) <= MAX_CLIENT_ID:
+            condition |= Q(pk=int(term))
     return condition
 
 
 def clients_search(queryset: QuerySet[Client], term: str) -> QuerySet[Client]:
-    return queryset.alias(email_lower=Lower("email"), name_search=NAME_SEARCH_VECTOR).filter(
-        client_search_filter(term)
-    )
+    return queryset.alias(
+        email_lower=Lower("email"), name_search=NAME_SEARCH_VECTOR, phone_digits=PHONE_DIGITS
+    ).filter(client_search_filter(term))
 
 
 @dataclass(frozen=True)
