@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from billing_admin.money import format_money
+from clients.admin_bulk import BulkStatusAdminMixin
 from clients.admin_deletion import ClientDeletionAdminMixin
 from clients.admin_links import ORDER_EDIT_PROFILE, ORDER_WELCOME_EMAIL, QuickLink
 from clients.forms import ClientAddForm, ClientForm
@@ -315,7 +316,11 @@ class ClientAdminBase(admin.ModelAdmin):
 
 @admin.register(Client)
 class ClientAdmin(
-    ManageCreditsAdminMixin, ClientDeletionAdminMixin, ClientServicesAdminMixin, ClientAdminBase
+    BulkStatusAdminMixin,
+    ManageCreditsAdminMixin,
+    ClientDeletionAdminMixin,
+    ClientServicesAdminMixin,
+    ClientAdminBase,
 ):
     """Feature mixins from other modules go before ClientAdminBase in the bases."""
 
