@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from clients.models import Client, ClientGroup
-from clients.services import client_create
+from clients.services import client_create, client_set_status
 from credits.services import add_credit
 
 DEMO_EMAIL_DOMAIN = "demo.example.com"
@@ -52,6 +52,9 @@ PLACES = [
     ("CA", "Toronto", "ON", "M5H 2N2", "CAD"),
 ]
 DEMO_CLIENT_COUNT = 36
+# Every sixth client Inactive and every ninth Closed, the rest Active (as a real book looks).
+INACTIVE_EVERY = 6
+CLOSED_EVERY = 9
 
 
 class Command(BaseCommand):
@@ -85,6 +88,10 @@ class Command(BaseCommand):
                 currency=currency,
                 group=groups[n % len(groups)],
             )
+            if n % CLOSED_EVERY == CLOSED_EVERY - 1:
+                client_set_status(client_id=client.pk, status=Client.Status.CLOSED, actor=None)
+            elif n % INACTIVE_EVERY == INACTIVE_EVERY - 1:
+                client_set_status(client_id=client.pk, status=Client.Status.INACTIVE, actor=None)
             if n % 3 == 0:
                 add_credit(
                     client_id=client.pk,
