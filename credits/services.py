@@ -7,10 +7,12 @@ The invariant, checked by ``manage.py verify_credit``::
     credit_balance == sum(credit entries) + sum(balance_delta of manual adjustments) >= 0
 """
 
+from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.transaction import TransactionManagementError
 
 from billing_admin.actors import actor_fields
@@ -28,7 +30,10 @@ DESCRIPTION_REQUIRED = "A description is required."
 BALANCE_NEGATIVE = "The credit balance cannot be negative."
 BALANCE_TOO_LARGE = "The credit balance cannot be more than {maximum}."
 INSUFFICIENT_CREDIT = "Only {available} credit is available to remove."
-NOT_LOCKED = "record_credit_entry() must run inside the atomic block that locked the client."
+BALANCE_CHANGED = (
+    "The credit balance changed to {current} while this was being edited. Check it and try again."
+)
+NOT_LOCKED = "Credit entries must be recorded inside the atomic block that locked the client."
 
 
 def lock_client(client_id: int) -> Client:
@@ -59,6 +64,18 @@ def _staff_amount(amount) -> Decimal:
     return amount
 
 
+def _moved_balance(client: Client, change: Decimal) -> Decimal:
+    """The locked client's balance after ``change``; refused below zero or beyond the column."""
+    new_balance = client.credit_balance + change
+    if new_balance < ZERO:
+        raise ValidationError(
+            {"amount": INSUFFICIENT_CREDIT.format(available=format_money(client.credit_balance))}
+        )
+    if new_balance > MONEY_MAX:
+        raise ValidationError({"amount": BALANCE_TOO_LARGE.format(maximum=format_money(MONEY_MAX))})
+    return new_balance
+
+
 def record_credit_entry(
     *, client: Client, amount, kind: str, description: str, actor, **extra
 ) -> CreditEntry:
@@ -73,13 +90,7 @@ def record_credit_entry(
     amount = _parse_money(amount, field="amount")
     if not description or not description.strip():
         raise ValidationError({"description": DESCRIPTION_REQUIRED})
-    new_balance = client.credit_balance + amount
-    if new_balance < ZERO:
-        raise ValidationError(
-            {"amount": INSUFFICIENT_CREDIT.format(available=format_money(client.credit_balance))}
-        )
-    if new_balance > MONEY_MAX:
-        raise ValidationError({"amount": BALANCE_TOO_LARGE.format(maximum=format_money(MONEY_MAX))})
+    new_balance = _moved_balance(client, amount)
     entry = CreditEntry(
         client=client,
         amount=amount,
@@ -94,6 +105,53 @@ def record_credit_entry(
     client.credit_balance = new_balance
     client.save(update_fields=["credit_balance", "updated_at"])
     return entry
+
+
+def record_credit_entries(*, clients: Iterable[Client], entries: list[CreditEntry]) -> None:
+    """Bulk ``record_credit_entry``: many ledger rows for many clients in two statements.
+
+    ``clients`` must have been locked by the caller (pk order) in the surrounding atomic block;
+    ``entries`` are unsaved rows (client, signed amount, kind, description, actor fields,
+    invoice). Each client's balance moves by the sum of its entries, computed here from the
+    locked balance, and ``client.credit_balance`` is updated on the objects passed in. All or
+    nothing: one client that would go negative refuses the whole call. The kind/sign rule is
+    the database's CHECK (``full_clean`` would cost a query per row).
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise TransactionManagementError(NOT_LOCKED)
+    if not entries:
+        return
+    clients_by_id = {client.pk: client for client in clients}
+    totals: dict[int, Decimal] = defaultdict(Decimal)
+    for entry in entries:
+        entry.amount = to_money(entry.amount)
+        if not entry.description or not entry.description.strip():
+            raise ValidationError({"description": DESCRIPTION_REQUIRED})
+        totals[entry.client_id] += entry.amount
+    unlocked = totals.keys() - clients_by_id.keys()
+    if unlocked:
+        raise TransactionManagementError(f"{NOT_LOCKED} Not passed in: {sorted(unlocked)}")
+    new_balances = {
+        client_id: _moved_balance(clients_by_id[client_id], total)
+        for client_id, total in totals.items()
+    }
+    CreditEntry.objects.bulk_create(entries)
+    _set_balances(new_balances)
+    for client_id, balance in new_balances.items():
+        clients_by_id[client_id].credit_balance = balance
+
+
+def _set_balances(new_balances: dict[int, Decimal]) -> None:
+    """Write many cached balances in one UPDATE ... FROM (VALUES ...)."""
+    rows = ", ".join(["(%s::bigint, %s::numeric)"] * len(new_balances))
+    params = [value for pair in sorted(new_balances.items()) for value in pair]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {connection.ops.quote_name(Client._meta.db_table)} AS c "
+            f"SET credit_balance = v.balance, updated_at = now() "
+            f"FROM (VALUES {rows}) AS v(id, balance) WHERE c.id = v.id",
+            params,
+        )
 
 
 def _change_credit(
@@ -133,20 +191,28 @@ def remove_credit(*, client_id: int, amount, description: str, actor, date=None)
 
 
 @transaction.atomic
-def adjust_balance(*, client_id: int, new_balance, actor) -> ClientEvent | None:
+def adjust_balance(
+    *, client_id: int, new_balance, actor, expected_balance=None
+) -> ClientEvent | None:
     """Set the balance by hand (the Profile's Credit Balance field).
 
     Writes no credit entry, by design (WHMCS's unlogged manual adjustment), but records a history
     event with the old and new values and the difference, so the invariant
     ``balance == sum(entries) + sum(adjustment deltas)`` stays checkable. It takes the same row
-    lock as every other credit operation, so a concurrent Add Credit is never lost. Returns None
-    when the balance is unchanged.
+    lock as every other credit operation, so a concurrent Add Credit is never lost. Pass
+    ``expected_balance`` (the balance the editor was shown) to refuse the edit if the balance
+    moved in the meantime instead of silently absorbing that change. Returns None when the
+    balance is unchanged.
     """
     new_balance = _parse_money(new_balance, field="credit_balance")
     if new_balance < ZERO:
         raise ValidationError({"credit_balance": BALANCE_NEGATIVE})
     client = lock_client(client_id)
     old_balance = client.credit_balance
+    if expected_balance is not None and to_money(expected_balance) != old_balance:
+        raise ValidationError(
+            {"credit_balance": BALANCE_CHANGED.format(current=format_money(old_balance))}
+        )
     if new_balance == old_balance:
         return None
     event = ClientEvent(

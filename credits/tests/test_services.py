@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.transaction import TransactionManagementError
 
-from clients.models import ClientEvent
+from clients.models import Client, ClientEvent
 from credits import services
 from credits.models import CreditEntry
 from credits.selectors import credit_invariant_violations
@@ -14,7 +14,7 @@ from credits.tests.factories import ClientFactory, StaffUserFactory
 pytestmark = pytest.mark.django_db
 
 
-def assert_nothing_written(client, balance: Decimal, entries: int = 0, events: int = 0):
+def assert_credit_state(client, balance: Decimal, entries: int = 0, events: int = 0):
     client.refresh_from_db()
     assert client.credit_balance == balance
     assert client.credit_entries.count() == entries
@@ -70,7 +70,7 @@ def test_remove_credit_more_than_balance_refused_and_nothing_written():
         services.remove_credit(client_id=client.pk, amount="10.01", description="x", actor=None)
 
     assert exc.value.message_dict == {"amount": ["Only 10.00 credit is available to remove."]}
-    assert_nothing_written(client, Decimal("10.00"), entries=1)
+    assert_credit_state(client, Decimal("10.00"), entries=1)
 
 
 @pytest.mark.parametrize(
@@ -94,14 +94,14 @@ def test_credit_change_rejects_bad_amounts_and_writes_nothing(operation, amount,
         operation(client_id=client.pk, amount=amount, description="x", actor=None)
 
     assert exc.value.message_dict == {"amount": [message]}
-    assert_nothing_written(client, Decimal("0.00"))
+    assert_credit_state(client, Decimal("0.00"))
 
 
 def test_credit_change_refuses_floats():
     client = ClientFactory()
     with pytest.raises(TypeError):
         services.add_credit(client_id=client.pk, amount=1.1, description="x", actor=None)
-    assert_nothing_written(client, Decimal("0.00"))
+    assert_credit_state(client, Decimal("0.00"))
 
 
 @pytest.mark.parametrize("description", ["", "   "])
@@ -110,7 +110,7 @@ def test_credit_change_requires_description(description):
     with pytest.raises(ValidationError) as exc:
         services.add_credit(client_id=client.pk, amount="1", description=description, actor=None)
     assert exc.value.message_dict == {"description": [services.DESCRIPTION_REQUIRED]}
-    assert_nothing_written(client, Decimal("0.00"))
+    assert_credit_state(client, Decimal("0.00"))
 
 
 def test_record_credit_entry_refuses_a_balance_over_the_column_limit():
@@ -124,7 +124,7 @@ def test_record_credit_entry_refuses_a_balance_over_the_column_limit():
         )
 
     assert "cannot be more than 9999999999.99" in str(exc.value)
-    assert_nothing_written(client, Decimal("9999999999.00"), events=1)
+    assert_credit_state(client, Decimal("9999999999.00"), events=1)
 
 
 def test_record_credit_entry_refuses_a_kind_with_the_wrong_sign():
@@ -134,7 +134,7 @@ def test_record_credit_entry_refuses_a_kind_with_the_wrong_sign():
         services.record_credit_entry(
             client=locked, amount="5.00", kind=CreditEntry.Kind.APPLIED, description="x", actor=None
         )
-    assert_nothing_written(client, Decimal("0.00"))
+    assert_credit_state(client, Decimal("0.00"))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -144,7 +144,7 @@ def test_record_credit_entry_outside_an_atomic_block_is_refused():
         services.record_credit_entry(
             client=client, amount="5.00", kind=CreditEntry.Kind.ADDED, description="x", actor=None
         )
-    assert_nothing_written(client, Decimal("0.00"))
+    assert_credit_state(client, Decimal("0.00"))
 
 
 def test_adjust_balance_writes_history_event_and_no_entry():
@@ -167,7 +167,7 @@ def test_adjust_balance_writes_history_event_and_no_entry():
 def test_adjust_balance_unchanged_is_a_no_op():
     client = ClientFactory()
     assert services.adjust_balance(client_id=client.pk, new_balance="0", actor=None) is None
-    assert_nothing_written(client, Decimal("0.00"))
+    assert_credit_state(client, Decimal("0.00"))
 
 
 @pytest.mark.parametrize(
@@ -179,4 +179,80 @@ def test_adjust_balance_rejects_bad_values_and_writes_nothing(new_balance, messa
     with pytest.raises(ValidationError) as exc:
         services.adjust_balance(client_id=client.pk, new_balance=new_balance, actor=None)
     assert exc.value.message_dict == {"credit_balance": [message]}
-    assert_nothing_written(client, Decimal("0.00"))
+    assert_credit_state(client, Decimal("0.00"))
+
+
+def test_adjust_balance_refuses_when_the_balance_moved_since_it_was_shown():
+    client = ClientFactory()
+    services.add_credit(client_id=client.pk, amount="5.00", description="meanwhile", actor=None)
+
+    with pytest.raises(ValidationError) as exc:
+        services.adjust_balance(
+            client_id=client.pk, new_balance="20.00", expected_balance="0.00", actor=None
+        )
+
+    assert exc.value.message_dict == {
+        "credit_balance": [services.BALANCE_CHANGED.format(current="5.00")]
+    }
+    assert_credit_state(client, Decimal("5.00"), entries=1)
+    event = services.adjust_balance(
+        client_id=client.pk, new_balance="20.00", expected_balance="5.00", actor=None
+    )
+    assert event.balance_delta == Decimal("15.00")
+
+
+def unsaved_entry(client, amount, kind=CreditEntry.Kind.UNAPPLIED):
+    return CreditEntry(
+        client_id=client.pk, amount=amount, kind=kind, description="bulk", actor_label="system"
+    )
+
+
+def test_record_credit_entries_moves_many_balances_in_two_statements(
+    django_assert_num_queries,
+):
+    first, second = ClientFactory(), ClientFactory()
+    services.add_credit(client_id=second.pk, amount="10.00", description="in", actor=None)
+
+    with transaction.atomic():
+        locked = list(Client.objects.select_for_update().filter(pk__in=[first.pk, second.pk]))
+        entries = [
+            unsaved_entry(first, Decimal("1.50")),
+            unsaved_entry(first, Decimal("2.00")),
+            unsaved_entry(second, Decimal("-4.00"), CreditEntry.Kind.APPLIED),
+        ]
+        with django_assert_num_queries(2):
+            services.record_credit_entries(clients=locked, entries=entries)
+
+    assert {client.pk: client.credit_balance for client in locked} == {
+        first.pk: Decimal("3.50"),
+        second.pk: Decimal("6.00"),
+    }
+    assert_credit_state(first, Decimal("3.50"), entries=2)
+    assert_credit_state(second, Decimal("6.00"), entries=2)
+    assert all(entry.pk for entry in entries)
+    assert credit_invariant_violations() == []
+
+
+def test_record_credit_entries_is_all_or_nothing():
+    first, second = ClientFactory(), ClientFactory()
+
+    with pytest.raises(ValidationError) as exc, transaction.atomic():
+        locked = list(Client.objects.select_for_update().filter(pk__in=[first.pk, second.pk]))
+        services.record_credit_entries(
+            clients=locked,
+            entries=[
+                unsaved_entry(first, Decimal("1.00")),
+                unsaved_entry(second, Decimal("-0.01"), CreditEntry.Kind.APPLIED),
+            ],
+        )
+
+    assert exc.value.message_dict == {"amount": ["Only 0.00 credit is available to remove."]}
+    assert_credit_state(first, Decimal("0.00"))
+    assert_credit_state(second, Decimal("0.00"))
+
+
+def test_record_credit_entries_refuses_clients_the_caller_did_not_lock():
+    client = ClientFactory()
+    with pytest.raises(TransactionManagementError), transaction.atomic():
+        services.record_credit_entries(clients=[], entries=[unsaved_entry(client, Decimal("1"))])
+    assert_credit_state(client, Decimal("0.00"))
