@@ -98,7 +98,7 @@ def deletion_plan(
 def _delete_rows(queryset: models.QuerySet) -> int:
     """DELETE the queryset's rows in one statement (QuerySet.delete() would collect them first)."""
     model = queryset.model
-    subquery, params = queryset.values("pk").query.sql_with_params()
+    subquery, params = queryset.order_by().values("pk").query.sql_with_params()
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(

@@ -1,10 +1,13 @@
 """Deleting clients through the admin: everything goes except transactions, in one transaction."""
 
+import threading
+import time
 from decimal import Decimal
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Group
+from django.db import connection
 from django.urls import reverse
 
 from clients import deletion
@@ -293,3 +296,62 @@ def test_deleting_ten_thousand_related_rows_takes_a_bounded_number_of_queries(
 
     assert related_counts(big.pk) == NOTHING
     assert ClientDeletion.objects.get(client_id=big.pk).removed_counts["invoice items"] == 2502
+
+
+def test_deletion_records_are_read_only(admin_client, rich_client):
+    admin_client.post(delete_url(rich_client))
+    record = ClientDeletion.objects.get()
+
+    listing = admin_client.get(reverse("admin:clients_clientdeletion_changelist"))
+    add = admin_client.get(reverse("admin:clients_clientdeletion_add"))
+    change = admin_client.post(
+        reverse("admin:clients_clientdeletion_change", args=[record.pk]), {"client_name": "X"}
+    )
+    delete = admin_client.post(
+        reverse("admin:clients_clientdeletion_delete", args=[record.pk]), {"post": "yes"}
+    )
+
+    assert listing.status_code == 200
+    assert "Rita Rich" in listing.content.decode()
+    assert (add.status_code, change.status_code, delete.status_code) == (403, 403, 403)
+    assert ClientDeletion.objects.get().client_name == "Rita Rich"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_credit_added_while_the_client_is_being_deleted_is_refused(monkeypatch):
+    client = make_rich_client()
+    locked, outcome = threading.Event(), {}
+    real_check = deletion._check_protected
+
+    def check_then_pause(*args):
+        locked.set()  # the client row is locked now
+        time.sleep(0.3)  # let the other thread reach the lock and wait on it
+        return real_check(*args)
+
+    monkeypatch.setattr(deletion, "_check_protected", check_then_pause)
+
+    def delete():
+        try:
+            deletion.client_delete(client_id=client.pk, actor=None)
+        finally:
+            connection.close()
+
+    def add():
+        locked.wait(5)
+        try:
+            add_credit(client_id=client.pk, amount="5.00", description="Late", actor=None)
+        except Exception as exc:  # the outcome under test: the client is gone
+            outcome["error"] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=delete), threading.Thread(target=add)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+
+    assert isinstance(outcome.get("error"), Client.DoesNotExist)  # waited, then found it gone
+    assert not Client.objects.filter(pk=client.pk).exists()
+    assert not CreditEntry.objects.filter(client_id=client.pk).exists()
+    assert ClientDeletion.objects.get().client_id == client.pk
