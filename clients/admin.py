@@ -22,7 +22,6 @@ from clients.admin_links import ORDER_EDIT_PROFILE, ORDER_WELCOME_EMAIL, QuickLi
 from clients.forms import ClientAddForm, ClientForm
 from clients.models import Client, ClientGroup, EmailLog
 from clients.selectors import (
-    client_active_service_count,
     client_figures,
     client_history,
     client_recent_credit_entries,
@@ -53,6 +52,10 @@ MSG_WELCOME_FAILED = (
 MSG_INACTIVE_WITH_SERVICES = (
     "%(client)s is now Inactive but still has %(count)d active service(s): invoicing continues "
     "while product statuses stay active."
+)
+MSG_CLOSED_LEAVES_OPEN_ITEMS = (
+    "%(client)s is now Closed; its %(services)d active service(s) and %(invoices)d unpaid "
+    "invoice(s) are unchanged. Use Close Client on the client's summary to cancel them."
 )
 
 PERSONAL_FIELDS = (
@@ -197,20 +200,34 @@ class ClientAdminBase(admin.ModelAdmin):
             client_update(client_id=obj.pk, actor=request.user, **changed_profile)
         if "status" in form.changed_data:
             client_set_status(client_id=obj.pk, status=data["status"], actor=request.user)
-            self.warn_about_active_services(request, obj)
+            self.report_status_change(request, obj)
         if "credit_balance" in form.changed_data:
             # Imported here: credits sits above clients, and only its services write the balance.
             from credits.services import adjust_balance
 
             adjust_balance(client_id=obj.pk, new_balance=data["credit_balance"], actor=request.user)
 
-    def warn_about_active_services(self, request, client: Client) -> None:
-        if client.status != Client.Status.INACTIVE:
+    def report_status_change(self, request, client: Client) -> None:
+        """What the new status leaves running: Inactive and Closed only set the flag."""
+        if client.status == Client.Status.ACTIVE:
             return
-        count = client_active_service_count(client)
-        if count:
+        figures = client_figures(client)
+        if client.status == Client.Status.INACTIVE and figures.active_services:
             messages.warning(
-                request, MSG_INACTIVE_WITH_SERVICES % {"client": client, "count": count}
+                request,
+                MSG_INACTIVE_WITH_SERVICES % {"client": client, "count": figures.active_services},
+            )
+        elif client.status == Client.Status.CLOSED and (
+            figures.active_services or figures.unpaid_invoices
+        ):
+            messages.warning(
+                request,
+                MSG_CLOSED_LEAVES_OPEN_ITEMS
+                % {
+                    "client": client,
+                    "services": figures.active_services,
+                    "invoices": figures.unpaid_invoices,
+                },
             )
 
     def report_welcome_email(self, request, log: EmailLog) -> None:

@@ -12,6 +12,7 @@ from clients.tests.email_backends import MAIL_SERVER_DOWN
 from clients.tests.factories import ClientFactory, client_profile_data
 from credits.models import CreditEntry
 from credits.services import add_credit
+from invoices.services import invoice_create
 
 pytestmark = pytest.mark.django_db
 
@@ -253,3 +254,22 @@ def test_resend_welcome_email_with_failing_server_warns(admin_client, settings):
 
     assert client.emails.get().status == EmailLog.Status.FAILED
     assert any("could not be sent" in m.message for m in get_messages(response.wsgi_request))
+
+
+def test_setting_closed_says_which_services_and_invoices_stay_open(admin_client):
+    client = ClientFactory()
+    client.services.create(product_name="Hosting", status="Active")
+    invoice_create(
+        client_id=client.pk, items=[{"description": "Hosting", "amount": "9.00"}], actor=None
+    )
+
+    response = admin_client.post(
+        change_url(client), profile_post_data(admin_client, client, status="Closed"), follow=True
+    )
+
+    warnings = [m.message for m in get_messages(response.wsgi_request) if m.level_tag == "warning"]
+    assert warnings == [
+        f"{client} is now Closed; its 1 active service(s) and 1 unpaid invoice(s) are unchanged. "
+        "Use Close Client on the client's summary to cancel them."
+    ]
+    assert client.invoices.get().status == "Unpaid"
