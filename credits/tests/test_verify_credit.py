@@ -49,3 +49,26 @@ def test_verify_credit_names_every_client_with_a_corrupted_balance():
         f"client {clean.pk} <{clean.email}>: expected 15.00, actual 16.00",
         f"client {adjusted.pk} <{adjusted.email}>: expected 50.00, actual 51.00",
     ]
+
+
+def test_verify_credit_flags_a_negative_balance_even_when_the_ledger_agrees():
+    client = ClientFactory()
+    with connection.cursor() as cursor:
+        # Only possible without the CHECK constraint; DDL rolls back with the test transaction.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # flush deferred FK checks before DDL
+        cursor.execute(
+            "ALTER TABLE clients_client DROP CONSTRAINT client_credit_balance_non_negative"
+        )
+        cursor.execute(
+            "INSERT INTO credits_creditentry (client_id, date, description, amount, kind, "
+            "actor_label, created_at) VALUES (%s, now(), 'x', -5, 'removed', 'psql', now())",
+            [client.pk],
+        )
+        cursor.execute("UPDATE clients_client SET credit_balance = -5 WHERE id = %s", [client.pk])
+    out = StringIO()
+
+    with pytest.raises(CommandError) as exc:
+        call_command("verify_credit", stdout=out)
+
+    assert str(exc.value) == "1 of 1 clients fail the credit invariant."
+    assert out.getvalue() == f"client {client.pk} <{client.email}>: expected -5.00, actual -5.00\n"
