@@ -1,4 +1,5 @@
-from django.contrib.postgres.indexes import OpClass
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
@@ -6,6 +7,9 @@ from django.utils import timezone
 from billing_admin.iso_codes import CURRENCY_CHOICES
 from billing_admin.money import money_field
 from clients.models import AuditFields, Client
+
+# Words searched by prefix; the query must use this same expression to use the GIN index.
+TEXT_SEARCH_VECTOR = SearchVector("description", "client_name", "client_company", config="simple")
 
 
 class Transaction(AuditFields):
@@ -47,15 +51,18 @@ class Transaction(AuditFields):
             models.Index(fields=["gateway"], name="transaction_gateway_idx"),
             models.Index(fields=["client_snapshot_id"], name="transaction_client_snap_idx"),
             models.Index(fields=["currency"], name="transaction_currency_idx"),
-            # The admin searches these case-insensitively by exact value or prefix
-            # (UPPER(col) = / LIKE 'X%'); pattern ops let the prefix LIKE use the index.
+            # The Transactions tab's search (transactions.selectors.transactions_search): the
+            # transaction ID exactly and the client email by prefix, case-insensitively
+            # (UPPER(col) = / LIKE 'X%', pattern ops for the LIKE), and words of the
+            # description and client snapshot by prefix (full-text, GIN).
             *(
                 models.Index(
                     OpClass(Upper(column), name="text_pattern_ops"),
                     name=f"txn_{column}_upper_idx",
                 )
-                for column in ("transaction_id", "client_name", "client_email", "client_company")
+                for column in ("transaction_id", "client_email")
             ),
+            GinIndex(TEXT_SEARCH_VECTOR, name="txn_text_search_idx"),
         ]
 
     def __str__(self) -> str:

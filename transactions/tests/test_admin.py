@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from clients.tests.factories import ClientFactory
 from transactions.models import Transaction, TransactionDeletion
+from transactions.selectors import transactions_search
 from transactions.services import DESCRIPTION_REQUIRED
 from transactions.tests.factories import make_transaction
 
@@ -84,6 +85,7 @@ def test_search_by_transaction_id_client_snapshot_and_description(admin_client):
     assert search("carol@acme") == {for_acme.pk}  # client email prefix
     assert search("acme") == {for_acme.pk}  # company prefix
     assert search("carol smith") == {for_acme.pk}  # name
+    assert search("Carol Smi") == {for_acme.pk}  # ... words by prefix
     assert search("renewal") == {described.pk}  # description substring
 
 
@@ -251,3 +253,15 @@ def test_single_delete_page_goes_through_the_service(admin_client):
     assert response.status_code == 302
     assert not Transaction.objects.exists()
     assert TransactionDeletion.objects.get().transaction_id == "ONE"
+
+
+def test_search_is_served_by_indexes():
+    """Every branch of the search can use an index (seq scans off, to ask the planner)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = transactions_search(Transaction.objects.all(), "carol smith").explain()
+
+    assert "Seq Scan" not in plan
+    for index in ("txn_transaction_id_upper_idx", "txn_client_email_upper_idx"):
+        assert index in plan
+    assert "txn_text_search_idx" in plan
