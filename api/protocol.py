@@ -14,10 +14,17 @@ from billing_admin.money import format_money, to_money
 
 # The largest id PostgreSQL's bigint holds: anything larger cannot name a row.
 MAX_ID = 2**63 - 1
+MAX_PAGE_SIZE = 1000
+INVALID_CHARACTERS = "Invalid characters in {name}"
 TRUE_VALUES = frozenset({"1", "true", "on", "yes"})
 # WHMCS prints an unset date this way.
 NO_DATE = "0000-00-00"
 NO_DATETIME = "0000-00-00 00:00:00"
+
+
+def is_number(value: str) -> bool:
+    """ASCII digits only: str.isdigit() also accepts "²", which int() refuses."""
+    return re.fullmatch(r"[0-9]+", value) is not None
 
 
 class ApiError(Exception):
@@ -52,8 +59,12 @@ class Params:
         return name in self._data
 
     def text(self, name: str) -> str:
-        """The value stripped of surrounding blanks; "" when absent."""
-        return (self._data.get(name) or "").strip()
+        """The value stripped of surrounding blanks; "" when absent. PostgreSQL cannot store a
+        NUL character, so a value with one is refused here rather than failing in the database."""
+        value = (self._data.get(name) or "").strip()
+        if "\x00" in value:
+            raise ApiError(INVALID_CHARACTERS.format(name=name))
+        return value
 
     def has(self, name: str) -> bool:
         return bool(self.text(name))
@@ -64,19 +75,19 @@ class Params:
     def record_id(self, name: str, *, not_found: str) -> int:
         """A row id. Absent, malformed or out-of-range ids name no row: ``not_found``."""
         value = self.text(name)
-        if not value.isdigit() or not 0 < int(value) <= MAX_ID:
+        if not is_number(value) or not 0 < int(value) <= MAX_ID:
             raise ApiError(not_found)
         return int(value)
 
     def optional_id(self, name: str, *, not_found: str) -> int | None:
         return self.record_id(name, not_found=not_found) if self.has(name) else None
 
-    def integer(self, name: str, *, default: int, minimum: int = 0) -> int:
-        """A count such as ``limitnum``; malformed values fall back to ``default``."""
+    def integer(self, name: str, *, default: int, minimum: int = 0, maximum: int = MAX_ID) -> int:
+        """A count such as ``limitnum``, kept within bounds; malformed values give ``default``."""
         value = self.text(name)
-        if not value.isdigit():
+        if not is_number(value):
             return default
-        return max(minimum, min(int(value), MAX_ID))
+        return max(minimum, min(int(value), maximum))
 
     def money(self, name: str, *, invalid: str) -> Decimal | None:
         return parse_money(self.text(name), invalid=invalid)
@@ -168,10 +179,10 @@ def wrapped(plural: str, singular: str, rows: list) -> dict:
 
 
 def page(params: Params) -> tuple[int, int]:
-    """(limitstart, limitnum) with WHMCS's defaults 0 and 25."""
-    return params.integer("limitstart", default=0), params.integer(
-        "limitnum", default=25, minimum=1
-    )
+    """(limitstart, limitnum) with WHMCS's defaults 0 and 25. A page holds at most
+    MAX_PAGE_SIZE rows, so one call cannot ask for a million; paging clients loop anyway."""
+    limit = params.integer("limitnum", default=25, minimum=1, maximum=MAX_PAGE_SIZE)
+    return params.integer("limitstart", default=0, maximum=MAX_ID - limit), limit
 
 
 def paged(plural: str, singular: str, rows: list, *, total: int, start: int) -> dict:

@@ -13,7 +13,7 @@ COMMAND_NOT_FOUND = "Command Not Found"
 @csrf_exempt  # a machine-to-machine endpoint authenticated per call, never a browser form
 def api_endpoint(request):
     params = Params(request)
-    xml = params.text("responsetype").lower() == "xml"
+    xml = _wants_xml(params)
     if request.method != "POST":
         response = render({"result": "error", "message": POST_REQUIRED}, xml=xml, status=405)
         response["Allow"] = "POST"
@@ -29,3 +29,10 @@ def api_endpoint(request):
     except ApiError as exc:
         return render({"result": "error", "message": exc.message}, xml=xml, status=exc.status)
     return render({"result": "success", **payload}, xml=xml)
+
+
+def _wants_xml(params: Params) -> bool:
+    try:
+        return params.text("responsetype").lower() == "xml"
+    except ApiError:  # an unreadable responsetype gets the default, JSON
+        return False

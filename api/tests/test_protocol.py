@@ -6,9 +6,12 @@ import json
 import pytest
 from django.utils import timezone
 
+from api import protocol
 from api.models import ApiCredential
 from api.services import credential_create, credentials_revoke
 from api.tests.conftest import TEST_CLIENT_IP
+from api.tests.factories import add_client_params
+from clients.models import Client
 from clients.tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
@@ -249,3 +252,52 @@ def test_api_is_exempt_from_csrf(credential_and_secret):
         URL, {"identifier": credential.identifier, "secret": secret, "action": "GetClients"}
     )
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("limitstart", "limitnum", "start", "returned"),
+    [
+        ("99999999999999999999999", "5", 9223372036854775802, 0),
+        ("0", "99999999999999999999999", 0, 2),
+        ("-1", "abc", 0, 2),
+        ("²", "²", 0, 2),
+    ],
+)
+def test_api_paging_values_out_of_range_are_clamped(call, limitstart, limitnum, start, returned):
+    ClientFactory.create_batch(2)
+    answer = call("GetClients", limitstart=limitstart, limitnum=limitnum)
+    assert (answer["result"], answer["startnumber"], answer["numreturned"]) == (
+        "success",
+        start,
+        returned,
+    )
+
+
+def test_api_page_size_is_capped(call):
+    ClientFactory.create_batch(3)
+    answer = call("GetClients", limitnum=str(protocol.MAX_PAGE_SIZE + 1))
+    assert answer["numreturned"] == 3
+
+
+def test_api_unicode_digit_ids_are_not_found(call):
+    assert call("GetClientsDetails", clientid="²")["message"] == "Client Not Found"
+    assert call("AddClient", currency="²", firstname="x")["result"] == "error"
+
+
+def test_api_non_utf8_body_is_an_error_not_a_crash(client, credential_and_secret):
+    credential, secret = credential_and_secret
+    body = f"identifier={credential.identifier}&secret={secret}&action=GetClients&search=%ff%fe"
+    response = client.post(URL, body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 200
+    assert response.json()["result"] == "success"
+
+
+def test_api_nul_characters_are_refused(call):
+    answer = call("AddClient", **add_client_params(firstname="Ada\x00"))
+    assert answer == {"result": "error", "message": "Invalid characters in firstname"}
+    assert call("GetClients", search="a\x00")["result"] == "error"
+    assert not Client.objects.exists()
+
+
+def test_api_nul_in_responsetype_answers_json(call):
+    assert call("GetClients", responsetype="x\x00")["result"] == "success"
