@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 
 from clients.admin_links import ORDER_DELETE_CLIENT, QuickLink
 from clients.deletion import client_deletion_summary, clients_delete
@@ -137,11 +138,23 @@ class ClientDeletionAdmin(admin.ModelAdmin):
         "client_id",
         "client_name",
         "client_email",
-        "kept_transactions",
+        "kept_transactions_link",
         "removed_counts",
     ]
     list_filter = [("created_at", admin.DateFieldListFilter)]
     search_fields = ["=client_id", "^client_email"]
+
+    @admin.display(description="kept transactions", ordering="kept_transactions")
+    def kept_transactions_link(self, record: ClientDeletion) -> str:
+        if not record.kept_transactions:
+            return "0"
+        url = reverse("admin:transactions_transaction_changelist")
+        return format_html(
+            '<a href="{}?client_snapshot_id={}">{}</a>',
+            url,
+            record.client_id,
+            record.kept_transactions,
+        )
 
     def has_add_permission(self, request):
         return False

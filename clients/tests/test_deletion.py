@@ -313,6 +313,9 @@ def test_deletion_records_are_read_only(admin_client, rich_client):
 
     assert listing.status_code == 200
     assert "Rita Rich" in listing.content.decode()
+    kept_url = f"{TRANSACTIONS}?client_snapshot_id={rich_client.pk}"
+    assert kept_url in listing.content.decode()
+    assert len(admin_client.get(kept_url).context["cl"].result_list) == 2
     assert (add.status_code, change.status_code, delete.status_code) == (403, 403, 403)
     assert ClientDeletion.objects.get().client_name == "Rita Rich"
 

@@ -265,3 +265,19 @@ def test_search_is_served_by_indexes():
     for index in ("txn_transaction_id_upper_idx", "txn_client_email_upper_idx"):
         assert index in plan
     assert "txn_text_search_idx" in plan
+
+
+def test_deletion_log_is_read_only(admin_client):
+    txn = make_transaction(transaction_id="LOGGED")
+    post_action(admin_client, [txn.pk], post="yes")
+    record = TransactionDeletion.objects.get()
+
+    listing = admin_client.get(reverse("admin:transactions_transactiondeletion_changelist"))
+    add = admin_client.get(reverse("admin:transactions_transactiondeletion_add"))
+    delete = admin_client.post(
+        reverse("admin:transactions_transactiondeletion_delete", args=[record.pk]), {"post": "yes"}
+    )
+
+    assert "LOGGED" in listing.content.decode()
+    assert (add.status_code, delete.status_code) == (403, 403)
+    assert TransactionDeletion.objects.filter(pk=record.pk).exists()
