@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from e2e.browser import BrowserMissing, launch_chromium
-from e2e.pages import DESKTOP, PASSWORD, log_in, save_screenshot
+from e2e.pages import ARTIFACTS, DESKTOP, PASSWORD, log_in_as, save_screenshot
 
 # Playwright's sync API keeps an event loop running in the main thread; Django refuses ORM calls
 # from such a thread unless told that this (test-only) use is deliberate.
@@ -50,8 +50,11 @@ def page(request, browser, live_server):
     page = context.new_page()
     yield page
     call_report = getattr(request.node, "report_call", None)
+    failure_shot = f"FAILED-{request.node.name}"
     if call_report is not None and call_report.failed:
-        save_screenshot(page, f"FAILED-{request.node.name}")
+        save_screenshot(page, failure_shot)
+    else:
+        (ARTIFACTS / f"{failure_shot}.png").unlink(missing_ok=True)  # stale from an earlier run
     context.close()
 
 
@@ -61,7 +64,7 @@ def superuser(django_user_model):
 
 
 @pytest.fixture
-def admin_page(page, superuser):
+def admin_page(page, superuser, live_server):
     """A page whose browser context is logged in as a superuser."""
-    log_in(page, superuser.username)
+    log_in_as(page, superuser, live_server.url)
     return page

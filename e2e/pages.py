@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from django.conf import settings
+from django.test import Client
 from playwright.sync_api import expect
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -20,6 +22,16 @@ def log_in(page, username: str, password: str = PASSWORD) -> None:
     expect(page.locator("#user-tools")).to_contain_text("Welcome")
 
 
+def log_in_as(page, user, base_url: str) -> None:
+    """Give the browser a session for ``user`` without the form (test_login covers the form)."""
+    django_client = Client()
+    django_client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    session = django_client.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": base_url}]
+    )
+
+
 def save_screenshot(page, name: str) -> Path:
     """The page as the user last saw it, kept under test-artifacts/ (git-ignored)."""
     ARTIFACTS.mkdir(exist_ok=True)
@@ -34,6 +46,7 @@ def page_problems(page) -> list[str]:
 
 def assert_looks_finished(page) -> None:
     """No raw template text, no horizontal overflow, a label on every field: desktop and phone."""
+    page.wait_for_load_state()
     problems = []
     for viewport in (DESKTOP, PHONE):
         page.set_viewport_size(viewport)
