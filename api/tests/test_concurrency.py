@@ -1,0 +1,53 @@
+"""Simultaneous API calls cannot overdraw a balance: the services lock the client row."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test import Client as HttpClient
+
+from clients.tests.factories import ClientFactory
+from credits.models import CreditEntry
+from credits.services import add_credit
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_credit_removals_never_overdraw(credential_and_secret):
+    credential, secret = credential_and_secret
+    client = ClientFactory()
+    add_credit(client_id=client.pk, amount=Decimal("10.00"), description="seed", actor=None)
+    barrier = threading.Barrier(4)
+    answers = []
+
+    def remove_eight():
+        try:
+            barrier.wait()
+            response = HttpClient().post(
+                "/includes/api.php",
+                {
+                    "identifier": credential.identifier,
+                    "secret": secret,
+                    "action": "AddCredit",
+                    "type": "remove",
+                    "clientid": client.pk,
+                    "amount": "8.00",
+                    "description": "race",
+                },
+            )
+            answers.append(response.json())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=remove_eight) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    results = sorted(answer["result"] for answer in answers)
+    assert results == ["error", "error", "error", "success"]
+    assert [a["newbalance"] for a in answers if a["result"] == "success"] == ["2.00"]
+    client.refresh_from_db()
+    assert client.credit_balance == Decimal("2.00")
+    assert CreditEntry.objects.filter(kind=CreditEntry.Kind.REMOVED).count() == 1
