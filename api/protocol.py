@@ -58,6 +58,9 @@ class Params:
     def __contains__(self, name: str) -> bool:
         return name in self._data
 
+    def keys(self) -> list[str]:
+        return list(self._data)
+
     def text(self, name: str) -> str:
         """The value stripped of surrounding blanks; "" when absent. PostgreSQL cannot store a
         NUL character, so a value with one is refused here rather than failing in the database."""

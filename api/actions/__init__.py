@@ -15,7 +15,6 @@ ACTIONS = {
     "ApplyCredit": credits.apply_credit,
     "AddTransaction": transactions.add_transaction,
     "GetTransactions": transactions.get_transactions,
-    "UpdateTransaction": transactions.update_transaction,
     "CreateInvoice": invoices.create_invoice,
     "GetInvoice": invoices.get_invoice,
     "GetInvoices": invoices.get_invoices,

@@ -33,6 +33,29 @@ ITEM_AMOUNT_INVALID = "Item amount must be in decimal format: ### or ###.##"
 AMOUNT_INVALID = "Amount must be in decimal format: ### or ###.##"
 TRANSID_REQUIRED = "Transaction ID is required"
 OVERDUE = "Overdue"
+UPDATE_NOT_SUPPORTED = "UpdateInvoice can only cancel an invoice here; not supported: {params}"
+# UpdateInvoice parameters that edit an invoice (no service for that yet).
+UPDATE_INVOICE_UNSUPPORTED = frozenset(
+    {
+        "paymentmethod",
+        "taxrate",
+        "taxrate2",
+        "credit",
+        "date",
+        "duedate",
+        "datepaid",
+        "notes",
+        "itemdescription",
+        "itemamount",
+        "itemtaxed",
+        "newitemdescription",
+        "newitemamount",
+        "newitemtaxed",
+        "deletelineids",
+        "publish",
+        "publishandsendemail",
+    }
+)
 ORDER_BY = {
     "id": "id",
     "invoicenumber": "id",
@@ -183,7 +206,28 @@ def _invoice_row(invoice: Invoice) -> dict:
 
 
 def update_invoice(params: Params, *, actor) -> dict:
-    raise ApiError("Command Not Found")
+    """Only cancelling is offered: the invoices layer has no service yet for editing an
+    invoice's dates, notes, lines or credit, and the API never writes around the services.
+    Any other change is refused up front, so nothing is half-applied."""
+    invoice_id = params.record_id("invoiceid", not_found=INVOICE_ID_NOT_FOUND)
+    unsupported = sorted(
+        key for key in params.keys() if key.split("[")[0] in UPDATE_INVOICE_UNSUPPORTED
+    )
+    if unsupported:
+        raise ApiError(UPDATE_NOT_SUPPORTED.format(params=", ".join(unsupported)))
+    status = params.text("status")
+    if status and status not in Invoice.Status.values:
+        raise ApiError(INVALID_STATUS.format(status=status))
+    if status and status != Invoice.Status.CANCELLED:
+        raise ApiError(UPDATE_NOT_SUPPORTED.format(params=f"status={status}"))
+    try:
+        if status:
+            invoice_services.invoice_cancel(invoice_id=invoice_id, actor=actor)
+        elif not Invoice.objects.filter(pk=invoice_id).exists():
+            raise ApiError(INVOICE_ID_NOT_FOUND)
+    except ValidationError as exc:
+        raise ApiError(error_message(exc, SERVICE_ERRORS)) from None
+    return {"invoiceid": invoice_id}
 
 
 def add_invoice_payment(params: Params, *, actor) -> dict:

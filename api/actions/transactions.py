@@ -1,4 +1,5 @@
-"""Transaction actions: AddTransaction, GetTransactions, UpdateTransaction."""
+"""Transaction actions: AddTransaction, GetTransactions. (UpdateTransaction is not offered:
+the transactions layer has no service for editing a transaction.)"""
 
 import datetime
 
@@ -148,7 +149,3 @@ def get_transactions(params: Params, *, actor) -> dict:
     start, limit = page(params)
     rows = [transaction_row(txn) for txn in transactions[start : start + limit]]
     return paged("transactions", "transaction", rows, total=transactions.count(), start=start)
-
-
-def update_transaction(params: Params, *, actor) -> dict:
-    raise ApiError("Command Not Found")
