@@ -3,8 +3,10 @@ allow-list, revoke it. Credentials are never deleted, so the audit trail keeps i
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
 
 from api.actions import ACTION_NAMES
 from api.models import ApiCredential
@@ -122,7 +124,21 @@ class ApiCredentialAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke selected credentials", permissions=["change"])
     def revoke_selected(self, request, queryset):
+        """Revoking is for good, so it asks first (like Django's own delete_selected)."""
+        live = queryset.filter(revoked_at__isnull=True).select_related("user")
+        if request.POST.get("confirm") != "yes":
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Revoke API credentials?",
+                "opts": self.model._meta,
+                "credentials": live,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(
+                request, "admin/api/apicredential/revoke_confirmation.html", context
+            )
         count = credentials_revoke(
-            credential_ids=list(queryset.values_list("pk", flat=True)), actor=request.user
+            credential_ids=list(live.values_list("pk", flat=True)), actor=request.user
         )
         self.message_user(request, MSG_REVOKED % {"count": count}, messages.SUCCESS)
+        return None

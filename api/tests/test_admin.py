@@ -1,6 +1,7 @@
 """The credentials admin: create (secret shown once), change the role, revoke; never delete."""
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
@@ -63,16 +64,36 @@ def test_admin_change_updates_role_but_keeps_the_secret(admin_client, admin_user
     assert updated.secret_hash == credential.secret_hash
 
 
-def test_admin_revoke_selected(admin_client, admin_user):
+def test_admin_revoke_selected_asks_first(admin_client, admin_user):
     credential, _ = credential_create(
-        name="x", user=admin_user, allowed_actions=[], allowed_ips=[], actor=None
+        name="Old sync", user=admin_user, allowed_actions=[], allowed_ips=[], actor=None
     )
-    response = admin_client.post(
-        LIST_URL, {"action": "revoke_selected", "_selected_action": [credential.pk]}
-    )
+    selection = {"action": "revoke_selected", "_selected_action": [credential.pk]}
+    page = admin_client.post(LIST_URL, selection)
+    assert page.status_code == 200
+    assert "Revoke API credentials?" in page.content.decode()
+    assert credential.identifier in page.content.decode()
+    credential.refresh_from_db()
+    assert not credential.is_revoked
+    response = admin_client.post(LIST_URL, {**selection, "confirm": "yes"})
     assert response.status_code == 302
     credential.refresh_from_db()
     assert credential.is_revoked
+
+
+def test_admin_revoke_needs_change_permission(client, staff_user, admin_user):
+    credential, _ = credential_create(
+        name="x", user=admin_user, allowed_actions=[], allowed_ips=[], actor=None
+    )
+    staff_user.user_permissions.add(Permission.objects.get(codename="view_apicredential"))
+    client.force_login(staff_user)
+    response = client.post(
+        LIST_URL,
+        {"action": "revoke_selected", "_selected_action": [credential.pk], "confirm": "yes"},
+    )
+    assert response.status_code in (200, 302)
+    credential.refresh_from_db()
+    assert not credential.is_revoked
 
 
 def test_admin_cannot_delete_credentials(admin_client, admin_user):
