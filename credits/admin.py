@@ -156,8 +156,11 @@ class ManageCreditsAdminMixin:
                     client_id=client.pk,
                     amount=form.cleaned_data["amount"],
                     description=form.cleaned_data["description"],
+                    request_key=form.cleaned_data["request_key"],
                     actor=request.user,
                 )
+            except Client.DoesNotExist:  # deleted since the page was opened
+                raise Http404(f"Client {object_id!r} does not exist.") from None
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:

@@ -1,6 +1,7 @@
 """Forms for Manage Credits. They parse input; credits.services moves the money."""
 
 import re
+import uuid
 from decimal import Decimal
 
 from django import forms
@@ -55,3 +56,5 @@ class CreditChangeForm(forms.Form):
         max_length=255, widget=forms.TextInput(attrs={"size": 60, "autofocus": True})
     )
     amount = CreditAmountField()
+    # A fresh key per rendered form: submitting the same form twice records one entry.
+    request_key = forms.UUIDField(required=False, initial=uuid.uuid4, widget=forms.HiddenInput)

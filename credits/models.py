@@ -39,6 +39,9 @@ class CreditEntry(AuditFields):
         on_delete=models.PROTECT,
         related_name="credit_entries",
     )
+    # Sent by the Add/Remove Credit form; a second submit of the same form (a double click, a
+    # retried request) finds this entry instead of moving the balance twice.
+    request_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         ordering = ["-date", "-id"]

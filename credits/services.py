@@ -33,6 +33,7 @@ INSUFFICIENT_CREDIT = "Only {available} credit is available to remove."
 BALANCE_CHANGED = (
     "The credit balance changed to {current} while this was being edited. Check it and try again."
 )
+REQUEST_KEY_REUSED = "This form was already used for a different change; reload it."
 NOT_LOCKED = "Credit entries must be recorded inside the atomic block that locked the client."
 
 
@@ -155,18 +156,36 @@ def _set_balances(new_balances: dict[int, Decimal]) -> None:
 
 
 def _change_credit(
-    *, client_id: int, amount: Decimal, kind: str, description: str, actor, date
+    *, client_id: int, amount: Decimal, kind: str, description: str, actor, date, request_key
 ) -> CreditEntry:
     client = lock_client(client_id)
+    if request_key is not None:
+        # Checked under the client's lock, so a concurrent twin of this request sees our entry.
+        done = CreditEntry.objects.filter(request_key=request_key).first()
+        if done is not None:
+            if (done.client_id, done.kind, done.amount) != (client.pk, kind, amount):
+                raise ValidationError(REQUEST_KEY_REUSED)
+            return done
     extra = {"date": date} if date is not None else {}
     return record_credit_entry(
-        client=client, amount=amount, kind=kind, description=description, actor=actor, **extra
+        client=client,
+        amount=amount,
+        kind=kind,
+        description=description,
+        actor=actor,
+        request_key=request_key,
+        **extra,
     )
 
 
 @transaction.atomic
-def add_credit(*, client_id: int, amount, description: str, actor, date=None) -> CreditEntry:
-    """Staff add credit to a client's balance (Manage Credits > Add Credit)."""
+def add_credit(
+    *, client_id: int, amount, description: str, actor, date=None, request_key=None
+) -> CreditEntry:
+    """Staff add credit to a client's balance (Manage Credits > Add Credit).
+
+    ``request_key`` (a UUID from the form) makes a repeated submit return the first entry.
+    """
     return _change_credit(
         client_id=client_id,
         amount=_staff_amount(amount),
@@ -174,11 +193,14 @@ def add_credit(*, client_id: int, amount, description: str, actor, date=None) ->
         description=description,
         actor=actor,
         date=date,
+        request_key=request_key,
     )
 
 
 @transaction.atomic
-def remove_credit(*, client_id: int, amount, description: str, actor, date=None) -> CreditEntry:
+def remove_credit(
+    *, client_id: int, amount, description: str, actor, date=None, request_key=None
+) -> CreditEntry:
     """Staff take credit off a client's balance (Manage Credits > Remove Credit); never below 0."""
     return _change_credit(
         client_id=client_id,
@@ -187,6 +209,7 @@ def remove_credit(*, client_id: int, amount, description: str, actor, date=None)
         description=description,
         actor=actor,
         date=date,
+        request_key=request_key,
     )
 
 

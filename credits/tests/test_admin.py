@@ -324,3 +324,32 @@ def test_credit_log_admin_search(admin_client, term, expected):
     )
 
     assert [e.client_id for e in response.context["cl"].result_list] == [customer.pk] * expected
+
+
+def test_submitting_the_same_form_twice_records_one_entry(billing_client):
+    customer = ClientFactory()
+    form_page = billing_client.get(credits_url(customer, "add", popup=True))
+    request_key = form_page.context["form"]["request_key"].value()
+    assert f'name="request_key" value="{request_key}"' in form_page.content.decode()
+    data = {"description": "Goodwill", "amount": "5", "request_key": request_key, "_popup": "1"}
+
+    first = billing_client.post(credits_url(customer, "add"), data)
+    second = billing_client.post(credits_url(customer, "add"), data)
+
+    assert first.status_code == second.status_code == 302
+    assert_unchanged(customer, "5.00", entries=1)
+
+
+def test_a_used_form_cannot_record_a_different_change(billing_client):
+    customer = ClientFactory()
+    key = "6f1c3f43-0a52-4c0e-9d1e-2f7b9a1c0001"
+    billing_client.post(
+        credits_url(customer, "add"), {"description": "x", "amount": "5", "request_key": key}
+    )
+
+    response = billing_client.post(
+        credits_url(customer, "add"), {"description": "x", "amount": "6", "request_key": key}
+    )
+
+    assert response.context["form"].non_field_errors() == [services.REQUEST_KEY_REUSED]
+    assert_unchanged(customer, "5.00", entries=1)

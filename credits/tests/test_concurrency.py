@@ -122,3 +122,23 @@ def test_manual_adjustments_racing_credit_changes_keep_the_ledger_exact():
     assert customer.credit_entries.count() == 1 + 6 * OPERATIONS_PER_THREAD
     assert customer.credit_balance == entries + deltas
     assert credit_invariant_violations() == []
+
+
+def test_a_form_submitted_twice_at_once_records_one_entry():
+    customer = ClientFactory()
+
+    def submit():
+        return services.add_credit(
+            client_id=customer.pk,
+            amount="5.00",
+            description="double click",
+            request_key="0b7e4a9e-4a5c-4c8e-8f0e-5d1b2c3d4e5f",
+            actor=None,
+        )
+
+    results = run_at_once([submit] * 4)
+
+    assert len({entry.pk for entry in results}) == 1
+    customer.refresh_from_db()
+    assert customer.credit_balance == Decimal("5.00")
+    assert customer.credit_entries.count() == 1
