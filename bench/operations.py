@@ -255,9 +255,7 @@ def bulk_set_status(ctx: Context) -> Result:
     )
 
     def ours() -> None:
-        bulk_set(
-            queryset=Client.objects.filter(country=country), status=BULK_NEW_STATUS, actor=None
-        )
+        bulk_set(clients=Client.objects.filter(country=country), status=BULK_NEW_STATUS, actor=None)
 
     baseline = _sql(
         [
