@@ -62,7 +62,7 @@ REQUIRED_ON_ADD = {
 PROFILE_ERRORS = {
     "country": "Valid country required",
     "phone_number": "Invalid telephone phone number",
-    "currency": CURRENCY_NOT_FOUND,
+    client_services.CURRENCY_LOCKED: client_services.CURRENCY_LOCKED,
 }
 ADD_ERRORS = {
     client_services.EMAIL_TAKEN: "A user already exists with that email address",

@@ -292,3 +292,17 @@ def test_delete_client_with_deletetransactions_removes_them_audited(call, creden
     assert list(Transaction.objects.values_list("transaction_id", flat=True)) == ["STAY-1"]
     deletion = TransactionDeletion.objects.get()
     assert deletion.actor_label == f"API: {credential.identifier}"
+
+
+def test_update_client_currency_locked_once_money_exists(call, settings):
+    settings.CURRENCIES = ["USD", "EUR"]
+    client = ClientFactory(currency="USD")
+    add_credit(client_id=client.pk, amount=Decimal("1.00"), description="x", actor=None)
+    answer = call("UpdateClient", clientid=client.pk, currency="2")
+    assert answer["message"].startswith("The currency cannot be changed once the client has")
+    client.refresh_from_db()
+    assert client.currency == "USD"
+    fresh = ClientFactory(currency="USD")
+    assert call("UpdateClient", clientid=fresh.pk, currency="2")["result"] == "success"
+    fresh.refresh_from_db()
+    assert fresh.currency == "EUR"
