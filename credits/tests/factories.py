@@ -2,7 +2,7 @@
 
 import factory
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 
 from clients.tests.factories import ClientFactory
 
@@ -10,7 +10,8 @@ __all__ = ["ClientFactory", "StaffUserFactory"]
 
 
 class StaffUserFactory(factory.django.DjangoModelFactory):
-    """A staff user; ``permissions=["clients.manage_client_credit", ...]`` grants those."""
+    """A staff user. ``groups=["Support staff"]`` puts it in those groups (made by the clients
+    migrations); ``permissions=["clients.manage_client_credit", ...]`` grants those directly."""
 
     class Meta:
         model = get_user_model()
@@ -29,3 +30,8 @@ class StaffUserFactory(factory.django.DjangoModelFactory):
             user.user_permissions.add(
                 Permission.objects.get(content_type__app_label=app_label, codename=codename)
             )
+
+    @factory.post_generation
+    def groups(user, create, extracted, **kwargs):
+        for name in extracted or ():
+            user.groups.add(Group.objects.get(name=name))

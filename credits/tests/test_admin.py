@@ -11,12 +11,9 @@ from credits.tests.factories import ClientFactory, StaffUserFactory
 
 pytestmark = pytest.mark.django_db
 
-BILLING_PERMISSIONS = [
-    "clients.view_client",
-    "clients.change_client",
-    "clients.manage_client_credit",
-]
-SUPPORT_PERMISSIONS = ["clients.view_client", "clients.add_client", "clients.change_client"]
+# The staff groups the clients migrations create.
+BILLING = ["Billing administrators"]
+SUPPORT = ["Support staff"]
 
 
 def credits_url(client, operation=None, popup=False):
@@ -28,13 +25,13 @@ def credits_url(client, operation=None, popup=False):
 
 @pytest.fixture
 def billing_client(client):
-    client.force_login(StaffUserFactory(permissions=BILLING_PERMISSIONS))
+    client.force_login(StaffUserFactory(groups=BILLING))
     return client
 
 
 @pytest.fixture
 def support_client(client):
-    client.force_login(StaffUserFactory(permissions=SUPPORT_PERMISSIONS))
+    client.force_login(StaffUserFactory(groups=SUPPORT))
     return client
 
 
@@ -201,12 +198,12 @@ def test_quick_link_opens_manage_credits_as_a_popup_only_for_permitted_staff(cli
     customer = ClientFactory()
     summary_url = reverse("admin:clients_client_summary", args=[customer.pk])
 
-    client.force_login(StaffUserFactory(permissions=BILLING_PERMISSIONS))
+    client.force_login(StaffUserFactory(groups=BILLING))
     billing_links = client.get(summary_url).context["quick_links"]
     manage = [link for link in billing_links if link.label == "Manage Credits"]
     assert [(link.url, link.is_popup) for link in manage] == [(credits_url(customer), True)]
 
-    client.force_login(StaffUserFactory(permissions=SUPPORT_PERMISSIONS))
+    client.force_login(StaffUserFactory(groups=SUPPORT))
     support_page = client.get(summary_url)
     assert "Manage Credits" not in [link.label for link in support_page.context["quick_links"]]
     assert credits_url(customer) not in support_page.content.decode()
