@@ -4,7 +4,7 @@ DeleteClient."""
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, Value
-from django.db.models.functions import Concat
+from django.db.models.functions import Concat, Lower
 
 from api.actions.lookups import currency_code, currency_id, language_code, language_name
 from api.protocol import ApiError, Params, date_text, error_message, money, page, paged
@@ -94,7 +94,7 @@ def _profile_fields(params: Params) -> dict:
     fields.update(
         {field: params.boolean(param) for param, field in FLAG_PARAMS.items() if param in params}
     )
-    if "currency" in params:
+    if params.has("currency"):
         code = currency_code(params.text("currency"))
         if code is None:
             raise ApiError(CURRENCY_NOT_FOUND)
@@ -108,7 +108,7 @@ def _profile_fields(params: Params) -> dict:
             fields["group"] = ClientGroup.objects.filter(pk=group_id).first()
             if fields["group"] is None:
                 raise ApiError(GROUP_NOT_FOUND)
-    if "language" in params:
+    if params.has("language"):
         fields["language"] = language_code(params.text("language"))
     return fields
 
@@ -133,8 +133,10 @@ def _client_id_from(params: Params, *, id_param: str, email_param: str, not_foun
         if not Client.objects.filter(pk=client_id).exists():
             raise ApiError(not_found)
         return client_id
+    # lower(email) equality is what the case-insensitive unique index on email serves.
     client_id = (
-        Client.objects.filter(email__iexact=params.text(email_param))
+        Client.objects.alias(email_lower=Lower("email"))
+        .filter(email_lower=params.text(email_param).lower())
         .values_list("pk", flat=True)
         .first()
     )
