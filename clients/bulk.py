@@ -22,20 +22,23 @@ from billing_admin.actors import actor_label, actor_user
 from clients.models import Client, ClientEvent
 from clients.selectors import clients_due_auto_active, clients_due_auto_inactive
 
-DEFAULT_BATCH_SIZE = 5000
+DEFAULT_BATCH_SIZE = 10_000
 
 STATUS_INVALID = "Choose Active, Inactive or Closed."
 BATCH_SIZE_INVALID = "The batch size must be a whole number of at least 1."
 
 # One statement per batch. The self-join reads each row's status from before the UPDATE, which
 # RETURNING alone cannot give on PostgreSQL 16; the rows are already locked by this transaction.
+# The id condition is stated on both sides so that both are primary-key index scans (with it on
+# one side only, the planner hash-joins against a sequential scan of the whole table).
 SET_STATUS_SQL = f"""
 WITH changed AS (
     UPDATE {Client._meta.db_table} AS client
     SET status = %(status)s, updated_at = %(now)s
     FROM {Client._meta.db_table} AS before
-    WHERE client.id = before.id
-      AND client.id = ANY(%(ids)s::bigint[])
+    WHERE client.id = ANY(%(ids)s::bigint[])
+      AND before.id = client.id
+      AND before.id = ANY(%(ids)s::bigint[])
       AND before.status <> %(status)s
     RETURNING client.id AS client_id, before.status AS old_status
 ), history AS (
