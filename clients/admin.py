@@ -43,6 +43,7 @@ STATUS_COLOURS = {
     Client.Status.INACTIVE: "#757575",
     Client.Status.CLOSED: "#c62828",
 }
+BADGE_STYLE = "color:#fff;border-radius:.7em;padding:.1em .6em;white-space:nowrap;"
 HISTORY_ROWS = 20
 MSG_WELCOME_SENT = "The welcome email was sent to %(to)s."
 MSG_WELCOME_FAILED = (
@@ -82,6 +83,12 @@ SETTINGS_FIELDS = (
 NOTES_FIELDS = ("Admin notes", {"fields": ["notes"]})
 
 
+class DropdownChoicesFilter(admin.ChoicesFieldListFilter):
+    """A choices filter as one drop-down: countries and currencies are hundreds of links long."""
+
+    template = "admin/clients/client/dropdown_filter.html"
+
+
 class ClientAdminBase(admin.ModelAdmin):
     add_form = ClientAddForm
     form = ClientForm
@@ -94,7 +101,12 @@ class ClientAdminBase(admin.ModelAdmin):
         "balance_display",
         "created_at",
     ]
-    list_filter = ["status", "group", "country", "currency"]
+    list_filter = [
+        "status",
+        "group",
+        ("country", DropdownChoicesFilter),
+        ("currency", DropdownChoicesFilter),
+    ]
     list_select_related = ["group"]
     list_per_page = 50
     # The search itself is clients.selectors.clients_search; a field here shows the box.
@@ -113,17 +125,18 @@ class ClientAdminBase(admin.ModelAdmin):
         colour = client.group.colour if client.group_id else ""
         if colour:
             return format_html(
-                '<a href="{}" style="background:{};padding:0 .3em">{}</a>',
+                '<a href="{}" style="background:{};padding:0 .3em;white-space:nowrap">{}</a>',
                 url,
                 colour,
                 client.full_name,
             )
-        return format_html('<a href="{}">{}</a>', url, client.full_name)
+        return format_html('<a href="{}" style="white-space:nowrap">{}</a>', url, client.full_name)
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, client: Client) -> str:
         return format_html(
-            '<span style="background:{};color:#fff;border-radius:.7em;padding:.1em .6em">{}</span>',
+            '<span style="{}background:{}">{}</span>',
+            BADGE_STYLE,
             STATUS_COLOURS[client.status],
             client.get_status_display(),
         )
@@ -238,10 +251,16 @@ class ClientAdminBase(admin.ModelAdmin):
                 request, MSG_WELCOME_FAILED % {"to": log.to_address, "error": log.error}
             )
 
+    def add_view(self, request, form_url="", extra_context=None):
+        return super().add_view(
+            request, form_url, {"title": "Add New Client", **(extra_context or {})}
+        )
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         client = self.get_object(request, unquote(object_id))
         extra_context = {
             **(extra_context or {}),
+            "title": "Client profile",
             # Deleting is not on the Profile's main path (it is a Quick Link on the Summary).
             "show_delete": False,
         }

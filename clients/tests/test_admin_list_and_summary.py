@@ -81,8 +81,8 @@ def test_list_filters_by_status_group_country_and_currency(admin_client):
         {
             "status__exact": "Inactive",
             "group__id__exact": vip.pk,
-            "country": "DE",
-            "currency": "EUR",
+            "country__exact": "DE",
+            "currency__exact": "EUR",
         },
     )
 
@@ -162,3 +162,11 @@ def test_summary_of_missing_client_is_404(admin_client):
     assert (
         admin_client.get(reverse("admin:clients_client_summary", args=[999999])).status_code == 404
     )
+
+
+def test_list_country_and_currency_filters_are_drop_downs(admin_client):
+    content = admin_client.get(LIST_URL).content.decode()
+
+    assert 'aria-label="Filter by country"' in content
+    assert 'value="?country__exact=DE"' in content
+    assert 'value="?currency__exact=EUR"' in content
