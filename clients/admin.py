@@ -20,7 +20,7 @@ from clients.admin_bulk import BulkStatusAdminMixin
 from clients.admin_deletion import ClientDeletionAdminMixin
 from clients.admin_links import ORDER_EDIT_PROFILE, ORDER_WELCOME_EMAIL, QuickLink
 from clients.forms import ClientAddForm, ClientForm
-from clients.models import Client, ClientGroup, EmailLog
+from clients.models import Client, ClientEvent, ClientGroup, EmailLog
 from clients.selectors import (
     client_figures,
     client_history,
@@ -365,3 +365,49 @@ class ClientAdmin(
 class ClientGroupAdmin(admin.ModelAdmin):
     list_display = ["name", "colour"]
     search_fields = ["name"]
+
+
+@admin.register(ClientEvent)
+class ClientEventAdmin(admin.ModelAdmin):
+    """Client history across all clients (status changes, balance edits, profile edits): the
+    audit trail staff can browse. Read-only for everyone, superusers included."""
+
+    list_display = [
+        "created_at",
+        "client_link",
+        "kind",
+        "field",
+        "old_value",
+        "new_value",
+        "balance_delta",
+        "actor_label",
+    ]
+    list_filter = ["kind", ("created_at", admin.DateFieldListFilter)]
+    list_select_related = ["client"]
+    list_per_page = 50
+    search_fields = ["=client__id"]
+    search_help_text = "Client ID, or client name, company, email or phone (as on the client list)."
+    show_full_result_count = False
+
+    @admin.display(description="Client", ordering="client_id")
+    def client_link(self, event: ClientEvent) -> str:
+        url = reverse("admin:clients_client_summary", args=[event.client_id])
+        return format_html('<a href="{}">{}</a>', url, event.client)
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        if term.isascii() and term.isdigit():
+            return queryset.filter(client_id=int(term)), False
+        matching_clients = clients_search(Client.objects.all(), term).values("pk")
+        return queryset.filter(client__in=matching_clients), False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
