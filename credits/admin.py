@@ -186,12 +186,25 @@ class ManageCreditsAdminMixin:
 class CreditEntryAdmin(admin.ModelAdmin):
     """The credit log across all clients. Read-only for everyone: a mistake gets a new entry."""
 
-    list_display = ["date", "client", "description", "amount", "kind", "actor_label", "invoice"]
+    list_display = [
+        "date",
+        "client_link",
+        "description",
+        "amount",
+        "kind",
+        "actor_label",
+        "invoice",
+    ]
     list_filter = ["kind", "date"]
     list_select_related = ["client", "invoice"]
     search_fields = ["description"]
     search_help_text = "Description words, or a client ID."
     show_full_result_count = False
+
+    @admin.display(description="Client", ordering="client__last_name")
+    def client_link(self, entry: CreditEntry) -> str:
+        url = reverse("admin:clients_client_summary", args=[entry.client_id])
+        return format_html('<a href="{}">{}</a>', url, entry.client)
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from clients.models import ClientEvent
 from credits import services
@@ -302,6 +303,8 @@ def test_credit_log_admin_is_read_only(admin_client, django_assert_max_num_queri
 
     assert listing.status_code == 200
     assert len(listing.context["cl"].result_list) == 3
+    summary_url = reverse("admin:clients_client_summary", args=[customers[0].pk])
+    assert f'<a href="{summary_url}">{escape(customers[0])}</a>' in listing.content.decode()
     assert change_page.status_code == 200
     assert not change_page.context["has_change_permission"]
     assert admin_client.get(reverse("admin:credits_creditentry_add")).status_code == 403
