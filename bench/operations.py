@@ -23,8 +23,6 @@ from bench.concurrency import RAW_ADD_CREDIT, run_concurrently
 from bench.dataset import Dataset, vacuum_analyze
 from bench.harness import Result, Timer
 
-PAGE_SIZE = 100
-
 
 @dataclass
 class Context:
@@ -101,12 +99,17 @@ ESTIMATED_COUNT = (
 
 
 def _changelist_sql(where: str = "TRUE", params: list | None = None) -> list[tuple[str, list]]:
+    from django.contrib import admin
+
+    from clients.models import Client
+
+    page_size = admin.site._registry[Client].list_per_page
     return [
         ESTIMATED_COUNT,
         (
             f"SELECT {CHANGELIST_COLUMNS} FROM clients_client c "
             f"LEFT JOIN clients_clientgroup g ON g.id = c.group_id WHERE {where} "
-            f"ORDER BY c.id DESC LIMIT {PAGE_SIZE}",
+            f"ORDER BY c.id DESC LIMIT {page_size}",
             params or [],
         ),
     ]
@@ -525,3 +528,32 @@ OPERATIONS = {
     "delete": delete_large_client,
     "add-credit": concurrent_add_credit,
 }
+
+
+# -- plans -------------------------------------------------------------------------------------
+
+EXPLAINED_PAGES = {
+    "list": lambda ctx: reverse("admin:clients_client_changelist"),
+    "search-email": lambda ctx: reverse("admin:clients_client_changelist") + "?q=olivia.smith10",
+    "search-name": lambda ctx: reverse("admin:clients_client_changelist") + "?q=Castillo",
+    "search-company": lambda ctx: reverse("admin:clients_client_changelist") + "?q=Northwind",
+}
+
+
+def explain_pages(ctx: Context) -> str:
+    """EXPLAIN (ANALYZE, BUFFERS) of the client-table queries the admin pages really send."""
+    from django.test.utils import CaptureQueriesContext
+
+    sections = []
+    for name, url_of in EXPLAINED_PAGES.items():
+        url = url_of(ctx)
+        with CaptureQueriesContext(connection) as captured:
+            _get(ctx.http, url)()
+        statements = [q["sql"] for q in captured.captured_queries if '"clients_client"' in q["sql"]]
+        sections.append(f"### {name}: `GET {url}`\n")
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+                sections.append(f"```sql\n{sql}\n```\n```\n{plan}\n```\n")
+    return "\n".join(sections)

@@ -30,6 +30,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--reuse", action="store_true", help="keep the dataset when it already has this size"
     )
+    parser.add_argument(
+        "--explain", action="store_true", help="also write EXPLAIN ANALYZE of the list/search"
+    )
     parser.add_argument("--only", help="comma-separated operations to run (default: all)")
     args = parser.parse_args(argv)
     if args.clients < 100 or args.repeat < 1 or args.heavy_repeat < 1 or args.workers < 1:
@@ -88,7 +91,7 @@ def main(argv: list[str]) -> int:
 
     from bench import dataset as data
     from bench.harness import Timer, markdown_table, table, write_json
-    from bench.operations import OPERATIONS, Context
+    from bench.operations import OPERATIONS, Context, explain_pages
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
@@ -156,6 +159,10 @@ def main(argv: list[str]) -> int:
         if failed:
             print(f"FAILED CHECKS {result.operation}: {', '.join(failed)} {result.figures}")
     path = write_json(results, meta, RESULTS_DIR)
+    if args.explain:
+        plans = RESULTS_DIR / f"plans-{args.clients}.md"
+        plans.write_text(explain_pages(ctx))
+        print(f"plans: {plans}")
     (RESULTS_DIR / "latest.md").write_text(markdown_table(results) + "\n")
     print(f"\nJSON: {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
     return 0 if all(result.passed for result in results) else 1
