@@ -232,7 +232,10 @@ def adjust_balance(
         raise ValidationError({"credit_balance": BALANCE_NEGATIVE})
     client = lock_client(client_id)
     old_balance = client.credit_balance
-    if expected_balance is not None and to_money(expected_balance) != old_balance:
+    if (
+        expected_balance is not None
+        and _parse_money(expected_balance, field="credit_balance") != old_balance
+    ):
         raise ValidationError(
             {"credit_balance": BALANCE_CHANGED.format(current=format_money(old_balance))}
         )
