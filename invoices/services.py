@@ -14,6 +14,7 @@ Decisions (WHMCS leaves these open):
 """
 
 import calendar
+import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -309,23 +310,26 @@ def _as_datetime(value: date | datetime) -> datetime:
 def _cancel_locked_invoices(*, client: Client, invoices: list[Invoice], actor) -> None:
     """Cancel locked invoices of one locked client, returning their applied credit in one
     ledger write and one status update."""
-    entries = [
-        CreditEntry(
-            client=client,
-            amount=invoice.credit_applied,
-            kind=CreditEntry.Kind.UNAPPLIED,
-            description=CREDIT_RETURNED_DESCRIPTION.format(number=invoice.number),
-            invoice=invoice,
-            **actor_fields(actor),
+    rows = [
+        (
+            client.pk,
+            invoice.pk,
+            invoice.credit_applied,
+            CreditEntry.Kind.UNAPPLIED,
+            CREDIT_RETURNED_DESCRIPTION.format(number=invoice.number),
         )
         for invoice in invoices
         if invoice.credit_applied > ZERO
     ]
-    if entries:
+    if rows:
+        returned = sum(row[2] for row in rows)
         _write_credit_entries(
-            entries,
-            {client.pk: client.credit_balance + sum(entry.amount for entry in entries)},
+            rows=rows,
+            new_balances={client.pk: client.credit_balance + returned},
+            actor=actor,
+            date=timezone.localdate(),
         )
+        client.credit_balance += returned
     Invoice.objects.filter(pk__in=[invoice.pk for invoice in invoices]).update(
         status=Invoice.Status.CANCELLED, credit_applied=ZERO, updated_at=timezone.now()
     )
@@ -439,12 +443,10 @@ def next_due_date_after(due: date, *, cycle: str, day: int) -> date | None:
     return date(year, month, min(day, calendar.monthrange(year, month)[1]))
 
 
-def _item_description(service: ClientService, due: date, next_due: date | None) -> str:
-    name = (
-        f"{service.product_name} - {service.description}"
-        if service.description
-        else (service.product_name)
-    )
+def _item_description(service, due: date, next_due: date | None) -> str:
+    name = service.product_name
+    if service.description:
+        name = f"{name} - {service.description}"
     if next_due is not None:
         name = f"{name} ({due:%Y-%m-%d} - {next_due - timedelta(days=1):%Y-%m-%d})"
     return name[:255]
@@ -460,144 +462,245 @@ class GenerationResult:
     batches: int = 0
 
 
+@dataclass(slots=True)
+class _PlannedInvoice:
+    client_id: int
+    currency: str
+    due_date: date
+    total: Decimal
+    credit: Decimal
+    # (service id, service due date, description, amount)
+    items: list[tuple[int, date, str, Decimal]]
+
+    @property
+    def paid(self) -> bool:
+        return self.credit == self.total
+
+
 @dataclass
 class _Plan:
-    """What one batch writes: invoices (items attached), services' new due dates, balances."""
+    """What one batch writes: invoices with their items, services' new due dates, balances."""
 
-    invoices: list[Invoice] = field(default_factory=list)
-    items: dict[int, list[InvoiceItem]] = field(default_factory=dict)  # by index in invoices
+    invoices: list[_PlannedInvoice] = field(default_factory=list)
     next_due_dates: dict[int, date | None] = field(default_factory=dict)
     new_balances: dict[int, Decimal] = field(default_factory=dict)
 
 
-def _plan_batch(
-    *, clients: list[Client], services: list[ClientService], today: date, horizon: date
-) -> _Plan:
-    """Pure: bill every period of ``services`` due by ``horizon``; one invoice per client and due
-    date; apply each client's credit to its new invoices, earliest due first."""
+def _plan_batch(*, clients: dict[int, tuple[str, Decimal]], services, horizon: date) -> _Plan:
+    """Pure: bill every period of ``services`` due by ``horizon``, one invoice per client and
+    due date; apply each client's credit (``clients``: id -> (currency, balance)) to its new
+    invoices, earliest due first, when AUTO_APPLY_CREDIT is on."""
     plan = _Plan()
-    lines_by_invoice: dict[tuple[int, date], list[InvoiceItem]] = defaultdict(list)
+    items_by_invoice: dict[tuple[int, date], list] = defaultdict(list)
     for service in services:
         due = service.next_due_date
         day = billing_day(due, service.registration_date)
         while due is not None and due <= horizon:
             next_due = next_due_date_after(due, cycle=service.billing_cycle, day=day)
-            lines_by_invoice[service.client_id, due].append(
-                InvoiceItem(
-                    service_id=service.pk,
-                    service_due_date=due,
-                    description=_item_description(service, due, next_due),
-                    amount=service.recurring_amount,
+            items_by_invoice[service.client_id, due].append(
+                (
+                    service.pk,
+                    due,
+                    _item_description(service, due, next_due),
+                    service.recurring_amount,
                 )
             )
             due = next_due
         plan.next_due_dates[service.pk] = due
-    clients_by_id = {client.pk: client for client in clients}
     auto_apply = settings.AUTO_APPLY_CREDIT
-    now = timezone.now()
-    for (client_id, due), lines in sorted(lines_by_invoice.items()):
-        client = clients_by_id[client_id]
-        total = sum((line.amount for line in lines), ZERO)
-        balance = plan.new_balances.get(client_id, client.credit_balance)
+    for (client_id, due), items in sorted(items_by_invoice.items()):
+        currency, balance = clients[client_id]
+        balance = plan.new_balances.get(client_id, balance)
+        total = sum((item[3] for item in items), ZERO)
         credit = min(balance, total) if auto_apply else ZERO
         if credit:
             plan.new_balances[client_id] = balance - credit
-        settled = credit == total
-        plan.items[len(plan.invoices)] = lines
-        plan.invoices.append(
-            Invoice(
-                client=client,
-                status=Invoice.Status.PAID if settled else Invoice.Status.UNPAID,
-                date=today,
-                due_date=due,
-                paid_at=now if settled else None,
-                currency=client.currency,
-                subtotal=total,
-                total=total,
-                credit_applied=credit,
-            )
-        )
+        plan.invoices.append(_PlannedInvoice(client_id, currency, due, total, credit, items))
     return plan
 
 
-def _write_credit_entries(entries: list[CreditEntry], new_balances: dict[int, Decimal]) -> None:
-    """Bulk twin of ``credits.services.record_credit_entry`` for clients locked by the caller:
-    the ledger rows and the cached balances in two statements. ``new_balances`` must equal each
-    client's locked balance plus its entries (the CHECK keeps them non-negative)."""
-    CreditEntry.objects.bulk_create(entries)
-    rows = ", ".join(["(%s::bigint, %s::numeric)"] * len(new_balances))
-    params = [value for pair in new_balances.items() for value in pair]
+def _copy_value(value) -> str:
+    """One value in COPY's text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, date):  # datetimes too: isoformat keeps the offset
+        return value.isoformat()
+    return (
+        str(value)
+        .replace("\\", "\\\\")
+        .replace("\t", "\\t")
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+    )
+
+
+def _copy_rows(model, columns: list[str], rows: list[tuple]) -> None:
+    """Write rows with one COPY: the bulk path ships data ~3x faster than a multi-row INSERT
+    and builds no model instances. Constraints, indexes and FK triggers all still apply."""
+    data = "".join("\t".join(map(_copy_value, row)) + "\n" for row in rows)
+    with connection.cursor() as cursor:
+        # psycopg2's COPY API (the pinned driver); it bypasses Django's query log.
+        cursor.copy_expert(
+            f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN", io.StringIO(data)
+        )
+
+
+def _reserve_ids(model, count: int) -> list[int]:
+    """Take ``count`` ids from the table's sequence, so rows can be copied in with their ids."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {Client._meta.db_table} AS c SET credit_balance = v.balance, "
-            f"updated_at = now() FROM (VALUES {rows}) AS v(id, balance) WHERE c.id = v.id",
-            params,
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [model._meta.db_table, count],
         )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _update_from_values(model, column: str, cast: str, values: dict) -> None:
+    """``UPDATE model SET column = v.value FROM (VALUES (pk, value), ...)`` in one statement."""
+    rows = ", ".join([f"(%s::bigint, %s::{cast})"] * len(values))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {model._meta.db_table} AS t SET {column} = v.value, updated_at = now() "
+            f"FROM (VALUES {rows}) AS v(id, value) WHERE t.id = v.id",
+            [value for pair in values.items() for value in pair],
+        )
+
+
+def _write_credit_entries(
+    *, rows: list[tuple[int, int, Decimal, str, str]], new_balances: dict, actor, date: date
+) -> None:
+    """Bulk twin of ``credits.services.record_credit_entry`` for clients the caller has locked:
+    ``rows`` are (client id, invoice id, signed amount, kind, description); ``new_balances``
+    maps each client to its locked balance plus its rows' amounts. Two statements; the
+    database's CHECKs still guard the sign of each amount and a non-negative balance."""
+    audit = actor_fields(actor)
+    actor_user_id = audit["actor_user"].pk if audit["actor_user"] else None
+    now = timezone.now()
+    _copy_rows(
+        CreditEntry,
+        ["client_id", "invoice_id", "amount", "kind", "description"]
+        + ["date", "actor_user_id", "actor_label", "created_at"],
+        [(*row, date, actor_user_id, audit["actor_label"], now) for row in rows],
+    )
+    _update_from_values(Client, "credit_balance", "numeric", new_balances)
 
 
 def _set_next_due_dates(next_due_dates: dict[int, date | None]) -> None:
-    rows = ", ".join(["(%s::bigint, %s::date)"] * len(next_due_dates))
-    params = [value for pair in next_due_dates.items() for value in pair]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {ClientService._meta.db_table} AS s SET next_due_date = v.due, "
-            f"updated_at = now() FROM (VALUES {rows}) AS v(id, due) WHERE s.id = v.id",
-            params,
-        )
+    _update_from_values(ClientService, "next_due_date", "date", next_due_dates)
+
+
+INVOICE_INSERT_COLUMNS = [
+    "id",
+    "client_id",
+    "status",
+    "date",
+    "due_date",
+    "paid_at",
+    "currency",
+    "payment_method",
+    "subtotal",
+    "tax",
+    "total",
+    "credit_applied",
+    "amount_paid",
+    "notes",
+    "created_at",
+    "updated_at",
+]
+ITEM_INSERT_COLUMNS = [
+    "invoice_id",
+    "service_id",
+    "service_due_date",
+    "description",
+    "amount",
+    "taxed",
+]
+DUE_SERVICE_FIELDS = (
+    "pk",
+    "client_id",
+    "product_name",
+    "description",
+    "billing_cycle",
+    "recurring_amount",
+    "registration_date",
+    "next_due_date",
+)
 
 
 @transaction.atomic
 def _generate_batch(*, client_ids: list[int], today: date, horizon: date, actor) -> _Plan:
     """One batch, one transaction: lock the clients (pk order) and their due services, then
-    re-read what is due under the locks, so a concurrent or restarted run bills nothing twice."""
-    clients = list(
-        Client.objects.select_for_update()
-        .filter(pk__in=client_ids)
-        .order_by("pk")
-        .only("pk", "currency", "credit_balance")
-    )
-    services = list(
+    re-read what is due under the locks, so a concurrent or restarted run bills nothing twice.
+    A fixed number of statements, however many invoices the batch makes."""
+    clients = Client.objects.select_for_update().filter(pk__in=client_ids).order_by("pk")
+    balances = {
+        pk: (currency, balance)
+        for pk, currency, balance in clients.values_list("pk", "currency", "credit_balance")
+    }
+    services = (
         selectors.services_due(horizon=horizon)
         .select_for_update()
         .filter(client_id__in=client_ids)
         .order_by("pk")
-        .only(
-            "pk",
-            "client_id",
-            "product_name",
-            "description",
-            "billing_cycle",
-            "recurring_amount",
-            "registration_date",
-            "next_due_date",
-        )
+        .values_list(*DUE_SERVICE_FIELDS, named=True)
     )
-    plan = _plan_batch(clients=clients, services=services, today=today, horizon=horizon)
+    plan = _plan_batch(clients=balances, services=services, horizon=horizon)
     if not plan.invoices:
         return plan
-    Invoice.objects.bulk_create(plan.invoices)
-    items = []
-    for index, lines in plan.items.items():
-        for line in lines:
-            line.invoice = plan.invoices[index]
-            items.append(line)
-    InvoiceItem.objects.bulk_create(items)
+    now = timezone.now()
+    invoice_ids = _reserve_ids(Invoice, len(plan.invoices))
+    _copy_rows(
+        Invoice,
+        INVOICE_INSERT_COLUMNS,
+        [
+            (
+                invoice_id,
+                invoice.client_id,
+                Invoice.Status.PAID if invoice.paid else Invoice.Status.UNPAID,
+                today,
+                invoice.due_date,
+                now if invoice.paid else None,
+                invoice.currency,
+                "",
+                invoice.total,
+                ZERO,
+                invoice.total,
+                invoice.credit,
+                ZERO,
+                "",
+                now,
+                now,
+            )
+            for invoice_id, invoice in zip(invoice_ids, plan.invoices, strict=True)
+        ],
+    )
+    _copy_rows(
+        InvoiceItem,
+        ITEM_INSERT_COLUMNS,
+        [
+            (invoice_id, *item, False)
+            for invoice_id, invoice in zip(invoice_ids, plan.invoices, strict=True)
+            for item in invoice.items
+        ],
+    )
     _set_next_due_dates(plan.next_due_dates)
-    entries = [
-        CreditEntry(
-            client=invoice.client,
-            date=today,
-            amount=-invoice.credit_applied,
-            kind=CreditEntry.Kind.APPLIED,
-            description=CREDIT_APPLIED_DESCRIPTION.format(number=invoice.number),
-            invoice=invoice,
-            **actor_fields(actor),
+    credit_rows = [
+        (
+            invoice.client_id,
+            invoice_id,
+            -invoice.credit,
+            CreditEntry.Kind.APPLIED,
+            CREDIT_APPLIED_DESCRIPTION.format(number=invoice_id),
         )
-        for invoice in plan.invoices
-        if invoice.credit_applied
+        for invoice_id, invoice in zip(invoice_ids, plan.invoices, strict=True)
+        if invoice.credit
     ]
-    if entries:
-        _write_credit_entries(entries, plan.new_balances)
+    if credit_rows:
+        _write_credit_entries(
+            rows=credit_rows, new_balances=plan.new_balances, actor=actor, date=today
+        )
     return plan
 
 
@@ -622,21 +725,25 @@ def invoices_generate(
     for start in range(0, len(client_ids), batch_size):
         batch = client_ids[start : start + batch_size]
         if dry_run:
+            clients = Client.objects.filter(pk__in=batch).values_list(
+                "pk", "currency", "credit_balance"
+            )
             plan = _plan_batch(
-                clients=list(Client.objects.filter(pk__in=batch)),
-                services=list(selectors.services_due(horizon=horizon).filter(client_id__in=batch)),
-                today=today,
+                clients={pk: (currency, balance) for pk, currency, balance in clients},
+                services=selectors.services_due(horizon=horizon)
+                .filter(client_id__in=batch)
+                .values_list(*DUE_SERVICE_FIELDS, named=True),
                 horizon=horizon,
             )
         else:
             plan = _generate_batch(client_ids=batch, today=today, horizon=horizon, actor=actor)
         result.batches += 1
-        result.invoices += len(plan.invoices)
-        result.items += sum(len(lines) for lines in plan.items.values())
         for invoice in plan.invoices:
+            result.invoices += 1
+            result.items += len(invoice.items)
             result.total += invoice.total
-            result.credit_applied += invoice.credit_applied
-            result.paid_by_credit += invoice.status == Invoice.Status.PAID
+            result.credit_applied += invoice.credit
+            result.paid_by_credit += invoice.paid and invoice.credit > ZERO
         if progress is not None:
             progress(result)
     return result

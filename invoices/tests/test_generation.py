@@ -296,3 +296,12 @@ def test_invoices_generate_query_count_does_not_grow_with_invoices(
     make_due_clients(20)
     with django_assert_num_queries(len(small.captured_queries)):
         assert invoices_generate(today=TODAY).invoices == 40
+
+
+def test_invoices_generate_keeps_awkward_text_intact():
+    awkward = "Web\tHosting \\ N\nline two\r"
+    ClientServiceFactory(product_name=awkward, description="\\N")
+
+    invoices_generate(today=TODAY)
+
+    assert InvoiceItem.objects.get().description.startswith(f"{awkward} - \\N (2026-11-24")
