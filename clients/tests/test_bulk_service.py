@@ -1,7 +1,10 @@
 """clients.bulk.clients_bulk_set_status: set-based, batched, history in bulk, idempotent."""
 
+import threading
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 
 from clients.bulk import clients_bulk_set_status
 from clients.models import Client, ClientEvent
@@ -134,3 +137,49 @@ def test_clients_bulk_set_status_rejects_bad_input_and_writes_nothing(status, ba
     assert field in excinfo.value.message_dict
     assert Client.objects.get().status == INACTIVE
     assert not status_events().exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_clients_bulk_set_status_waits_for_a_locked_client_and_records_its_latest_status():
+    customer = ClientFactory()
+    holding_lock, let_go = threading.Event(), threading.Event()
+    results = []
+
+    def close_while_holding_the_lock():
+        try:
+            with transaction.atomic():
+                Client.objects.select_for_update().get(pk=customer.pk)
+                holding_lock.set()
+                let_go.wait(timeout=10)
+                client_set_status(client_id=customer.pk, status=CLOSED, actor=None)
+        finally:
+            connection.close()
+
+    def bulk_inactive():
+        try:
+            results.append(
+                clients_bulk_set_status(clients=[customer.pk], status=INACTIVE, actor=None)
+            )
+        finally:
+            connection.close()
+
+    closer = threading.Thread(target=close_while_holding_the_lock)
+    closer.start()
+    assert holding_lock.wait(timeout=10)
+    bulk = threading.Thread(target=bulk_inactive)
+    bulk.start()
+    bulk.join(timeout=0.5)
+    assert bulk.is_alive()  # blocked on the row lock, not working from a stale read
+    let_go.set()
+    closer.join(timeout=10)
+    bulk.join(timeout=10)
+
+    assert results[0].changed_from == {CLOSED: 1}
+    customer.refresh_from_db()
+    assert customer.status == INACTIVE
+    assert list(
+        status_events(client=customer).order_by("id").values_list("old_value", "new_value")
+    ) == [
+        (ACTIVE, CLOSED),
+        (CLOSED, INACTIVE),
+    ]
