@@ -227,13 +227,43 @@ def test_service_admin_list_and_add_through_the_service(
     assert (service.product_name, service.recurring_amount) == ("VPS", Decimal("120.00"))
 
 
+def form_data(form) -> dict:
+    """What a browser would post back for ``form`` unchanged."""
+    data = {}
+    for bound in form:
+        value = bound.value()
+        if value is None or value is False:
+            continue
+        data[bound.html_name] = "on" if value is True else value
+    return data
+
+
 def test_client_profile_inline_edits_services_through_the_service(admin_client):
     service = ClientServiceFactory(status=ClientService.Status.ACTIVE)
     owner = service.client
-    page = admin_client.get(reverse("admin:clients_client_change", args=[owner.pk]))
-    assert page.status_code == 200
-    assert "services-TOTAL_FORMS" in page.content.decode()
+    url = reverse("admin:clients_client_change", args=[owner.pk])
+    page = admin_client.get(url)
     assert service.product_name in page.content.decode()
+    data = form_data(page.context["adminform"].form)
+    for inline in page.context["inline_admin_formsets"]:
+        formset = inline.formset
+        data.update(form_data(formset.management_form))
+        for form in formset.forms:
+            data.update(form_data(form))
+    prefix = next(
+        inline.formset.prefix
+        for inline in page.context["inline_admin_formsets"]
+        if inline.formset.model is ClientService
+    )
+    data[f"{prefix}-0-status"] = "Suspended"
+    data[f"{prefix}-0-recurring_amount"] = "12.34"
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    service.refresh_from_db()
+    assert (service.status, service.recurring_amount) == ("Suspended", Decimal("12.34"))
+    assert service.status_changed_at > service.created_at
 
 
 def test_client_summary_quick_links_and_close_client(admin_client):
