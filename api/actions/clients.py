@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Concat, Lower
+from django.utils import timezone
 
 from api.actions.lookups import currency_code, currency_id, language_code, language_name
 from api.protocol import ApiError, Params, date_text, error_message, money, page, paged
@@ -26,6 +27,7 @@ CURRENCY_NOT_FOUND = "Currency ID Not Found"
 INVALID_STATUS = "Invalid status {status}"
 DELETE_FAILED = "Client Delete Failed: {reason}"
 CLOSE_FAILED = "An unexpected error occurred: {reason}"
+INVALID_OWNER = "Invalid Owner User ID"
 
 # WHMCS parameter -> Client field, for the plain text profile fields.
 TEXT_PARAMS = {
@@ -114,6 +116,9 @@ def _profile_fields(params: Params) -> dict:
 
 
 def add_client(params: Params, *, actor) -> dict:
+    if params.has("owner_user_id"):
+        # There are no separate login users to attach a client to (see owner_id below).
+        raise ApiError(INVALID_OWNER)
     for param, message in REQUIRED_ON_ADD.items():
         if not params.has(param):
             raise ApiError(message)
@@ -191,7 +196,7 @@ def get_clients(params: Params, *, actor) -> dict:
             "lastname": client.last_name,
             "companyname": client.company_name,
             "email": client.email,
-            "datecreated": date_text(client.created_at.date()),
+            "datecreated": date_text(timezone.localdate(client.created_at)),
             "groupid": client.group_id or 0,
             "status": client.status,
         }
@@ -245,7 +250,7 @@ def _client_details(client: Client) -> dict:
         "marketing_emails_opt_in": client.marketing_opt_in,
         "isOptedInToMarketingEmails": client.marketing_opt_in,
         "notes": client.notes,
-        "datecreated": date_text(client.created_at.date()),
+        "datecreated": date_text(timezone.localdate(client.created_at)),
     }
 
 

@@ -80,6 +80,7 @@ def test_add_client_required_fields(call, missing, message):
         ({"currency": "99"}, "Currency ID Not Found"),
         ({"groupid": "12345"}, "Client Group ID Not Found"),
         ({"groupid": "abc"}, "Client Group ID Not Found"),
+        ({"owner_user_id": "1"}, "Invalid Owner User ID"),
     ],
 )
 def test_add_client_invalid_values(call, override, message):
