@@ -50,7 +50,8 @@ def assert_looks_finished(page) -> None:
     problems = []
     for viewport in (DESKTOP, PHONE):
         page.set_viewport_size(viewport)
-        problems += [f"{page.url} {problem}" for problem in page_problems(page)]
+        size = f"{viewport['width']}x{viewport['height']}"
+        problems += [f"{page.url} at {size}: {problem}" for problem in page_problems(page)]
     page.set_viewport_size(DESKTOP)
     assert not problems, "\n".join(problems)
 
