@@ -96,16 +96,20 @@ def test_auto_update_client_status_waits_the_configured_days(settings):
 
 
 def test_auto_update_client_status_dry_run_changes_nothing():
-    client_with()
-    client_with(status=INACTIVE, services=[SERVICE.ACTIVE])
+    idle = client_with()
+    back = client_with(status=INACTIVE, services=[SERVICE.ACTIVE])
     before = statuses()
 
     out = auto_update("--dry-run")
 
-    assert out.splitlines() == [
-        "Dry run: would change 1 clients to Inactive; nothing changed.",
-        "Dry run: would change 1 clients to Active; nothing changed.",
+    summaries = [line for line in out.splitlines() if line.startswith("Dry run:")]
+    assert summaries == [
+        "Dry run: would change 1 clients to Inactive (0 already Inactive, 0 not found); "
+        "nothing changed.",
+        "Dry run: would change 1 clients to Active (0 already Active, 0 not found); "
+        "nothing changed.",
     ]
+    assert f"#{idle.pk} " in out and f"#{back.pk} " in out
     assert statuses() == before
     assert not ClientEvent.objects.filter(kind=ClientEvent.Kind.STATUS_CHANGED).exists()
 

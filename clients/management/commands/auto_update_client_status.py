@@ -14,7 +14,6 @@ from clients.models import Client
 from clients.selectors import (
     clients_due_auto_active,
     clients_due_auto_inactive,
-    status_change_preview,
 )
 
 
@@ -36,19 +35,11 @@ class Command(BulkStatusCommand):
             )
             return
         if options["dry_run"]:
-            due = [
-                (
-                    clients_due_auto_inactive(since=auto_status_inactive_since()),
-                    Client.Status.INACTIVE,
-                ),
-                (clients_due_auto_active(), Client.Status.ACTIVE),
-            ]
-            for clients, status in due:
-                preview = status_change_preview(clients, status=status)
-                self.stdout.write(
-                    f"Dry run: would change {preview.to_change} clients to {status}; "
-                    "nothing changed."
-                )
+            since = auto_status_inactive_since()
+            self.report_dry_run(
+                clients_due_auto_inactive(since=since), Client.Status.INACTIVE, not_found=0
+            )
+            self.report_dry_run(clients_due_auto_active(), Client.Status.ACTIVE, not_found=0)
             return
         run = self.run_batches(clients_auto_update_status)
         for result in (run.to_inactive, run.to_active):

@@ -14,13 +14,13 @@ from typing import TypeVar
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from billing_admin.iso_codes import COUNTRY_CODES
 from clients.bulk import DEFAULT_BATCH_SIZE, BulkStatusResult, clients_bulk_set_status
 from clients.models import Client, ClientGroup
 from clients.selectors import (
-    StatusChangePreview,
     client_ids_by_email,
     clients_for_status_change,
     clients_with_ids,
@@ -106,6 +106,25 @@ class BulkStatusCommand(BaseCommand):
                 returncode=INTERRUPTED_EXIT_STATUS,
             ) from None
 
+    def report_dry_run(self, selection: QuerySet[Client], status: str, *, not_found: int) -> None:
+        """What a run would do: counts by current status, a sample, and the would-be summary."""
+        preview = status_change_preview(selection, status=status)
+        self.stdout.write(f"{preview.total} clients selected; by current status:")
+        for current, count in preview.by_status.items():
+            self.stdout.write(f"  {current}: {count}")
+        self.stdout.write(f"{preview.with_active_services} of them have an Active service.")
+        sample = status_change_sample(selection)
+        if sample:
+            self.stdout.write("Sample:")
+            for client in sample:
+                self.stdout.write(
+                    f"  #{client.pk} {client.full_name} <{client.email}> {client.status}"
+                )
+        self.stdout.write(
+            f"Dry run: would change {preview.to_change} clients to {status} ({preview.already} "
+            f"already {status}, {not_found} not found); nothing changed."
+        )
+
     def show_progress(self, result: BulkStatusResult) -> None:
         self.latest = result
         if result.batches_total < 2:
@@ -184,14 +203,10 @@ class Command(BulkStatusCommand):
 
         base = clients_with_ids(explicit_ids) if explicit_ids is not None else None
         selection = clients_for_status_change(base, **filters)
-        preview = status_change_preview(selection, status=status)
         if options["dry_run"]:
-            self.show_dry_run(selection, preview)
-            self.stdout.write(
-                f"Dry run: would change {preview.to_change} clients to {status} ({preview.already}"
-                f" already {status}, {len(problems)} not found); nothing changed."
-            )
+            self.report_dry_run(selection, status, not_found=len(problems))
             return
+        preview = status_change_preview(selection, status=status)
         if preview.to_change:
             self.confirm(f"Change {preview.to_change} clients to {status}?", options["yes"])
         result = self.run_batches(
@@ -210,19 +225,6 @@ class Command(BulkStatusCommand):
             raise CommandError("No terminal to confirm on: pass --yes to change clients.")
         if input(f"{question} [y/N] ").strip().lower() not in {"y", "yes"}:
             raise CommandError("Not confirmed; nothing changed.")
-
-    def show_dry_run(self, selection, preview: StatusChangePreview) -> None:
-        self.stdout.write(f"{preview.total} clients selected; by current status:")
-        for status, count in preview.by_status.items():
-            self.stdout.write(f"  {status}: {count}")
-        self.stdout.write(f"{preview.with_active_services} of them have an Active service.")
-        sample = status_change_sample(selection)
-        if sample:
-            self.stdout.write("Sample:")
-            for client in sample:
-                self.stdout.write(
-                    f"  #{client.pk} {client.full_name} <{client.email}> {client.status}"
-                )
 
     def filters(self, options) -> dict:
         """The non-id selection options, checked, as keyword arguments for the selector."""
