@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
@@ -18,7 +19,13 @@ from billing_admin.money import format_money
 from clients.admin_links import ORDER_DEFAULT, QuickLink
 from clients.models import Client
 from invoices import selectors, services
-from invoices.forms import ApplyCreditForm, PaymentForm, RemoveCreditForm
+from invoices.forms import (
+    ApplyCreditForm,
+    InvoiceCreateForm,
+    InvoiceItemFormSet,
+    PaymentForm,
+    RemoveCreditForm,
+)
 from invoices.models import ClientService, Invoice
 
 PERM_APPLY_CREDIT = "invoices.apply_invoice_credit"
@@ -31,6 +38,7 @@ MSG_CREDIT_REMOVED = (
     "Removed %(amount)s credit from invoice #%(number)s; it is back on the balance."
 )
 MSG_PAYMENT_ADDED = "Recorded a payment of %(amount)s on invoice #%(number)s."
+MSG_CREATED = "Invoice #%(number)s created."
 MSG_CANCELLED = "Invoice #%(number)s is cancelled."
 MSG_CLIENT_CLOSED = "%(client)s is closed: open invoices cancelled, services cancelled."
 
@@ -40,6 +48,14 @@ STATUS_COLOURS = {
     Invoice.Status.PAID: "#2e7d32",
     Invoice.Status.CANCELLED: "#757575",
 }
+
+
+def add_service_error(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its fields where the form has them."""
+    if hasattr(error, "error_dict") and set(error.error_dict) <= set(form.fields):
+        form.add_error(None, error)
+    else:
+        form.add_error(None, error.messages)
 
 
 def client_summary_link(client: Client) -> str:
@@ -54,15 +70,23 @@ class ClientFilter(admin.SimpleListFilter):
     title = "client"
     parameter_name = "client"
 
-    def lookups(self, request, model_admin):
+    def client_id(self) -> int | None:
+        """The client id asked for; a value that is not a plain number is a bad lookup."""
         value = self.value()
-        client = Client.objects.filter(pk=value).first() if value and value.isdigit() else None
+        if not value:
+            return None
+        if not (value.isascii() and value.isdigit()):  # not "²", which int() refuses
+            raise IncorrectLookupParameters(f"Client {value!r} is not a client id.")
+        return int(value)
+
+    def lookups(self, request, model_admin):
+        client_id = self.client_id()
+        client = Client.objects.filter(pk=client_id).first() if client_id else None
         return [(str(client.pk), str(client))] if client else []
 
     def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(client_id=self.value())
-        return queryset
+        client_id = self.client_id()
+        return queryset if client_id is None else queryset.filter(client_id=client_id)
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -87,7 +111,8 @@ class SearchByIdMixin:
         term = search_term.strip().lstrip("#")
         if not term:
             return queryset, False
-        return (queryset.filter(pk=term) if term.isdigit() else queryset.none()), False
+        is_number = term.isascii() and term.isdigit()
+        return (queryset.filter(pk=int(term)) if is_number else queryset.none()), False
 
 
 @dataclass(frozen=True)
@@ -156,6 +181,7 @@ class InvoiceAdmin(SearchByIdMixin, admin.ModelAdmin):
     search_help_text = "Invoice number."
     show_full_result_count = False
     detail_template = "admin/invoices/invoice/detail.html"
+    create_template = "admin/invoices/invoice/create.html"
 
     def get_queryset(self, request):
         return selectors.invoice_list()
@@ -176,9 +202,6 @@ class InvoiceAdmin(SearchByIdMixin, admin.ModelAdmin):
             invoice.get_status_display(),
         )
 
-    def has_add_permission(self, request):
-        return False
-
     def has_change_permission(self, request, obj=None):
         return False
 
@@ -198,6 +221,46 @@ class InvoiceAdmin(SearchByIdMixin, admin.ModelAdmin):
             ),
             *super().get_urls(),
         ]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Create Invoice: the header and its lines, saved by invoice_create."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            form = InvoiceCreateForm(request.POST)
+            items = InvoiceItemFormSet(request.POST, prefix="items")
+            if form.is_valid() and items.is_valid():
+                data = form.cleaned_data
+                try:
+                    invoice = services.invoice_create(
+                        client_id=data["client"],
+                        items=[item.cleaned_data for item in items.forms if item.has_changed()],
+                        actor=request.user,
+                        date=data["date"],
+                        due_date=data["due_date"],
+                        status=data["status"],
+                        notes=data["notes"],
+                        auto_apply_credit=data["auto_apply_credit"],
+                    )
+                except ValidationError as error:
+                    add_service_error(form, error)
+                else:
+                    messages.success(request, MSG_CREATED % {"number": invoice.number})
+                    return HttpResponseRedirect(
+                        reverse("admin:invoices_invoice_change", args=[invoice.pk])
+                    )
+        else:
+            form = InvoiceCreateForm(initial={"client": request.GET.get("client")})
+            items = InvoiceItemFormSet(prefix="items")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Create invoice",
+            "subtitle": None,
+            "form": form,
+            "items": items,
+        }
+        return TemplateResponse(request, self.create_template, context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """The invoice page (read-only: changes go through its buttons)."""
@@ -254,7 +317,7 @@ class InvoiceAdmin(SearchByIdMixin, admin.ModelAdmin):
             if form is None:
                 messages.error(request, " ".join(error.messages))
                 return HttpResponseRedirect(invoice_url)
-            form.add_error(None, error)
+            add_service_error(form, error)
             return self.render_detail(request, invoice, {action: form})
         messages.success(request, message)
         return HttpResponseRedirect(invoice_url)
@@ -360,6 +423,11 @@ class ClientServicesAdminMixin:
             url = reverse("admin:invoices_invoice_changelist")
             links.append(
                 QuickLink("View Invoices", f"{url}?client={client.pk}", order=ORDER_DEFAULT)
+            )
+        if user.has_perm("invoices.add_invoice"):
+            url = reverse("admin:invoices_invoice_add")
+            links.append(
+                QuickLink("Create Invoice", f"{url}?client={client.pk}", order=ORDER_DEFAULT)
             )
         if user.has_perm("invoices.view_clientservice"):
             url = reverse("admin:invoices_clientservice_changelist")

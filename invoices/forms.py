@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from billing_admin.money import MONEY_MAX_DIGITS
+from invoices.models import Invoice
 
 
 def money_form_field(**kwargs) -> forms.DecimalField:
@@ -38,3 +39,24 @@ class PaymentForm(forms.Form):
 
     def clean_fees(self):
         return self.cleaned_data["fees"] or 0
+
+
+class InvoiceCreateForm(forms.Form):
+    client = forms.IntegerField(label="Client ID", min_value=1)
+    date = forms.DateField(label="Invoice date", initial=timezone.localdate)
+    due_date = forms.DateField(initial=timezone.localdate)
+    status = forms.ChoiceField(
+        choices=[(Invoice.Status.UNPAID, "Unpaid"), (Invoice.Status.DRAFT, "Draft")]
+    )
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    auto_apply_credit = forms.BooleanField(
+        required=False, help_text="Apply the client's credit balance to this invoice now."
+    )
+
+
+class InvoiceItemForm(forms.Form):
+    description = forms.CharField(max_length=255)
+    amount = money_form_field()
+
+
+InvoiceItemFormSet = forms.formset_factory(InvoiceItemForm, extra=5, min_num=1, validate_min=True)

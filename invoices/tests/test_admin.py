@@ -275,7 +275,7 @@ def test_client_summary_quick_links_and_close_client(admin_client):
     summary = admin_client.get(reverse("admin:clients_client_summary", args=[client.pk]))
     page = summary.content.decode()
     close_url = reverse("admin:clients_client_close", args=[client.pk])
-    for text in ("View Invoices", "Add Service", "Close Client", close_url):
+    for text in ("Create Invoice", "View Invoices", "Add Service", "Close Client", close_url):
         assert text in page
 
     confirm = admin_client.get(close_url)
@@ -301,3 +301,57 @@ def test_close_client_needs_permissions(client, staff_user):
     assert client.post(url).status_code == 403
     target.refresh_from_db()
     assert target.status == Client.Status.ACTIVE
+
+
+def create_invoice_data(client_id, **overrides):
+    data = {
+        "client": client_id,
+        "date": "2026-11-24",
+        "due_date": "2026-12-01",
+        "status": "Unpaid",
+        "items-TOTAL_FORMS": "3",
+        "items-INITIAL_FORMS": "0",
+        "items-MIN_NUM_FORMS": "1",
+        "items-MAX_NUM_FORMS": "1000",
+        "items-0-description": "Setup fee",
+        "items-0-amount": "25.00",
+        "items-1-description": "Domain",
+        "items-1-amount": "10.50",
+    }
+    return {**data, **overrides}
+
+
+def test_create_invoice_page(admin_client):
+    owner = ClientFactory()
+    add_credit(client_id=owner.pk, amount="5.00", description="Prepay", actor=None)
+    url = reverse("admin:invoices_invoice_add")
+    page = admin_client.get(f"{url}?client={owner.pk}")
+    assert page.status_code == 200
+    assert f'value="{owner.pk}"' in page.content.decode()
+
+    response = admin_client.post(url, create_invoice_data(owner.pk, auto_apply_credit="on"))
+
+    invoice = Invoice.objects.get()
+    assert response["Location"] == reverse("admin:invoices_invoice_change", args=[invoice.pk])
+    assert (invoice.client, invoice.total, invoice.credit_applied, invoice.due_date) == (
+        owner,
+        Decimal("35.50"),
+        Decimal("5.00"),
+        date(2026, 12, 1),
+    )
+    assert invoice.items.count() == 2
+
+
+def test_create_invoice_page_shows_errors_and_writes_nothing(admin_client, client, staff_user):
+    url = reverse("admin:invoices_invoice_add")
+    response = admin_client.post(url, create_invoice_data(999999))
+    assert response.status_code == 200
+    assert services.CLIENT_NOT_FOUND in response.content.decode()
+    owner = ClientFactory()
+    response = admin_client.post(url, create_invoice_data(owner.pk, **{"items-0-amount": "-99"}))
+    assert services.TOTAL_NEGATIVE in response.content.decode()
+    assert not Invoice.objects.exists()
+
+    client.force_login(staff_user)
+    assert client.post(url, create_invoice_data(owner.pk)).status_code == 403
+    assert not Invoice.objects.exists()
