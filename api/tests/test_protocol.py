@@ -301,3 +301,17 @@ def test_api_nul_characters_are_refused(call):
 
 def test_api_nul_in_responsetype_answers_json(call):
     assert call("GetClients", responsetype="x\x00")["result"] == "success"
+
+
+def test_api_broken_multipart_body_is_read_as_no_parameters(client):
+    response = client.generic(
+        "POST", URL, b"garbage", content_type="multipart/form-data; boundary=nope"
+    )
+    assert response.status_code == 403
+    assert response.json()["message"] == "Authentication Failed"
+
+
+def test_api_too_large_body_is_a_client_error(client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    response = client.post(URL, "action=GetClients&pad=" + "x" * 200, content_type="text/plain")
+    assert response.status_code == 400
