@@ -58,6 +58,11 @@ def add_service_error(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
+def form_auto_id(action: str) -> str:
+    """Element ids per box: the invoice page shows several forms with an "amount" field."""
+    return f"id_{action}_%s"
+
+
 def client_summary_link(client: Client) -> str:
     url = reverse("admin:clients_client_summary", args=[client.pk])
     return format_html('<a href="{}">{}</a>', url, client)
@@ -280,7 +285,7 @@ class InvoiceAdmin(SearchByIdMixin, admin.ModelAdmin):
             name: user.has_perm(action.permission) for name, action in INVOICE_ACTIONS.items()
         }
         forms_by_action = {
-            name: (bound_forms or {}).get(name) or action.form_class()
+            name: (bound_forms or {}).get(name) or action.form_class(auto_id=form_auto_id(name))
             for name, action in INVOICE_ACTIONS.items()
             if action.form_class is not None and allowed[name]
         }
@@ -305,7 +310,11 @@ class InvoiceAdmin(SearchByIdMixin, admin.ModelAdmin):
         invoice = self.get_invoice_or_404(request, object_id)
         if not request.user.has_perm(invoice_action.permission):
             raise PermissionDenied
-        form = invoice_action.form_class(request.POST) if invoice_action.form_class else None
+        form = (
+            invoice_action.form_class(request.POST, auto_id=form_auto_id(action))
+            if invoice_action.form_class
+            else None
+        )
         invoice_url = reverse("admin:invoices_invoice_change", args=[invoice.pk])
         if form is not None and not form.is_valid():
             return self.render_detail(request, invoice, {action: form})

@@ -355,3 +355,18 @@ def test_create_invoice_page_shows_errors_and_writes_nothing(admin_client, clien
     client.force_login(staff_user)
     assert client.post(url, create_invoice_data(owner.pk)).status_code == 403
     assert not Invoice.objects.exists()
+
+
+def test_invoice_page_forms_have_unique_element_ids(admin_client):
+    client = ClientFactory()
+    add_credit(client_id=client.pk, amount="5.00", description="Prepay", actor=None)
+    invoice = make_invoice(client, auto_apply_credit=True)
+    page = admin_client.get(reverse("admin:invoices_invoice_change", args=[invoice.pk]))
+    html = page.content.decode()
+    for element_id in (
+        "id_apply_credit_amount",
+        "id_remove_credit_amount",
+        "id_add_payment_amount",
+    ):
+        assert html.count(f'id="{element_id}"') == 1
+    assert 'id="id_amount"' not in html
