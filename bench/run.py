@@ -79,7 +79,7 @@ def main(argv: list[str]) -> int:
     args = parse_args(argv)
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     # WhiteNoise warns that STATIC_ROOT is missing: the bench serves no static files.
-    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise")
+    warnings.filterwarnings("ignore", message="No directory at")
     import django
 
     django.setup()
