@@ -82,7 +82,7 @@ def create_invoice(params: Params, *, actor) -> dict:
     if draft and params.boolean("sendinvoice"):
         raise ApiError(DRAFT_AND_SEND)
     status = Invoice.Status.DRAFT if draft else params.text("status") or Invoice.Status.UNPAID
-    if status not in Invoice.Status.values:
+    if status not in invoice_services.CREATABLE_STATUSES:
         raise ApiError(INVALID_STATUS.format(status=status))
     descriptions = params.numbered("itemdescription")
     amounts = params.numbered("itemamount")

@@ -80,6 +80,7 @@ def test_create_invoice_draft(call):
             "Please create and send separately.",
         ),
         ({"status": "Bogus"}, "Invalid status Bogus"),
+        ({"status": "Paid"}, "Invalid status Paid"),
         ({"itemamount1": "NaN"}, "Item amount must be in decimal format: ### or ###.##"),
         ({"duedate": "tomorrow"}, "Date Format is not Valid"),
     ],
