@@ -1,0 +1,28 @@
+"""Request checks that belong to no single view."""
+
+from django.core.exceptions import BadRequest
+
+NUL_IN_QUERY = "The address contains a NUL character, which no search or filter accepts."
+
+
+class RejectNulInQueryStringMiddleware:
+    """Answer 400 to a query string holding a NUL character.
+
+    PostgreSQL cannot take NUL in text, so a search box or list filter given one (``?q=%00``)
+    would fail in the database with a 500. No URL of the project has a use for it. Form fields
+    refuse NUL themselves (Django's ``ProhibitNullCharactersValidator``), with a field error.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if any("\x00" in key or "\x00" in value for key, value in _query_items(request)):
+            raise BadRequest(NUL_IN_QUERY)
+        return self.get_response(request)
+
+
+def _query_items(request):
+    for key, values in request.GET.lists():
+        for value in values:
+            yield key, value
