@@ -210,7 +210,7 @@ class CreditEntryAdmin(admin.ModelAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        if term.isdigit():
+        if term.isascii() and term.isdigit():  # not "²": int() refuses it
             return queryset.filter(client_id=int(term)), False
         return queryset.alias(search=DESCRIPTION_SEARCH_VECTOR).filter(
             search=SearchQuery(term, config="simple")
