@@ -1,0 +1,53 @@
+"""Fixtures for the project-wide security tests: staff in each role, and a client with money state
+built through the real services."""
+
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from django.test import Client as HttpClient
+
+from clients.tests.factories import ClientFactory
+from credits.services import add_credit
+from invoices.services import invoice_create
+from transactions.tests.factories import make_transaction
+
+BILLING_ADMINISTRATORS = "Billing administrators"
+SUPPORT_STAFF = "Support staff"
+ROLES = ("superuser", "billing", "support", "nogroup")
+
+
+@pytest.fixture
+def login(django_user_model):
+    """``login("support")`` -> a test client logged in as a fresh staff user in that role."""
+    from django.contrib.auth.models import Group
+
+    groups = {"billing": BILLING_ADMINISTRATORS, "support": SUPPORT_STAFF}
+
+    def log_in(role: str, *, enforce_csrf_checks: bool = False) -> HttpClient:
+        user = django_user_model.objects.create_user(
+            f"{role}-user", f"{role}@example.com", "pw", is_staff=True
+        )
+        if role == "superuser":
+            user.is_superuser = True
+            user.save(update_fields=["is_superuser"])
+        if role in groups:
+            user.groups.add(Group.objects.get(name=groups[role]))
+        http = HttpClient(enforce_csrf_checks=enforce_csrf_checks)
+        http.force_login(user)
+        http.user = user
+        return http
+
+    return log_in
+
+
+@pytest.fixture
+def world():
+    """A client with 50.00 credit, an unpaid 20.00 invoice and a 10.00 transaction."""
+    customer = ClientFactory(currency="USD")
+    entry = add_credit(client_id=customer.pk, amount="50.00", description="Seed", actor=None)
+    invoice = invoice_create(
+        client_id=customer.pk, items=[{"description": "Hosting", "amount": "20.00"}], actor=None
+    )
+    txn = make_transaction(client=customer, amount_in=Decimal("10.00"))
+    return SimpleNamespace(client=customer, entry=entry, invoice=invoice, txn=txn)

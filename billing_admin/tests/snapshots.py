@@ -1,0 +1,20 @@
+"""The whole state of the billing tables, to prove a request changed nothing."""
+
+from django.apps import apps
+
+BILLING_APPS = ("clients", "credits", "invoices", "transactions", "api")
+# Bookkeeping an API call legitimately updates on every authenticated request.
+IGNORED_FIELDS = {("api", "apicredential"): {"last_used_at", "last_used_ip"}}
+
+
+def billing_state() -> dict:
+    """Every row of every billing model, ordered by pk (test databases are small)."""
+    state = {}
+    for app_label in BILLING_APPS:
+        for model in apps.get_app_config(app_label).get_models():
+            ignored = IGNORED_FIELDS.get((app_label, model._meta.model_name), set())
+            columns = [f.attname for f in model._meta.concrete_fields if f.name not in ignored]
+            state[model._meta.label] = list(
+                model.objects.order_by("pk").values_list(*columns)
+            )
+    return state
