@@ -3,6 +3,7 @@
 import hashlib
 import ipaddress
 import secrets
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,6 +14,7 @@ from api.models import ApiCredential
 UNKNOWN_ACTIONS = "Unknown API actions: {actions}."
 INVALID_IP = "Not an IP address or network: {value}."
 OWNER_NOT_STAFF = "The owner must be an active staff user."
+LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 def secret_digest(secret: str) -> str:
@@ -88,9 +90,11 @@ def credentials_revoke(*, credential_ids, actor) -> int:
 
 
 def credential_record_use(*, credential: ApiCredential, ip: str | None) -> None:
-    """Remember when and from where a credential was last used (one UPDATE, no lock)."""
-    credential.last_used_at = timezone.now()
-    credential.last_used_ip = ip
-    ApiCredential.objects.filter(pk=credential.pk).update(
-        last_used_at=credential.last_used_at, last_used_ip=ip
-    )
+    """Remember when and from where a credential was last used: one UPDATE, skipped when the
+    same address used it within the last minute, so a busy script does not write every call."""
+    now = timezone.now()
+    recent = credential.last_used_at and now - credential.last_used_at < LAST_USED_PRECISION
+    if recent and credential.last_used_ip == ip:
+        return
+    credential.last_used_at, credential.last_used_ip = now, ip
+    ApiCredential.objects.filter(pk=credential.pk).update(last_used_at=now, last_used_ip=ip)

@@ -315,3 +315,18 @@ def test_api_too_large_body_is_a_client_error(client, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
     response = client.post(URL, "action=GetClients&pad=" + "x" * 200, content_type="text/plain")
     assert response.status_code == 400
+
+
+def test_api_last_use_is_written_at_most_once_a_minute(call, credential):
+    call("GetCurrencies")
+    credential.refresh_from_db()
+    first_use = credential.last_used_at
+    call("GetCurrencies")
+    credential.refresh_from_db()
+    assert credential.last_used_at == first_use
+    ApiCredential.objects.filter(pk=credential.pk).update(
+        last_used_at=first_use - timezone.timedelta(minutes=2)
+    )
+    call("GetCurrencies")
+    credential.refresh_from_db()
+    assert credential.last_used_at > first_use
