@@ -540,8 +540,9 @@ def _copy_rows(model, columns: list[str], rows: list[tuple]) -> None:
     """Write rows with one COPY: the bulk path ships data ~3x faster than a multi-row INSERT
     and builds no model instances. Constraints, indexes and FK triggers all still apply."""
     data = "".join("\t".join(map(_copy_value, row)) + "\n" for row in rows)
-    with connection.cursor() as cursor:
-        # psycopg2's COPY API (the pinned driver); it bypasses Django's query log.
+    # psycopg2's COPY API (the pinned driver) bypasses Django's cursor wrapper: translate its
+    # errors into django.db's ourselves, so an IntegrityError is the one callers expect.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         cursor.copy_expert(
             f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN", io.StringIO(data)
         )

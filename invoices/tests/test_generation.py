@@ -4,6 +4,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
 from clients.models import Client
@@ -305,3 +306,41 @@ def test_invoices_generate_keeps_awkward_text_intact():
     invoices_generate(today=TODAY)
 
     assert InvoiceItem.objects.get().description.startswith(f"{awkward} - \\N (2026-11-24")
+
+
+def test_invoices_generate_free_service_invoice_is_paid_without_credit():
+    service = ClientServiceFactory(recurring_amount="0.00")
+    add_credit(client_id=service.client_id, amount="5.00", description="Prepay", actor=None)
+
+    result = invoices_generate(today=TODAY)
+
+    invoice = Invoice.objects.get()
+    assert (invoice.status, invoice.total, invoice.credit_applied) == (
+        Invoice.Status.PAID,
+        Decimal("0.00"),
+        Decimal("0.00"),
+    )
+    assert (result.invoices, result.paid_by_credit) == (1, 0)
+    assert not CreditEntry.objects.filter(kind=CreditEntry.Kind.APPLIED).exists()
+
+
+def test_invoices_generate_database_refuses_billing_a_period_twice():
+    service = ClientServiceFactory(recurring_amount="20.00")
+    add_credit(client_id=service.client_id, amount="20.00", description="Prepay", actor=None)
+    other = services.invoice_create(
+        client_id=service.client_id, items=[{"description": "x", "amount": "1"}], actor=None
+    )
+    # A period already billed (as if by a run whose due-date update was lost).
+    InvoiceItem.objects.create(
+        invoice=other, service=service, service_due_date=TODAY, description="x", amount="1"
+    )
+
+    with pytest.raises(IntegrityError):
+        with transaction.atomic():
+            invoices_generate(today=TODAY)
+
+    assert Invoice.objects.count() == 1
+    service.refresh_from_db()
+    service.client.refresh_from_db()
+    assert service.next_due_date == TODAY
+    assert service.client.credit_balance == Decimal("20.00")
