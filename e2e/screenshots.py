@@ -6,6 +6,7 @@ live-server thread, clicks through the pages as staff would, and drops the datab
 """
 
 import os
+from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 
@@ -27,12 +28,15 @@ from django.test.utils import (  # noqa: E402
     teardown_databases,
     teardown_test_environment,
 )
-from playwright.sync_api import sync_playwright  # noqa: E402
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
+from clients.models import Client  # noqa: E402
 from e2e.browser import launch_chromium  # noqa: E402
 from e2e.pages import DESKTOP, PASSWORD, log_in  # noqa: E402
+from invoices.services import invoice_create, payment_record  # noqa: E402
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+POPUP = {"width": 800, "height": 600}
 
 
 def start_live_server() -> LiveServerThread:
@@ -45,17 +49,49 @@ def start_live_server() -> LiveServerThread:
     return server
 
 
-def take_screenshots(page) -> list[Path]:
-    """Click through the demo data and capture each page README shows."""
+def demo_client() -> Client:
+    """A demo client with credit, given one paid invoice so every box has something to show."""
+    client = (
+        Client.objects.filter(status=Client.Status.ACTIVE, credit_entries__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    items = [{"description": "Shared hosting, December", "amount": Decimal("24.00")}]
+    invoice = invoice_create(client_id=client.pk, items=items, actor=None)
+    payment_record(
+        invoice_id=invoice.pk, gateway="banktransfer", transaction_id="BT-20261124", actor=None
+    )
+    return client
+
+
+def take_screenshots(page, client: Client) -> list[Path]:
+    """Click through the demo data like staff and capture each page README shows."""
     shots = []
 
     def shoot(name, target=page):
         path = SCREENSHOTS / f"{name}.png"
-        target.screenshot(path=path)
+        target.screenshot(path=path, full_page=True)
         shots.append(path)
 
     page.goto("/admin/clients/client/")
+    expect(page.locator("#result_list")).to_be_visible()
     shoot("client-list")
+
+    page.locator("#result_list").get_by_role("link", name=client.full_name, exact=True).click()
+    expect(page.locator(".quick-links")).to_be_visible()
+    shoot("client-summary")
+
+    with page.expect_popup() as popup_opened:
+        page.get_by_role("link", name="Manage Credits").click()
+    popup = popup_opened.value
+    popup.set_viewport_size(POPUP)  # the size the Quick Link opens the window at
+    expect(popup.get_by_role("table", name="Credit log")).to_be_visible()
+    shoot("manage-credits", popup)
+    popup.close()
+
+    page.get_by_role("link", name="Delete Client").click()
+    expect(page.get_by_role("button", name="Confirm: delete this client")).to_be_visible()
+    shoot("delete-client-confirmation")
     return shots
 
 
@@ -66,6 +102,8 @@ def main() -> None:
     try:
         call_command("seed_demo", stdout=StringIO())
         get_user_model().objects.create_superuser("admin", "admin@example.com", PASSWORD)
+        # Before Playwright starts: ORM calls under its event loop would open a second connection.
+        client = demo_client()
         server = start_live_server()
         try:
             with sync_playwright() as playwright:
@@ -75,7 +113,7 @@ def main() -> None:
                 )
                 page = context.new_page()
                 log_in(page, "admin")
-                for path in take_screenshots(page):
+                for path in take_screenshots(page, client):
                     print(f"wrote {path.relative_to(SCREENSHOTS.parent.parent)}")
                 browser.close()
         finally:
