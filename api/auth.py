@@ -37,9 +37,18 @@ def authenticate(params: Params, *, ip: str) -> ApiCredential:
     return credential
 
 
-def check_permission(credential: ApiCredential, *, action: str, sent_as: str) -> None:
+def check_permission(credential: ApiCredential, *, action: str, permissions, sent_as: str) -> None:
+    """The credential's role must list the action and its owner hold ``permissions``."""
     if action not in credential.allowed_actions:
         raise ApiError(ACTION_NOT_ALLOWED.format(action=sent_as.lower()), status=FORBIDDEN)
+    require_owner_permissions(credential, action=sent_as, permissions=permissions)
+
+
+def require_owner_permissions(credential: ApiCredential, *, action: str, permissions) -> None:
+    """Refuse what the credential's owner could not do in the admin (also used by actions
+    whose optional flags need more, e.g. UpdateClient's ``status``)."""
+    if not credential.user.has_perms(permissions):
+        raise ApiError(ACTION_NOT_ALLOWED.format(action=action.lower()), status=FORBIDDEN)
 
 
 def ip_allowed(credential: ApiCredential, ip: str) -> bool:

@@ -21,11 +21,13 @@ def api_endpoint(request):
     try:
         credential = authenticate(params, ip=request.META.get("REMOTE_ADDR", ""))
         sent_as = params.text("action")
-        name, handler = find_action(sent_as)
-        if handler is None:
+        action = find_action(sent_as)
+        if action is None:
             raise ApiError(COMMAND_NOT_FOUND)
-        check_permission(credential, action=name, sent_as=sent_as)
-        payload = handler(params, actor=credential)
+        check_permission(
+            credential, action=action.name, permissions=action.permissions, sent_as=sent_as
+        )
+        payload = action.handler(params, actor=credential)
     except ApiError as exc:
         return render({"result": "error", "message": exc.message}, xml=xml, status=exc.status)
     return render({"result": "success", **payload}, xml=xml)

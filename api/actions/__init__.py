@@ -1,33 +1,55 @@
-"""Every API action by its WHMCS name. Each handler is ``handler(params, *, actor) -> dict``:
-it parses, calls a service or selector, and returns the action-specific response keys."""
+"""Every API action by its WHMCS name, with the Django permissions its credential's owner
+must hold: a credential never does more than its owner may do in the admin. Each handler is
+``handler(params, *, actor) -> dict``: it parses, calls a service or selector, and returns the
+action-specific response keys."""
+
+from typing import NamedTuple
 
 from api.actions import clients, credits, invoices, lookups, transactions
 
+
+class Action(NamedTuple):
+    name: str
+    handler: object
+    permissions: tuple[str, ...]
+
+
 ACTIONS = {
-    "AddClient": clients.add_client,
-    "UpdateClient": clients.update_client,
-    "GetClients": clients.get_clients,
-    "GetClientsDetails": clients.get_clients_details,
-    "CloseClient": clients.close_client,
-    "DeleteClient": clients.delete_client,
-    "AddCredit": credits.add_credit,
-    "GetCredits": credits.get_credits,
-    "ApplyCredit": credits.apply_credit,
-    "AddTransaction": transactions.add_transaction,
-    "GetTransactions": transactions.get_transactions,
-    "CreateInvoice": invoices.create_invoice,
-    "GetInvoice": invoices.get_invoice,
-    "GetInvoices": invoices.get_invoices,
-    "UpdateInvoice": invoices.update_invoice,
-    "AddInvoicePayment": invoices.add_invoice_payment,
-    "GetClientGroups": lookups.get_client_groups,
-    "GetCurrencies": lookups.get_currencies,
-    "GetPaymentMethods": lookups.get_payment_methods,
+    action.name: action
+    for action in (
+        Action("AddClient", clients.add_client, ("clients.add_client",)),
+        Action("UpdateClient", clients.update_client, ("clients.change_client",)),
+        Action("GetClients", clients.get_clients, ("clients.view_client",)),
+        Action("GetClientsDetails", clients.get_clients_details, ("clients.view_client",)),
+        Action(
+            "CloseClient",
+            clients.close_client,
+            ("clients.change_client_status", "invoices.cancel_invoice"),
+        ),
+        Action("DeleteClient", clients.delete_client, ("clients.delete_client",)),
+        Action("AddCredit", credits.add_credit, ("clients.manage_client_credit",)),
+        Action("GetCredits", credits.get_credits, ("credits.view_creditentry",)),
+        Action("ApplyCredit", credits.apply_credit, ("invoices.apply_invoice_credit",)),
+        Action("AddTransaction", transactions.add_transaction, ("transactions.add_transaction",)),
+        Action(
+            "GetTransactions", transactions.get_transactions, ("transactions.view_transaction",)
+        ),
+        Action("CreateInvoice", invoices.create_invoice, ("invoices.add_invoice",)),
+        Action("GetInvoice", invoices.get_invoice, ("invoices.view_invoice",)),
+        Action("GetInvoices", invoices.get_invoices, ("invoices.view_invoice",)),
+        Action("UpdateInvoice", invoices.update_invoice, ("invoices.cancel_invoice",)),
+        Action(
+            "AddInvoicePayment", invoices.add_invoice_payment, ("invoices.record_invoice_payment",)
+        ),
+        Action("GetClientGroups", lookups.get_client_groups, ("clients.view_clientgroup",)),
+        Action("GetCurrencies", lookups.get_currencies, ()),
+        Action("GetPaymentMethods", lookups.get_payment_methods, ()),
+    )
 }
 ACTION_NAMES = tuple(ACTIONS)
-_BY_LOWER_NAME = {name.lower(): (name, handler) for name, handler in ACTIONS.items()}
+_BY_LOWER_NAME = {name.lower(): action for name, action in ACTIONS.items()}
 
 
-def find_action(sent_as: str):
-    """(canonical name, handler) for an action name in any letter case; (None, None) if none."""
-    return _BY_LOWER_NAME.get(sent_as.lower(), (None, None))
+def find_action(sent_as: str) -> Action | None:
+    """The action for a name in any letter case; None if there is none."""
+    return _BY_LOWER_NAME.get(sent_as.lower())

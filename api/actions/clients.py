@@ -8,6 +8,7 @@ from django.db.models.functions import Concat, Lower
 from django.utils import timezone
 
 from api.actions.lookups import currency_code, currency_id, language_code, language_name
+from api.auth import require_owner_permissions
 from api.protocol import ApiError, Params, date_text, error_message, money, page, paged
 from api.selectors import client_stats
 from billing_admin.iso_codes import COUNTRY_NAMES
@@ -155,8 +156,12 @@ def update_client(params: Params, *, actor) -> dict:
         params, id_param="clientid", email_param="clientemail", not_found=CLIENT_ID_NOT_FOUND
     )
     status = params.text("status")
-    if status and status not in Client.Status.values:
-        raise ApiError(INVALID_STATUS.format(status=status))
+    if status:
+        require_owner_permissions(
+            actor, action="UpdateClient", permissions=["clients.change_client_status"]
+        )
+        if status not in Client.Status.values:
+            raise ApiError(INVALID_STATUS.format(status=status))
     fields = _profile_fields(params)
     try:
         with transaction.atomic():  # profile and status change together or not at all
@@ -277,6 +282,9 @@ def delete_client(params: Params, *, actor) -> dict:
                 Transaction.objects.filter(client_id=client_id).values_list("pk", flat=True)
             )
             if params.boolean("deletetransactions") and transaction_ids:
+                require_owner_permissions(
+                    actor, action="DeleteClient", permissions=["transactions.delete_transaction"]
+                )
                 transactions_delete(ids=transaction_ids, actor=actor)
             client_delete(client_id=client_id, actor=actor)
     except Client.DoesNotExist:

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from api.actions.lookups import currency_code, currency_id
+from api.auth import require_owner_permissions
 from api.protocol import ApiError, Params, datetime_text, error_message, money, page, paged
 from billing_admin.money import ZERO
 from clients.models import Client
@@ -96,6 +97,10 @@ def add_transaction(params: Params, *, actor) -> dict:
     client = _client(params)
     invoice = _invoice(params, client)
     as_credit = params.boolean("credit")
+    if as_credit:
+        require_owner_permissions(
+            actor, action="AddTransaction", permissions=["clients.manage_client_credit"]
+        )
     if as_credit and (client is None or invoice is not None):
         raise ApiError(CREDIT_NEEDS_CLIENT)
     currency = _currency(params, client or (invoice.client if invoice else None))

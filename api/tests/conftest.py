@@ -11,8 +11,9 @@ TEST_CLIENT_IP = "127.0.0.1"
 
 @pytest.fixture
 def api_owner(django_user_model):
+    """The credential's owner: a superuser, so only the credential's role limits it."""
     return django_user_model.objects.create_user(
-        "api-owner", "api-owner@example.com", "pw", is_staff=True
+        "api-owner", "api-owner@example.com", "pw", is_staff=True, is_superuser=True
     )
 
 

@@ -4,6 +4,7 @@ import hashlib
 import json
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from api import protocol
@@ -13,6 +14,7 @@ from api.tests.conftest import TEST_CLIENT_IP
 from api.tests.factories import add_client_params
 from clients.models import Client
 from clients.tests.factories import ClientFactory
+from transactions.models import Transaction
 
 pytestmark = pytest.mark.django_db
 
@@ -330,3 +332,68 @@ def test_api_last_use_is_written_at_most_once_a_minute(call, credential):
     call("GetCurrencies")
     credential.refresh_from_db()
     assert credential.last_used_at > first_use
+
+
+def _limited_owner_credential(django_user_model, *codenames):
+    owner = django_user_model.objects.create_user("clerk", "clerk@example.com", "pw", is_staff=True)
+    owner.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    return credential_create(
+        name="clerk's script",
+        user=owner,
+        allowed_actions=["GetClients", "AddClient", "UpdateClient", "AddTransaction"],
+        allowed_ips=[TEST_CLIENT_IP],
+        actor=None,
+    )
+
+
+def test_api_credential_never_exceeds_its_owners_permissions(client, django_user_model):
+    credential, secret = _limited_owner_credential(
+        django_user_model, "view_client", "change_client", "add_transaction"
+    )
+    auth = {"identifier": credential.identifier, "secret": secret}
+    assert client.post(URL, {**auth, "action": "GetClients"}).status_code == 200
+    response = client.post(URL, {**auth, "action": "AddClient", **add_client_params()})
+    assert response.status_code == 403
+    assert response.json()["message"] == (
+        'Invalid Permissions: API action "addclient" is not allowed'
+    )
+    assert not Client.objects.exists()
+
+
+def test_api_optional_flags_need_their_own_permissions(client, django_user_model):
+    credential, secret = _limited_owner_credential(
+        django_user_model, "view_client", "change_client", "add_transaction"
+    )
+    auth = {"identifier": credential.identifier, "secret": secret}
+    customer = ClientFactory(first_name="Old")
+    response = client.post(
+        URL,
+        {
+            **auth,
+            "action": "UpdateClient",
+            "clientid": customer.pk,
+            "firstname": "New",
+            "status": "Closed",
+        },
+    )
+    assert response.status_code == 403
+    customer.refresh_from_db()
+    assert (customer.first_name, customer.status) == ("Old", Client.Status.ACTIVE)
+    response = client.post(
+        URL, {**auth, "action": "UpdateClient", "clientid": customer.pk, "firstname": "New"}
+    )
+    assert response.json()["result"] == "success"
+    response = client.post(
+        URL,
+        {
+            **auth,
+            "action": "AddTransaction",
+            "userid": customer.pk,
+            "paymentmethod": "paypal",
+            "description": "Prepay",
+            "amountin": "5",
+            "credit": "1",
+        },
+    )
+    assert response.status_code == 403
+    assert not Transaction.objects.exists()
