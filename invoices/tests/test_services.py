@@ -9,6 +9,7 @@ from django.utils import timezone
 from clients.models import Client
 from clients.tests.factories import ClientFactory
 from credits.models import CreditEntry
+from credits.selectors import credit_invariant_violations
 from credits.services import add_credit
 from invoices import services
 from invoices.models import ClientService, Invoice
@@ -28,10 +29,9 @@ def credit(client, amount):
     add_credit(client_id=client.pk, amount=amount, description="Prepay", actor=None)
 
 
-def assert_ledger_matches(client):
-    client.refresh_from_db()
-    logged = client.credit_entries.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
-    assert client.credit_balance == logged
+def assert_credit_invariant():
+    """The credits app's invariant (balance == entries + adjustments, >= 0), for every client."""
+    assert credit_invariant_violations() == []
 
 
 def snapshot(invoice):
@@ -98,7 +98,7 @@ def test_invoice_create_auto_apply_credit_partial():
     )
     client.refresh_from_db()
     assert client.credit_balance == Decimal("0.00")
-    assert_ledger_matches(client)
+    assert_credit_invariant()
 
 
 def test_invoice_apply_credit_defaults_to_the_most_possible_and_pays_in_full():
@@ -123,7 +123,7 @@ def test_invoice_apply_credit_defaults_to_the_most_possible_and_pays_in_full():
     assert invoice.paid_at is not None
     client.refresh_from_db()
     assert client.credit_balance == Decimal("20.00")
-    assert_ledger_matches(client)
+    assert_credit_invariant()
 
 
 def test_invoice_apply_credit_partial_amount_keeps_invoice_unpaid():
@@ -203,7 +203,7 @@ def test_invoice_remove_credit_returns_it_and_reopens_a_paid_invoice():
     )
     client.refresh_from_db()
     assert client.credit_balance == Decimal("12.00")
-    assert_ledger_matches(client)
+    assert_credit_invariant()
 
 
 def test_invoice_remove_credit_bounds():
@@ -279,7 +279,7 @@ def test_payment_record_partial_then_overpayment_becomes_credit():
     client = invoice.client
     client.refresh_from_db()
     assert client.credit_balance == Decimal("5.00")
-    assert_ledger_matches(client)
+    assert_credit_invariant()
     assert Transaction.objects.aggregate(total=Sum("amount_in"))["total"] == Decimal("35.00")
 
 
@@ -311,7 +311,7 @@ def test_invoice_cancel_returns_applied_credit():
     assert (entry.amount, entry.invoice_id) == (Decimal("10.00"), invoice.pk)
     client.refresh_from_db()
     assert client.credit_balance == Decimal("10.00")
-    assert_ledger_matches(client)
+    assert_credit_invariant()
     with pytest.raises(ValidationError, match="this one is Cancelled"):
         services.invoice_cancel(invoice_id=invoice.pk, actor=None)
 
@@ -331,7 +331,7 @@ def test_client_close_cancels_open_invoices_and_services(django_assert_max_num_q
     client.refresh_from_db()
     assert client.status == Client.Status.CLOSED
     assert client.credit_balance == Decimal("15.00")
-    assert_ledger_matches(client)
+    assert_credit_invariant()
     for invoice in open_invoices:
         invoice.refresh_from_db()
         assert (invoice.status, invoice.credit_applied) == (Invoice.Status.CANCELLED, Decimal("0"))
