@@ -77,7 +77,15 @@ class ApiCredentialAdmin(admin.ModelAdmin):
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "identifier"]
     actions = ["revoke_selected"]
-    readonly_fields = ["identifier", "revoked_at", "last_used_at", "last_used_ip", "created_at"]
+    readonly_fields = [
+        "identifier",
+        "created_by",
+        "created_at",
+        "revoked_by",
+        "revoked_at",
+        "last_used_at",
+        "last_used_ip",
+    ]
 
     def get_readonly_fields(self, request, obj=None):
         # The owner is who the credential's changes are attributed to: fixed once created.

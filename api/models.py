@@ -42,7 +42,9 @@ class ApiCredential(models.Model):
         help_text="IP addresses or networks (CIDR) allowed to call; empty allows none, as "
         "WHMCS restricts API access by IP by default.",
     )
+    created_by = models.CharField(max_length=150, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_by = models.CharField(max_length=150, blank=True, editable=False)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_used_ip = models.GenericIPAddressField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from api.models import ApiCredential
+from billing_admin.actors import actor_label
 
 UNKNOWN_ACTIONS = "Unknown API actions: {actions}."
 INVALID_IP = "Not an IP address or network: {value}."
@@ -64,6 +65,7 @@ def credential_create(
         legacy_secret_hash=legacy_digest(secret),
         allowed_actions=_clean_actions(allowed_actions),
         allowed_ips=clean_ip_networks(allowed_ips),
+        created_by=actor_label(actor),
     )
     credential.full_clean()
     credential.save()
@@ -85,7 +87,7 @@ def credential_update(*, credential_id: int, name: str, allowed_actions, allowed
 def credentials_revoke(*, credential_ids, actor) -> int:
     """Revoke credentials for good (one UPDATE); returns how many were still live."""
     return ApiCredential.objects.filter(pk__in=credential_ids, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
+        revoked_at=timezone.now(), revoked_by=actor_label(actor)
     )
 
 

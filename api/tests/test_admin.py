@@ -29,6 +29,7 @@ def test_admin_create_shows_the_secret_once_and_stores_its_digest(admin_client, 
     assert credential.allowed_actions == ["AddCredit", "GetClients"]
     assert credential.allowed_ips == ["203.0.113.7/32", "10.0.0.0/8"]
     assert credential.user == admin_user
+    assert credential.created_by == admin_user.username
     (secret_message,) = [str(m) for m in get_messages(response.wsgi_request) if "Secret:" in str(m)]
     secret = secret_message.split("Secret: ")[1].split(" ")[0]
     assert credential.secret_hash == secret_digest(secret)
@@ -79,6 +80,7 @@ def test_admin_revoke_selected_asks_first(admin_client, admin_user):
     assert response.status_code == 302
     credential.refresh_from_db()
     assert credential.is_revoked
+    assert credential.revoked_by == admin_user.username
 
 
 def test_admin_revoke_needs_change_permission(client, staff_user, admin_user):
