@@ -8,6 +8,7 @@ from clients.models import Client
 from credits import services as credit_services
 from credits.models import CreditEntry
 from invoices import services as invoice_services
+from invoices.models import Invoice
 
 CLIENT_ID_NOT_FOUND = "Client ID Not Found"
 INVOICE_ID_NOT_FOUND = "Invoice ID Not Found"
@@ -94,5 +95,5 @@ def apply_credit(params: Params, *, actor) -> dict:
     return {
         "invoiceid": invoice_id,
         "amount": money(-entry.amount),
-        "invoicepaid": "true" if entry.invoice.status == "Paid" else "false",
+        "invoicepaid": "true" if entry.invoice.status == Invoice.Status.PAID else "false",
     }
