@@ -13,6 +13,7 @@ import warnings
 from pathlib import Path
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
+RUN_LOCK_KEY = 0x62656E6368  # "bench"
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -40,21 +41,39 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
-def ensure_database() -> None:
-    """Create the bench database next to the project's (a maintenance connection, autocommit)."""
+def _connect(dbname: str):
     import psycopg2
     from django.conf import settings
 
     db = settings.DATABASES["default"]
-    params = {"dbname": "postgres", "user": db["USER"], "password": db["PASSWORD"]}
+    params = {"dbname": dbname, "user": db["USER"], "password": db["PASSWORD"]}
     params.update({k.lower(): db[k] for k in ("HOST", "PORT") if db.get(k)})
     conn = psycopg2.connect(**params)
     conn.autocommit = True
+    return conn
+
+
+def ensure_database(name: str) -> None:
+    """Create the bench database next to the project's (a maintenance connection, autocommit)."""
+    conn = _connect("postgres")
     with conn.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]])
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
         if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{db["NAME"]}"')
+            cursor.execute(f'CREATE DATABASE "{name}"')
     conn.close()
+
+
+def claim_database(name: str):
+    """A session advisory lock held for the whole run, on a connection of its own (Django's may
+    be recycled between requests): two runs on one database would truncate each other's data.
+    Returns the connection holding the lock, or None when another run holds it."""
+    conn = _connect(name)
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [RUN_LOCK_KEY])
+        if cursor.fetchone()[0]:
+            return conn
+    conn.close()
+    return None
 
 
 def server_facts() -> dict:
@@ -96,7 +115,13 @@ def main(argv: list[str]) -> int:
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
-    ensure_database()
+    name = connection.settings_dict["NAME"]
+    ensure_database(name)
+    run_lock = claim_database(name)
+    if run_lock is None:
+        log(f"another bench run is using {name}; wait for it, or run on another database:")
+        log(f"  BENCH_DB_NAME={name}_2 make bench ARGS='...'")
+        return 3
     log(f"database {connection.settings_dict['NAME']}: migrating")
     call_command("migrate", verbosity=0, interactive=False)
 
@@ -165,6 +190,7 @@ def main(argv: list[str]) -> int:
         print(f"plans: {plans}")
     (RESULTS_DIR / "latest.md").write_text(markdown_table(results) + "\n")
     print(f"\nJSON: {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
+    run_lock.close()
     return 0 if all(result.passed for result in results) else 1
 
 
