@@ -168,8 +168,9 @@ INVOICE_ACTIONS = {
 
 @admin.register(Invoice)
 class InvoiceAdmin(SearchByIdMixin, admin.ModelAdmin):
-    """Invoices are made by the services (generation, the API); staff view them and use the
-    invoice page's boxes. No add, edit or delete form touches the money columns."""
+    """Invoices come from invoice_create (Create Invoice, the API) and the daily generation.
+    The invoice page is read-only; its boxes call the services. No edit or delete form touches
+    the money columns."""
 
     list_display = [
         "id",
