@@ -43,6 +43,8 @@ MSG_CANCELLED = "Invoice #%(number)s is cancelled."
 MSG_CLIENT_CLOSED = "%(client)s is closed: open invoices cancelled, services cancelled."
 
 SERVICE_FIELDS = list(services.SERVICE_FIELDS)
+# Invoices listed on the client summary.
+SUMMARY_INVOICES = 10
 STATUS_COLOURS = {
     Invoice.Status.UNPAID: "#c62828",
     Invoice.Status.PAID: "#2e7d32",
@@ -453,6 +455,17 @@ class ClientServicesAdminMixin:
                 QuickLink("Close Client", url, css_class="danger", order=ORDER_DEFAULT + 30)
             )
         return links
+
+    def summary_view(self, request, object_id):
+        """Adds the client's latest invoices for admin/invoices/includes/client_invoices.html
+        (a lazy queryset: no query unless the summary template includes the list)."""
+        response = super().summary_view(request, object_id)
+        client = getattr(response, "context_data", {}).get("client")
+        if client is not None:
+            response.context_data["recent_invoices"] = selectors.client_invoice_summary(client.pk)[
+                :SUMMARY_INVOICES
+            ]
+        return response
 
     def close_client_view(self, request, object_id):
         """GET: what closing will do; POST: do it (client_close) and go back to the summary."""

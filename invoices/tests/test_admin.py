@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from clients.models import Client
@@ -370,3 +371,20 @@ def test_invoice_page_forms_have_unique_element_ids(admin_client):
     ):
         assert html.count(f'id="{element_id}"') == 1
     assert 'id="id_amount"' not in html
+
+
+def test_client_summary_gets_the_latest_invoices_for_its_invoice_list(admin_client):
+    client = ClientFactory()
+    invoices = [make_invoice(client, amount=f"{n}.00") for n in range(1, 13)]
+    services.payment_record(invoice_id=invoices[-1].pk, amount="5.00", gateway="x", actor=None)
+
+    response = admin_client.get(reverse("admin:clients_client_summary", args=[client.pk]))
+
+    listed = list(response.context["recent_invoices"])
+    assert [invoice.pk for invoice in listed] == [invoice.pk for invoice in invoices[::-1][:10]]
+    assert listed[0].balance == Decimal("7.00")
+    html = render_to_string(
+        "admin/invoices/includes/client_invoices.html",
+        {"recent_invoices": listed, "client": client},
+    )
+    assert f">{invoices[-1].pk}</a>" in html and "7.00" in html
