@@ -9,7 +9,16 @@ from django.utils import timezone
 
 from api.actions.lookups import currency_code, currency_id, language_code, language_name
 from api.auth import require_owner_permissions
-from api.protocol import ApiError, Params, date_text, error_message, money, page, paged
+from api.protocol import (
+    ApiError,
+    Params,
+    date_text,
+    error_message,
+    money,
+    page,
+    paged,
+    wrapped,
+)
 from api.selectors import client_stats
 from billing_admin.iso_codes import COUNTRY_NAMES
 from clients import services as client_services
@@ -256,6 +265,12 @@ def _client_details(client: Client) -> dict:
         "isOptedInToMarketingEmails": client.marketing_opt_in,
         "notes": client.notes,
         "datecreated": date_text(timezone.localdate(client.created_at)),
+        # The client is its own (and only) login identity; see AddClient's owner_id.
+        **wrapped(
+            "users",
+            "user",
+            [{"id": client.pk, "name": client.full_name, "email": client.email, "is_owner": True}],
+        ),
     }
 
 

@@ -211,6 +211,9 @@ def test_get_clients_details_with_stats(call):
     assert details["currency"] == 1
     assert details["currency_code"] == "USD"
     assert details["countryname"] == "United Kingdom"
+    assert details["users"]["user"] == [
+        {"id": client.pk, "name": client.full_name, "email": client.email, "is_owner": True}
+    ]
     stats = answer["stats"]
     assert stats["numunpaidinvoices"] == 1
     assert stats["numdueinvoices"] == 1
