@@ -1,0 +1,376 @@
+"""Hostile input: every form, list, command and API action fed wrong, huge, non-finite,
+many-decimal, NUL-holding, markup- and SQL-looking values answers with a clear error (never a 500)
+and, when it refuses, leaves every billing table exactly as it was.
+
+A value may happen to be valid (hypothesis also draws ordinary text); then the request succeeds,
+which is fine: what is checked is that nothing half-happens.
+"""
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from api.actions import ACTION_NAMES
+from api.services import credential_create
+from billing_admin.tests.snapshots import billing_state
+from clients.tests.admin_forms import profile_post_data
+from clients.tests.factories import client_profile_data
+
+pytestmark = pytest.mark.django_db
+
+NASTY = [
+    "",
+    " ",
+    "\x00",
+    "5\x00",
+    "NaN",
+    "-NaN",
+    "sNaN",
+    "Infinity",
+    "-Infinity",
+    "inf",
+    "1e400",
+    "-1e400",
+    "1e3",
+    "-1",
+    "-0.01",
+    "0",
+    "0.001",
+    "1.999999999",
+    "99999999999999999999999999999",
+    "9999999999.99",
+    "1,000.00",
+    "0x10",
+    "²",
+    "١٢٣",
+    "𝟙𝟚",
+    "<script>alert(1)</script>",
+    "<b>x</b>",
+    "' OR 1=1 --",
+    "'; DROP TABLE clients_client; --",
+    "%s %(x)s {0}",
+    "../../etc/passwd",
+    "a" * 5000,
+    "Ωmega ünïcödé 中文 🙂",
+    "2026-02-30",
+    "9999-12-31 23:59:59",
+    "0000-00-00",
+    "true",
+    "[]",
+    "{}",
+]
+HOSTILE = st.one_of(st.sampled_from(NASTY), st.text(max_size=300))
+FUZZ = settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+def assert_refused_cleanly_or_done(response, before):
+    """A re-shown form carries an error and wrote nothing; a redirect means it was valid."""
+    assert response.status_code in (200, 302), response.status_code
+    if response.status_code == 200:
+        page = response.content.decode()
+        assert "errorlist" in page or "errornote" in page
+        assert billing_state() == before
+
+
+# ---- admin forms -------------------------------------------------------------------------------
+
+PROFILE_FIELDS = [
+    "first_name",
+    "last_name",
+    "company_name",
+    "email",
+    "phone_number",
+    "address1",
+    "city",
+    "state",
+    "postcode",
+    "country",
+    "currency",
+    "language",
+    "group",
+    "notes",
+]
+
+
+@FUZZ
+@given(field=st.sampled_from(PROFILE_FIELDS), value=HOSTILE)
+def test_add_new_client_form(admin_client, field, value):
+    before = billing_state()
+    response = admin_client.post(
+        reverse("admin:clients_client_add"), client_profile_data(**{field: value})
+    )
+    assert_refused_cleanly_or_done(response, before)
+
+
+@FUZZ
+@given(field=st.sampled_from([*PROFILE_FIELDS, "status", "credit_balance"]), value=HOSTILE)
+def test_profile_form(admin_client, world, field, value):
+    data = profile_post_data(admin_client, world.client, **{field: value})
+    before = billing_state()
+    response = admin_client.post(
+        reverse("admin:clients_client_change", args=[world.client.pk]), data
+    )
+    assert_refused_cleanly_or_done(response, before)
+
+
+@FUZZ
+@given(
+    operation=st.sampled_from(["add", "remove"]),
+    field=st.sampled_from(["amount", "description", "request_key"]),
+    value=HOSTILE,
+)
+def test_manage_credits_forms(admin_client, world, operation, field, value):
+    url = reverse(f"admin:clients_client_{operation}_credit", args=[world.client.pk])
+    data = {"description": "Goodwill", "amount": "1.00", field: value}
+    before = billing_state()
+    assert_refused_cleanly_or_done(admin_client.post(url, data), before)
+
+
+INVOICE_FORMS = {
+    "apply_credit": {"amount": "1.00"},
+    "remove_credit": {"amount": "1.00"},
+    "add_payment": {
+        "date": "2026-11-24 10:00:00",
+        "gateway": "paypal",
+        "transaction_id": "T-1",
+        "amount": "1.00",
+        "fees": "0",
+    },
+}
+
+
+@FUZZ
+@given(
+    form_and_field=st.sampled_from(
+        [(name, field) for name, data in INVOICE_FORMS.items() for field in data]
+    ),
+    value=HOSTILE,
+)
+def test_invoice_credit_and_payment_forms(admin_client, world, form_and_field, value):
+    name, field = form_and_field
+    url = reverse(f"admin:invoices_invoice_{name}", args=[world.invoice.pk])
+    before = billing_state()
+    response = admin_client.post(url, {**INVOICE_FORMS[name], field: value})
+    assert_refused_cleanly_or_done(response, before)
+
+
+def transaction_form_data(world) -> dict:
+    return {
+        "date_0": "2026-11-24",
+        "date_1": "10:00:00",
+        "client": world.client.pk,
+        "invoice": "",
+        "gateway": "paypal",
+        "transaction_id": "T-9",
+        "description": "Wire",
+        "amount_in": "10.00",
+        "fees": "0.00",
+        "amount_out": "0.00",
+        "currency": "",
+    }
+
+
+@FUZZ
+@given(
+    field=st.sampled_from(
+        [
+            "date_0",
+            "date_1",
+            "client",
+            "invoice",
+            "gateway",
+            "transaction_id",
+            "description",
+            "amount_in",
+            "fees",
+            "amount_out",
+            "currency",
+        ]
+    ),
+    value=HOSTILE,
+)
+def test_add_transaction_form(admin_client, world, field, value):
+    before = billing_state()
+    response = admin_client.post(
+        reverse("admin:transactions_transaction_add"),
+        {**transaction_form_data(world), field: value},
+    )
+    assert_refused_cleanly_or_done(response, before)
+
+
+# ---- lists: search boxes and filters -----------------------------------------------------------
+
+CHANGELISTS = [
+    "clients_client",
+    "clients_clientevent",
+    "clients_clientdeletion",
+    "credits_creditentry",
+    "transactions_transaction",
+    "transactions_transactiondeletion",
+    "invoices_invoice",
+    "invoices_clientservice",
+    "api_apicredential",
+]
+LIST_PARAMS = [
+    "q",
+    "p",
+    "o",
+    "status",
+    "kind",
+    "client",
+    "gateway",
+    "currency",
+    "country",
+    "overdue",
+    "client_state",
+    "date__gte",
+    "created_at__gte",
+    "group__id__exact",
+    "revoked_at__isempty",
+]
+
+
+@FUZZ
+@given(changelist=st.sampled_from(CHANGELISTS), param=st.sampled_from(LIST_PARAMS), value=HOSTILE)
+def test_list_search_and_filters(admin_client, world, changelist, param, value):
+    response = admin_client.get(reverse(f"admin:{changelist}_changelist"), {param: value})
+
+    # 302: Django's "?e=1" for a filter it cannot apply; 400 for a NUL (see the middleware).
+    assert response.status_code in (200, 302, 400)
+    if response.status_code == 400:
+        assert "\x00" in value
+
+
+def test_a_nul_in_a_query_string_is_a_bad_request(admin_client):
+    response = admin_client.get(reverse("admin:clients_client_changelist"), {"q": "a\x00b"})
+
+    assert response.status_code == 400
+
+
+# ---- the set_client_status command -------------------------------------------------------------
+
+COMMAND_OPTIONS = [
+    "status",
+    "--ids",
+    "--current-status",
+    "--group",
+    "--country",
+    "--created-before",
+    "--batch-size",
+]
+
+
+@FUZZ
+@given(option=st.sampled_from(COMMAND_OPTIONS), value=HOSTILE)
+def test_set_client_status_command_arguments(world, option, value):
+    args = {"status": "Inactive", "--ids": str(world.client.pk), option: value}
+    argv = [args.pop("status")] + [part for pair in args.items() for part in pair]
+    before = billing_state()
+    try:
+        call_command("set_client_status", *argv, "--yes", stdout=StringIO(), stderr=StringIO())
+    except CommandError as error:
+        assert str(error)
+        assert billing_state() == before
+
+
+# ---- the API -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def api_call(client, django_user_model):
+    # A credential never does more than its owner may do in the admin: the owner may do all.
+    owner = django_user_model.objects.create_superuser("api-owner", password="pw")
+    credential, secret = credential_create(
+        name="Fuzz",
+        user=owner,
+        allowed_actions=ACTION_NAMES,
+        allowed_ips=["127.0.0.1"],
+        actor=None,
+    )
+
+    def post(action, **params) -> dict:
+        data = {"identifier": credential.identifier, "secret": secret, "action": action, **params}
+        response = client.post("/includes/api.php", data)
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    return post
+
+
+def api_calls(*, client_id: int, invoice_id: int) -> dict:
+    """Each writing action (and paging) with valid parameters, as a starting point to spoil."""
+    profile = {
+        "firstname": "Ada",
+        "lastname": "Lovelace",
+        "email": "ada@example.com",
+        "address1": "1 Engine Row",
+        "city": "London",
+        "state": "Greater London",
+        "postcode": "EC1A 1BB",
+        "country": "GB",
+        "phonenumber": "+44.2012345678",
+        "currency": "1",
+    }
+    return {
+        "AddClient": profile,
+        "UpdateClient": {"clientid": client_id, **profile, "email": "ada2@example.com"},
+        "AddCredit": {"clientid": client_id, "amount": "1.00", "description": "x", "type": "add"},
+        "ApplyCredit": {"invoiceid": invoice_id, "amount": "1.00"},
+        "AddInvoicePayment": {
+            "invoiceid": invoice_id,
+            "transid": "T-1",
+            "gateway": "paypal",
+            "amount": "1.00",
+            "fees": "0",
+            "date": "2026-11-24 10:00:00",
+        },
+        "AddTransaction": {
+            "userid": client_id,
+            "paymentmethod": "paypal",
+            "transid": "T-2",
+            "amountin": "1.00",
+            "fees": "0",
+            "amountout": "0",
+            "description": "Wire",
+            "date": "24/11/2026",
+        },
+        "CreateInvoice": {
+            "userid": client_id,
+            "itemdescription1": "Hosting",
+            "itemamount1": "10.00",
+            "itemtaxed1": "0",
+            "date": "2026-11-24",
+            "duedate": "2026-12-01",
+        },
+        "GetClients": {"limitstart": "0", "limitnum": "25", "search": ""},
+    }
+
+
+API_PARAMETERS = [
+    (action, parameter)
+    for action, params in api_calls(client_id=1, invoice_id=1).items()
+    for parameter in params
+]
+
+
+@FUZZ
+@given(action_and_parameter=st.sampled_from(API_PARAMETERS), value=HOSTILE)
+def test_api_actions(api_call, world, action_and_parameter, value):
+    action, parameter = action_and_parameter
+    before = billing_state()
+
+    valid = api_calls(client_id=world.client.pk, invoice_id=world.invoice.pk)[action]
+    answer = api_call(action, **{**valid, parameter: value})
+
+    assert answer["result"] in ("success", "error")
+    if answer["result"] == "error":
+        assert answer["message"]
+        assert billing_state() == before
