@@ -8,7 +8,7 @@ mixin may (a) add URLs by overriding ``get_urls()`` and putting its paths before
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -250,6 +250,15 @@ class ClientAdminBase(admin.ModelAdmin):
             messages.warning(
                 request, MSG_WELCOME_FAILED % {"to": log.to_address, "error": log.error}
             )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as error:
+            # A rule the form checked was broken by a concurrent change before the service ran
+            # (say, the same email saved elsewhere). Django's atomic block has rolled back.
+            messages.error(request, " ".join(error.messages))
+            return HttpResponseRedirect(request.get_full_path())
 
     def add_view(self, request, form_url="", extra_context=None):
         return super().add_view(

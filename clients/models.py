@@ -18,6 +18,9 @@ PHONE_DIGITS = Func(
 )
 
 
+EMAIL_TAKEN = "A client with this email address already exists."
+
+
 def default_currency() -> str:
     return settings.DEFAULT_CURRENCY
 
@@ -75,7 +78,11 @@ class Client(models.Model):
     class Meta:
         ordering = ["-id"]
         constraints = [
-            models.UniqueConstraint(Lower("email"), name="client_email_ci_unique"),
+            models.UniqueConstraint(
+                Lower("email"),
+                name="client_email_ci_unique",
+                violation_error_message=EMAIL_TAKEN,
+            ),
             models.CheckConstraint(
                 condition=models.Q(status__in=["Active", "Inactive", "Closed"]),
                 name="client_status_valid",

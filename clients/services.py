@@ -10,11 +10,10 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 
 from billing_admin.actors import actor_fields
-from clients.models import Client, ClientEvent, EmailLog
+from clients.models import EMAIL_TAKEN, Client, ClientEvent, EmailLog
 
 logger = logging.getLogger(__name__)
 
-EMAIL_TAKEN = "A client with this email address already exists."
 CURRENCY_LOCKED = (
     "The currency cannot be changed once the client has invoices, transactions or credit: "
     "changing it would relabel existing amounts without converting them."

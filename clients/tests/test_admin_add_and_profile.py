@@ -273,3 +273,27 @@ def test_setting_closed_says_which_services_and_invoices_stay_open(admin_client)
         "Use Close Client on the client's summary to cancel them."
     ]
     assert client.invoices.get().status == "Unpaid"
+
+
+def test_add_client_losing_an_email_race_shows_the_error_and_writes_nothing(
+    admin_client, monkeypatch, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Another request saved the email after this one's checks ran: the unique index decides."""
+    ClientFactory(email="ada@example.com")
+    for checked_before_the_other_commit in ["clients.forms", "clients.services"]:
+        monkeypatch.setattr(
+            f"{checked_before_the_other_commit}.email_in_use", lambda email, exclude_pk=None: False
+        )
+    monkeypatch.setattr(Client, "validate_constraints", lambda self, exclude=None: None)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            ADD_URL, {**client_profile_data(), "send_welcome_email": "on"}, follow=True
+        )
+
+    assert response.redirect_chain == [(ADD_URL, 302)]
+    assert [m.message for m in get_messages(response.wsgi_request)] == [EMAIL_TAKEN]
+    assert Client.objects.count() == 1
+    assert not ClientEvent.objects.exists()
+    assert not EmailLog.objects.exists()
+    assert mailoutbox == []
