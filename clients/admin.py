@@ -67,6 +67,8 @@ ADDRESS_FIELDS = (
     "Address",
     {"fields": ["address1", "address2", "city", "state", "postcode", "country"]},
 )
+# Billing settings: changed only with clients.change_client_billing (Support staff cannot).
+BILLING_SETTINGS = ["currency", "group", "tax_exempt", "override_auto_close"]
 SETTINGS_FIELDS = (
     "Billing and settings",
     {
@@ -192,6 +194,8 @@ class ClientAdminBase(admin.ModelAdmin):
             readonly.append("status")
         if not request.user.has_perm("clients.adjust_client_balance"):
             readonly.append("credit_balance")
+        if not request.user.has_perm("clients.change_client_billing"):
+            readonly += BILLING_SETTINGS
         return readonly
 
     def save_model(self, request, obj, form, change):

@@ -110,6 +110,10 @@ class Client(models.Model):
             ("change_client_status", "Can change client status"),
             ("manage_client_credit", "Can add and remove client credit"),
             ("adjust_client_balance", "Can edit the credit balance by hand"),
+            (
+                "change_client_billing",
+                "Can change client billing settings (currency, group, tax exemption)",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -39,6 +39,7 @@ def test_billing_administrators_hold_every_billing_permission():
         ("clients", "change_client_status"),
         ("clients", "manage_client_credit"),
         ("clients", "adjust_client_balance"),
+        ("clients", "change_client_billing"),
         ("clients", "delete_client"),
         ("credits", "view_creditentry"),
         ("invoices", "change_invoice"),
@@ -58,17 +59,18 @@ def test_support_staff_can_list_view_and_add_clients(support_client):
     assert Client.objects.filter(email="ada@example.com").exists()
 
 
-def test_support_staff_change_contact_details_but_not_status_or_balance(support_client):
-    customer = ClientFactory(city="London")
+def test_support_staff_change_contact_details_only(support_client):
+    customer = ClientFactory(city="London", currency="USD")
     url = reverse("admin:clients_client_change", args=[customer.pk])
 
     page = support_client.get(url).content.decode()
     assert 'name="city"' in page
-    assert 'name="status"' not in page
-    assert 'name="credit_balance"' not in page
+    for forbidden in ["status", "credit_balance", "currency", "group", "tax_exempt"]:
+        assert f'name="{forbidden}"' not in page
 
     data = profile_post_data(support_client, customer, city="Leeds")
-    response = support_client.post(url, {**data, "status": "Closed", "credit_balance": "99.00"})
+    forged = {"status": "Closed", "credit_balance": "99.00", "currency": "EUR", "tax_exempt": "on"}
+    response = support_client.post(url, {**data, **forged})
 
     assert response.status_code == 302
     customer.refresh_from_db()
@@ -77,6 +79,7 @@ def test_support_staff_change_contact_details_but_not_status_or_balance(support_
         "Active",
         Decimal("0.00"),
     )
+    assert (customer.currency, customer.tax_exempt) == ("USD", False)
     assert not customer.events.exclude(field="city").exists()
 
 
