@@ -65,9 +65,7 @@ def test_record_a_payment_on_an_invoice(admin_page):
     payment = form_section(admin_page, "Add Payment")
     payment.get_by_label("Payment method").select_option(index=1)
     payment.get_by_label("Transaction ID").fill("ch_3PzQ9")
-    # By name, not label: the page's three forms all render id="id_amount", so this field's label
-    # points at Apply Credit's field (test_pages_finished reports it until the forms get prefixes).
-    payment.locator("input[name=amount]").fill("50.00")
+    payment.get_by_label("Amount").fill("50.00")
     payment.get_by_role("button", name="Add Payment").click()
 
     expect(admin_page.locator(".messagelist")).to_contain_text(
