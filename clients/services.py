@@ -62,8 +62,10 @@ def _save_client(client: Client, **save_kwargs) -> None:
         raise
 
 
-def _check_email_available(client: Client) -> None:
-    client.email = client.email.strip()
+def _validate(client: Client) -> None:
+    """Field validation, then the unique email as a field error (the database backs it)."""
+    client.email = (client.email or "").strip()
+    client.full_clean(validate_constraints=False)
     if email_in_use(client.email, exclude_pk=client.pk):
         raise ValidationError({"email": EMAIL_TAKEN})
 
@@ -88,9 +90,7 @@ def client_create(
     if unknown:
         raise TypeError(f"client_create() got unexpected fields: {', '.join(sorted(unknown))}")
     client = Client(**fields)
-    _check_email_available(client)
-    # The unique-email constraint is checked above with a field error; the database backs it.
-    client.full_clean(validate_constraints=False)
+    _validate(client)
     _save_client(client)
     ClientEvent.objects.create(client=client, kind=ClientEvent.Kind.CREATED, **actor_fields(actor))
     if send_welcome_email:
@@ -138,9 +138,7 @@ def client_update(*, client_id: int, actor, **fields) -> Client:
     old_currency = client.currency
     for field, value in fields.items():
         setattr(client, field, value)
-    if "email" in fields:
-        _check_email_available(client)
-    client.full_clean(validate_constraints=False)
+    _validate(client)
     changed = [field for field in fields if _display_value(client, field) != old_values[field]]
     if not changed:
         return client

@@ -169,3 +169,11 @@ def test_client_set_status_rejects_unknown_status():
     client.refresh_from_db()
     assert client.status == Client.Status.ACTIVE
     assert not client.events.exists()
+
+
+def test_client_create_reports_field_errors_before_the_email_check():
+    with pytest.raises(ValidationError) as excinfo:
+        client_create(actor=None, **client_profile_data(email="not-an-email", country="XX"))
+
+    assert set(excinfo.value.message_dict) == {"email", "country"}
+    assert not Client.objects.exists()
