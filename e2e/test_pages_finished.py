@@ -33,15 +33,6 @@ class StaffPage:
 PAGES = [
     StaffPage("client list", "clients_client_changelist", "Search"),
     StaffPage("add client", "clients_client_add", "Save"),
-    pytest.param(
-        StaffPage("client profile", "clients_client_change", "Save", by_client=True),
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="invoices.admin ClientServicesAdminMixin's tabular services inline: its inputs "
-            "have no labels (column headers only) and the table makes the page 1690px wide at "
-            "1280x800",
-        ),
-    ),
     StaffPage("client summary", "clients_client_summary", "Delete Client", by_client=True),
     StaffPage(
         "manage credits", "clients_client_credits", "Add Credit", by_client=True, query="?_popup=1"
@@ -52,6 +43,8 @@ PAGES = [
     StaffPage("delete client", "clients_client_delete_client", "Confirm", by_client=True),
     StaffPage("close client", "clients_client_close", "Close", by_client=True),
     StaffPage("invoice list", "invoices_invoice_changelist", "Search"),
+    StaffPage("client services", "invoices_clientservice_changelist", "Search"),
+    StaffPage("credit log", "credits_creditentry_changelist", "Search"),
     StaffPage("invoice", "invoices_invoice_change", "Add Payment", by_invoice=True),
     StaffPage("transactions", "transactions_transaction_changelist", "Search"),
 ]
@@ -70,19 +63,52 @@ def client_and_invoice():
     return client, invoice_create(client_id=client.pk, items=items, actor=None)
 
 
-def page_name(staff_page: StaffPage) -> str:
-    return staff_page.name
-
-
-@pytest.mark.parametrize("staff_page", PAGES, ids=page_name)
-def test_page_looks_finished_and_its_button_is_reachable_by_keyboard(
-    admin_page, client_and_invoice, staff_page
-):
-    response = admin_page.goto(staff_page.url(*client_and_invoice))
-    assert response.status == 200
-    button = admin_page.get_by_role("button", name=staff_page.button).or_(
-        admin_page.get_by_role("link", name=staff_page.button)
+def check_page(page, staff_page: StaffPage, client, invoice) -> None:
+    response = page.goto(staff_page.url(client, invoice))
+    assert response.status == 200, f"{staff_page.name}: HTTP {response.status}"
+    button = (
+        page.get_by_role("button", name=staff_page.button)
+        .or_(page.get_by_role("link", name=staff_page.button))
+        .first
     )
-    expect(button.first).to_be_visible()
-    assert_looks_finished(admin_page)
-    assert_tab_reaches(admin_page, button.first)
+    expect(button).to_be_visible()
+    assert_looks_finished(page)
+    assert_tab_reaches(page, button)
+
+
+def test_main_pages_look_finished_and_their_buttons_are_reachable_by_keyboard(
+    admin_page, client_and_invoice
+):
+    # One test for all pages (each live-server test pays for emptying the database), reporting
+    # every page's problems rather than stopping at the first.
+    problems = []
+    for staff_page in PAGES:
+        try:
+            check_page(admin_page, staff_page, *client_and_invoice)
+        except AssertionError as problem:
+            problems.append(f"{staff_page.name}: {problem}")
+    assert not problems, "\n".join(problems)
+
+
+def known_defect(staff_page: StaffPage, defect: str):
+    # Strict: the run fails once the page is fixed, so the mark cannot outlive the defect.
+    return pytest.param(staff_page, marks=pytest.mark.xfail(strict=True, reason=defect))
+
+
+PAGES_WITH_KNOWN_DEFECTS = [
+    known_defect(
+        StaffPage("client profile", "clients_client_change", "Save", by_client=True),
+        "invoices.admin ClientServicesAdminMixin's tabular services inline: its inputs have no "
+        "labels (column headers only) and the table makes the page 1690px wide at 1280x800",
+    ),
+    known_defect(
+        StaffPage("create invoice", "invoices_invoice_add", "Create Invoice"),
+        "Create Invoice's item rows (items-N-description, items-N-amount) have no labels, and "
+        "the items table makes the page 423px wide at 390x844",
+    ),
+]
+
+
+@pytest.mark.parametrize("staff_page", PAGES_WITH_KNOWN_DEFECTS, ids=lambda page: page.name)
+def test_page_with_a_known_defect_looks_finished(admin_page, client_and_invoice, staff_page):
+    check_page(admin_page, staff_page, *client_and_invoice)
