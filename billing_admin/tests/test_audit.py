@@ -154,6 +154,46 @@ def test_an_api_write_is_attributed_to_the_credential_and_its_owner(client, admi
     assert entry.actor_user == admin_user
 
 
+def test_bulk_status_changes_record_who_per_client(admin_client, admin_user, world):
+    url = reverse("admin:clients_client_bulk_status", args=["inactive"])
+
+    admin_client.post(f"{url}?ids={world.client.pk}")
+
+    event = ClientEvent.objects.get(client=world.client, kind=ClientEvent.Kind.STATUS_CHANGED)
+    assert (event.old_value, event.new_value) == ("Active", "Inactive")
+    assert_by(event, admin_user)
+
+
+def test_api_status_changes_and_deletions_are_attributed_to_the_credential(
+    client, admin_user, world
+):
+    credential, secret = credential_create(
+        name="CRM",
+        user=admin_user,
+        allowed_actions=["UpdateClient", "DeleteClient"],
+        allowed_ips=["127.0.0.1"],
+        actor=admin_user,
+    )
+    auth = {"identifier": credential.identifier, "secret": secret}
+    doomed = ClientFactory()
+
+    updated = client.post(
+        "/includes/api.php",
+        {**auth, "action": "UpdateClient", "clientid": world.client.pk, "status": "Closed"},
+    ).json()
+    deleted = client.post(
+        "/includes/api.php", {**auth, "action": "DeleteClient", "clientid": doomed.pk}
+    ).json()
+
+    assert updated["result"] == deleted["result"] == "success"
+    event = ClientEvent.objects.get(client=world.client, kind=ClientEvent.Kind.STATUS_CHANGED)
+    assert (event.old_value, event.new_value) == ("Active", "Closed")
+    deletion = ClientDeletion.objects.get(client_id=doomed.pk)
+    for row in (event, deletion):
+        assert row.actor_label == credential.audit_label
+        assert row.actor_user == admin_user
+
+
 # ---- visible in the admin, never editable --------------------------------------------------------
 
 
