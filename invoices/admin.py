@@ -45,6 +45,8 @@ MSG_CLIENT_CLOSED = "%(client)s is closed: open invoices cancelled, services can
 SERVICE_FIELDS = list(services.SERVICE_FIELDS)
 # Invoices listed on the client summary.
 SUMMARY_INVOICES = 10
+# The most services the client Profile edits inline.
+INLINE_SERVICES_LIMIT = 50
 STATUS_COLOURS = {
     Invoice.Status.UNPAID: "#c62828",
     Invoice.Status.PAID: "#2e7d32",
@@ -405,7 +407,11 @@ class ClientServicesAdminMixin:
 
     def get_inlines(self, request, obj=None):
         inlines = list(super().get_inlines(request, obj))
-        return [*inlines, ClientServiceInline] if obj is not None else inlines
+        # An inline has no paging: a reseller with thousands of services would get a page of
+        # thousands of forms. Past the limit the services list (Quick Links) is the way in.
+        if obj is None or obj.services.count() > INLINE_SERVICES_LIMIT:
+            return inlines
+        return [*inlines, ClientServiceInline]
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not ClientService:

@@ -10,6 +10,7 @@ from clients.models import Client
 from clients.tests.factories import ClientFactory
 from credits.models import CreditEntry
 from credits.services import add_credit
+from invoices import admin as invoices_admin
 from invoices import services
 from invoices.models import ClientService, Invoice
 from invoices.tests.factories import ClientServiceFactory
@@ -388,3 +389,18 @@ def test_client_summary_gets_the_latest_invoices_for_its_invoice_list(admin_clie
         {"recent_invoices": listed, "client": client},
     )
     assert f">{invoices[-1].pk}</a>" in html and "7.00" in html
+
+
+def test_client_profile_leaves_out_the_inline_for_a_client_with_many_services(
+    admin_client, monkeypatch
+):
+    owner = ClientFactory()
+    ClientServiceFactory.create_batch(3, client=owner)
+    url = reverse("admin:clients_client_change", args=[owner.pk])
+    assert "services-TOTAL_FORMS" in admin_client.get(url).content.decode()
+
+    monkeypatch.setattr(invoices_admin, "INLINE_SERVICES_LIMIT", 2)
+    page = admin_client.get(url)
+
+    assert page.status_code == 200
+    assert "services-TOTAL_FORMS" not in page.content.decode()
