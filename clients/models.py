@@ -202,7 +202,7 @@ class ClientDeletion(AuditFields):
     client_id = models.BigIntegerField(db_index=True)
     client_name = models.CharField(max_length=320)
     client_email = models.EmailField(max_length=254)
-    removed_counts = models.JSONField(default=dict)
+    removed_counts = models.JSONField(default=dict, blank=True)  # {} for a client with nothing
     kept_transactions = models.PositiveIntegerField(default=0)
 
     class Meta:

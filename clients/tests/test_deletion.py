@@ -358,3 +358,14 @@ def test_credit_added_while_the_client_is_being_deleted_is_refused(monkeypatch):
     assert not Client.objects.filter(pk=client.pk).exists()
     assert not CreditEntry.objects.filter(client_id=client.pk).exists()
     assert ClientDeletion.objects.get().client_id == client.pk
+
+
+def test_client_with_no_related_rows_deletes_with_an_empty_record():
+    client = ClientFactory()
+
+    record = deletion.client_delete(client_id=client.pk, actor=None)
+
+    assert not Client.objects.filter(pk=client.pk).exists()
+    assert record.client_id == client.pk
+    assert record.kept_transactions == 0
+    assert set(record.removed_counts.values()) <= {0}
