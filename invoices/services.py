@@ -487,7 +487,7 @@ class _Plan:
 
 
 def _plan_batch(*, clients: dict[int, tuple[str, Decimal]], services, horizon: date) -> _Plan:
-    """Pure: bill every period of ``services`` due by ``horizon``, one invoice per client and
+    """No writes: bill every period of ``services`` due by ``horizon``, one invoice per client and
     due date; apply each client's credit (``clients``: id -> (currency, balance)) to its new
     invoices, earliest due first, when AUTO_APPLY_CREDIT is on."""
     plan = _Plan()
