@@ -178,7 +178,7 @@ class ClientAdminBase(admin.ModelAdmin):
                 (None, {"fields": ["send_welcome_email"]}),
             ]
         return [
-            ("Status and credit", {"fields": ["status", "credit_balance"]}),
+            ("Status and credit", {"fields": ["status", "credit_balance", "credit_balance_shown"]}),
             PERSONAL_FIELDS,
             ADDRESS_FIELDS,
             SETTINGS_FIELDS,
@@ -222,7 +222,15 @@ class ClientAdminBase(admin.ModelAdmin):
             # Imported here: credits sits above clients, and only its services write the balance.
             from credits.services import adjust_balance
 
-            adjust_balance(client_id=obj.pk, new_balance=data["credit_balance"], actor=request.user)
+            # expected_balance: the balance this editor was shown (posted back in a hidden field).
+            # If credit moved meanwhile, the edit is refused and the whole save rolled back,
+            # rather than silently undoing the other change.
+            adjust_balance(
+                client_id=obj.pk,
+                new_balance=data["credit_balance"],
+                expected_balance=data.get("credit_balance_shown"),
+                actor=request.user,
+            )
 
     def report_status_change(self, request, client: Client) -> None:
         """What the new status leaves running: Inactive and Closed only set the flag."""

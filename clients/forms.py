@@ -28,6 +28,14 @@ class ClientForm(forms.ModelForm):
             "credit with a log entry.",
         }
 
+    # The balance the editor was shown, posted back so that a credit change made meanwhile (Manage
+    # Credits, an invoice) is detected instead of overwritten by a stale Profile form.
+    credit_balance_shown = forms.DecimalField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["credit_balance_shown"].initial = self.instance.credit_balance
+
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip()
         if email_in_use(email, exclude_pk=self.instance.pk):

@@ -297,3 +297,21 @@ def test_add_client_losing_an_email_race_shows_the_error_and_writes_nothing(
     assert not ClientEvent.objects.exists()
     assert not EmailLog.objects.exists()
     assert mailoutbox == []
+
+
+def test_profile_balance_edit_made_on_a_stale_page_is_refused_and_nothing_is_written(
+    admin_client,
+):
+    client = ClientFactory()
+    add_credit(client_id=client.pk, amount=Decimal("10.00"), description="Goodwill", actor=None)
+    client.refresh_from_db()
+    stale_form = profile_post_data(admin_client, client, credit_balance="25.00")
+    # Someone adds credit through Manage Credits while the Profile is open.
+    add_credit(client_id=client.pk, amount=Decimal("5.00"), description="Meanwhile", actor=None)
+
+    response = admin_client.post(change_url(client), stale_form, follow=True)
+
+    client.refresh_from_db()
+    assert client.credit_balance == Decimal("15.00")
+    assert not client.events.filter(kind=ClientEvent.Kind.BALANCE_ADJUSTED).exists()
+    assert "balance" in " ".join(str(m) for m in get_messages(response.wsgi_request)).lower()
