@@ -74,6 +74,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_VERBOSE = False  # no start-up banner on every manage.py command
 AXES_LOCKOUT_TEMPLATE = "admin/login_locked.html"
 
 ROOT_URLCONF = "billing_admin.urls"
