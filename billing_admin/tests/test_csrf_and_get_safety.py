@@ -32,25 +32,30 @@ def all_routes() -> list[str]:
     return sorted({"^" + route.replace("\\Z", "$") for route in walk(get_resolver().url_patterns)})
 
 
-def concrete_path(route: str) -> str:
-    """The route with each group filled in: an existing object's pk where the route names one."""
-    match = MODEL_ROUTE.match(route.lstrip("^"))
-    model = None
-    if match:
-        try:
-            model = apps.get_model(match["app_label"], match["model_name"])
-        except LookupError:
-            model = None
-    pk = model.objects.order_by("pk").values_list("pk", flat=True).first() if model else None
+def concrete_path(route: str, *, object_id: str | None = None) -> str:
+    """The route with each group filled in: ``object_id`` if given, else an existing object's
+    pk where the route names one, else a plausible value."""
+    if object_id is None:
+        object_id = _first_pk(route)
 
     def value(group: re.Match) -> str:
         name = group["name"]
-        if name == "object_id" and pk is not None:
-            return str(pk)
+        if name == "object_id" and object_id is not None:
+            return object_id
         return {"status": "inactive", "app_label": "clients", "url": "", "id": "1"}.get(name, "1")
 
     path = NAMED_GROUP.sub(value, route)
     return "/" + path.lstrip("^").rstrip("$").replace("\\", "")
+
+
+def _first_pk(route: str) -> str | None:
+    match = MODEL_ROUTE.match(route.lstrip("^"))
+    try:
+        model = apps.get_model(match["app_label"], match["model_name"]) if match else None
+    except LookupError:
+        return None
+    pk = model.objects.order_by("pk").values_list("pk", flat=True).first() if model else None
+    return None if pk is None else str(pk)
 
 
 @pytest.fixture

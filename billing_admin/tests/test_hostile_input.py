@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from api.actions import ACTION_NAMES
 from api.services import credential_create
 from billing_admin.tests.snapshots import billing_state
+from billing_admin.tests.test_csrf_and_get_safety import all_routes, concrete_path
 from clients.tests.admin_forms import profile_post_data
 from clients.tests.factories import client_profile_data
 
@@ -374,3 +375,22 @@ def test_api_actions(api_call, world, action_and_parameter, value):
     if answer["result"] == "error":
         assert answer["message"]
         assert billing_state() == before
+
+
+# ---- ids in URLs -------------------------------------------------------------------------------
+
+BAD_IDS = ["%00", "%C2%B2", "99999999999999999999999", "-1", "0", "1.5", "%3Cscript%3E", "%27"]
+
+
+@pytest.mark.parametrize("bad_id", BAD_IDS)
+def test_hostile_ids_in_urls(admin_client, world, bad_id):
+    routes = [route for route in all_routes() if "(?P<object_id>" in route]
+    before = billing_state()
+
+    for route in routes:
+        path = concrete_path(route, object_id=bad_id)
+        for response in (admin_client.get(path), admin_client.post(path, {"post": "yes"})):
+            # 404, 405, 403, or the admin's redirect for "no such object".
+            assert response.status_code in (302, 403, 404, 405), (path, response.status_code)
+
+    assert billing_state() == before
