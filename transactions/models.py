@@ -90,3 +90,21 @@ class TransactionDeletion(AuditFields):
 
     def __str__(self) -> str:
         return f"Deleted transaction #{self.transaction_pk}"
+
+
+class TransactionChange(AuditFields):
+    """Who edited a transaction, when, and each changed field's value before and after.
+
+    Keyed by the transaction's pk rather than a foreign key, so the record outlives the row
+    (and deleting transactions stays a single DELETE).
+    """
+
+    transaction_pk = models.BigIntegerField("transaction", db_index=True)
+    # {"field": {"old": ..., "new": ...}} with money and dates as text.
+    changes = models.JSONField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Change to transaction #{self.transaction_pk}"

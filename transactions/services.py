@@ -1,14 +1,51 @@
 """Writes to the transactions ledger. Transactions are income: they outlive their client."""
 
+import hashlib
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from billing_admin.actors import actor_fields
 from billing_admin.money import ZERO, to_money
-from transactions.models import Transaction, TransactionDeletion
+from clients.models import Client
+from credits.models import CreditEntry
+from credits.services import AMOUNT_NOT_POSITIVE, lock_client, record_credit_entry
+from transactions.models import Transaction, TransactionChange, TransactionDeletion
 
 DESCRIPTION_REQUIRED = "A description is required when the transaction is not for an invoice."
 INVOICE_NOT_CLIENTS = "The invoice belongs to another client."
+# WHMCS's wording, which the API passes on unchanged.
+TRANSACTION_ID_TAKEN = "Transaction ID must be Unique"
+CURRENCY_NOT_CLIENTS = "The currency must be the client's currency ({currency})."
+AMOUNT_INVALID = "Enter an amount such as 10.00."
+TRANSACTION_NOT_FOUND = "Transaction not found."
+INVOICE_PAYMENT_FROZEN = (
+    "The amounts and client of an invoice payment cannot be edited: the invoice's balance was "
+    "computed from them."
+)
+
+# First key of the two-key advisory lock on a gateway transaction id; the second is its hash.
+# (PostgreSQL keeps two-key and one-key advisory locks apart, so this cannot meet bench's lock.)
+TRANSACTION_ID_LOCK_CLASS = 0x7472_6964  # "trid"
+
+# The columns transaction_update may change. The invoice link is not among them: a payment is
+# recorded on the invoice (invoices.services.payment_record), which also moves its balance.
+EDITABLE_FIELDS = frozenset(
+    {
+        "client",
+        "currency",
+        "gateway",
+        "date",
+        "description",
+        "amount_in",
+        "fees",
+        "amount_out",
+        "transaction_id",
+    }
+)
+MONEY_FIELDS = ("amount_in", "fees", "amount_out")
 NOTHING_SELECTED = "Select at least one transaction to delete."
 TRANSACTIONS_GONE = "Some of the selected transactions no longer exist; nothing was deleted."
 
@@ -42,13 +79,22 @@ def transaction_create(
     description: str = "",
     currency: str | None = None,
     date=None,
+    allow_duplicate_transaction_id: bool = True,
 ) -> Transaction:
-    """Record money in or out, copying the client's and invoice's identity onto the row."""
+    """Record money in or out, copying the client's and invoice's identity onto the row.
+
+    A non-blank ``transaction_id`` must be unique unless ``allow_duplicate_transaction_id``
+    (WHMCS's AddTransaction ``allowduplicatetransid``). The default allows duplicates because
+    only AddTransaction documents the rule: WHMCS's AddInvoicePayment and the admin's payment and
+    transaction forms accept a reference seen before (one bank transfer may pay two invoices).
+    """
     if invoice is None and not description.strip():
         raise ValidationError({"description": DESCRIPTION_REQUIRED})
     if invoice is not None and client is not None and invoice.client_id != client.pk:
         raise ValidationError({"invoice": INVOICE_NOT_CLIENTS})
     client = client or (invoice.client if invoice is not None else None)
+    if transaction_id and not allow_duplicate_transaction_id:
+        _check_transaction_id_free(transaction_id)
     txn = Transaction(
         gateway=gateway,
         client=client,
@@ -64,13 +110,152 @@ def transaction_create(
     )
     if date is not None:
         txn.date = date
+    _copy_client_identity(txn, client)
+    txn.full_clean(exclude=["client", "invoice", "actor_user"])
+    txn.save()
+    return txn
+
+
+def _copy_client_identity(txn: Transaction, client: Client | None) -> None:
+    """The snapshot that keeps the transaction readable after its client is deleted."""
     if client is not None:
         txn.client_snapshot_id = client.pk
         txn.client_name = client.full_name
         txn.client_company = client.company_name
         txn.client_email = client.email
+
+
+def _check_transaction_id_free(transaction_id: str, *, other_than: int | None = None) -> None:
+    """Refuse a gateway transaction id another transaction already has.
+
+    No unique index can say this (duplicates are allowed on request), so writers of the same id
+    queue on a transaction-scoped advisory lock keyed on it; the check after the lock sees every
+    committed row (READ COMMITTED), and our own row is committed before the lock is released.
+    """
+    key = int.from_bytes(
+        hashlib.blake2b(transaction_id.encode(), digest_size=4).digest(), "big", signed=True
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [TRANSACTION_ID_LOCK_CLASS, key])
+    taken = Transaction.objects.filter(transaction_id=transaction_id)
+    if other_than is not None:
+        taken = taken.exclude(pk=other_than)
+    if taken.exists():
+        raise ValidationError({"transaction_id": TRANSACTION_ID_TAKEN})
+
+
+def _parse_money(amount, *, field: str) -> Decimal:
+    try:
+        return to_money(amount)
+    except ValueError:
+        raise ValidationError({field: AMOUNT_INVALID}) from None
+
+
+def _check_currency_is_clients(currency: str | None, client: Client) -> None:
+    if currency and currency != client.currency:
+        raise ValidationError({"currency": CURRENCY_NOT_CLIENTS.format(currency=client.currency)})
+
+
+@transaction.atomic
+def transaction_create_as_credit(
+    *,
+    client_id: int,
+    gateway: str,
+    amount_in,
+    description: str,
+    actor,
+    fees=ZERO,
+    amount_out=ZERO,
+    transaction_id: str = "",
+    currency: str | None = None,
+    date=None,
+    allow_duplicate_transaction_id: bool = True,
+) -> tuple[Transaction, CreditEntry]:
+    """Money received as credit (WHMCS AddTransaction with ``credit=true``): the transaction and
+    the credit entry for its ``amount_in``, written together with the client row locked."""
+    client = lock_client(client_id)
+    _check_currency_is_clients(currency, client)
+    amount_in = _parse_money(amount_in, field="amount_in")
+    if amount_in <= ZERO:
+        raise ValidationError({"amount_in": AMOUNT_NOT_POSITIVE})
+    txn = transaction_create(
+        gateway=gateway,
+        actor=actor,
+        client=client,
+        amount_in=amount_in,
+        fees=fees,
+        amount_out=amount_out,
+        transaction_id=transaction_id,
+        description=description,
+        currency=currency,
+        date=date,
+        allow_duplicate_transaction_id=allow_duplicate_transaction_id,
+    )
+    entry = record_credit_entry(
+        client=client,
+        amount=txn.amount_in,
+        # Credit put on the account on purpose by staff or their API: "added", like Add Credit.
+        kind=CreditEntry.Kind.ADDED,
+        description=description,
+        actor=actor,
+        date=timezone.localdate(txn.date),
+    )
+    return txn, entry
+
+
+def _audit_value(value):
+    """A column's value as JSON: model instances by pk, money and moments as text."""
+    if isinstance(value, Client):
+        return value.pk
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+@transaction.atomic
+def transaction_update(
+    *, transaction_pk: int, actor, allow_duplicate_transaction_id: bool = True, **fields
+) -> Transaction:
+    """Edit a transaction (WHMCS UpdateTransaction), recording who changed what from what.
+
+    ``fields`` are columns named in EDITABLE_FIELDS (``client`` a Client). A new client must
+    match the currency and refreshes the client snapshot. An invoice payment keeps its amounts
+    and client: the invoice's paid amount was computed from them. A changed ``transaction_id``
+    is checked for uniqueness only when ``allow_duplicate_transaction_id`` is False.
+    """
+    unknown = fields.keys() - EDITABLE_FIELDS
+    if unknown:
+        raise TypeError(f"transaction_update() cannot change {sorted(unknown)}")
+    txn = Transaction.objects.select_for_update().filter(pk=transaction_pk).first()
+    if txn is None:
+        raise ValidationError(TRANSACTION_NOT_FOUND, code="not_found")
+    for field in MONEY_FIELDS:
+        if field in fields:
+            fields[field] = _parse_money(fields[field], field=field)
+    changes = {
+        field: {"old": _audit_value(getattr(txn, field)), "new": _audit_value(value)}
+        for field, value in fields.items()
+        if getattr(txn, field) != value
+    }
+    if not changes:
+        return txn
+    if txn.invoice_id is not None and changes.keys() & {"client", *MONEY_FIELDS}:
+        raise ValidationError(INVOICE_PAYMENT_FROZEN, code="invoice_payment")
+    for field, value in fields.items():
+        setattr(txn, field, value)
+    if txn.client is not None:
+        _check_currency_is_clients(txn.currency, txn.client)
+    if "client" in changes:
+        _copy_client_identity(txn, txn.client)
+    if "transaction_id" in changes and txn.transaction_id and not allow_duplicate_transaction_id:
+        _check_transaction_id_free(txn.transaction_id, other_than=txn.pk)
     txn.full_clean(exclude=["client", "invoice", "actor_user"])
     txn.save()
+    change = TransactionChange(transaction_pk=txn.pk, changes=changes, **actor_fields(actor))
+    change.full_clean(exclude=["actor_user"])
+    change.save()
     return txn
 
 
