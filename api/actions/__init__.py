@@ -34,6 +34,11 @@ ACTIONS = {
         Action(
             "GetTransactions", transactions.get_transactions, ("transactions.view_transaction",)
         ),
+        Action(
+            "UpdateTransaction",
+            transactions.update_transaction,
+            ("transactions.change_transaction",),
+        ),
         Action("CreateInvoice", invoices.create_invoice, ("invoices.add_invoice",)),
         Action("GetInvoice", invoices.get_invoice, ("invoices.view_invoice",)),
         Action("GetInvoices", invoices.get_invoices, ("invoices.view_invoice",)),

@@ -1,10 +1,9 @@
-"""Transaction actions: AddTransaction, GetTransactions. (UpdateTransaction is not offered:
-the transactions layer has no service for editing a transaction.)"""
+"""Transaction actions: AddTransaction, GetTransactions, UpdateTransaction."""
 
 import datetime
+import re
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from api.actions.lookups import currency_code, currency_id
@@ -12,7 +11,6 @@ from api.auth import require_owner_permissions
 from api.protocol import ApiError, Params, datetime_text, error_message, money, page, paged
 from billing_admin.money import ZERO
 from clients.models import Client
-from credits import services as credit_services
 from invoices.models import Invoice
 from transactions import services as transaction_services
 from transactions.models import Transaction
@@ -24,12 +22,26 @@ INVOICE_NOT_OWNED = "User ID does not own the given Invoice ID"
 CURRENCY_REQUIRED = "A Currency ID is required for non-customer related transactions"
 CURRENCY_NOT_FOUND = "Currency ID Not Found"
 CURRENCY_MISMATCH = "Currency ID does not match Client currency"
-TRANSID_NOT_UNIQUE = "Transaction ID must be Unique"
+TRANSACTION_ID_NOT_FOUND = "Transaction ID Not Found"
+INVOICE_NOT_CHANGEABLE = (
+    "The invoice of a transaction cannot be changed: record a payment on the invoice instead"
+)
+RATE_NOT_SUPPORTED = "Exchange rates are not supported: rate must be 1"
+REFUND_LINK_NOT_SUPPORTED = "Refund links are not supported: refundid must be 0"
 CREDIT_NEEDS_CLIENT = "A credit transaction needs a userid and must not have an invoiceid"
 AMOUNT_INVALID = "Amount must be in decimal format: ### or ###.##"
 DATE_INVALID = "Date Format is not Valid"
 # AddTransaction's date is in the localisation format; Y-m-d is accepted too.
 DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d")
+# UpdateTransaction's is Y-m-d only.
+UPDATE_DATE_FORMATS = ("%Y-%m-%d",)
+# UpdateTransaction parameters for the columns transaction_update edits, beyond the client.
+UPDATE_TEXT_FIELDS = {
+    "gateway": "gateway",
+    "description": "description",
+    "transid": "transaction_id",
+}
+UPDATE_MONEY_FIELDS = {"amountin": "amount_in", "fees": "fees", "amountout": "amount_out"}
 
 
 def transaction_row(txn: Transaction) -> dict:
@@ -86,9 +98,25 @@ def _currency(params: Params, client: Client | None) -> str | None:
     return code
 
 
-def _date(params: Params) -> datetime.datetime | None:
-    day = params.date("date", invalid=DATE_INVALID, formats=DATE_FORMATS)
+def _date(params: Params, *, formats=DATE_FORMATS) -> datetime.datetime | None:
+    day = params.date("date", invalid=DATE_INVALID, formats=formats)
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time())) if day else None
+
+
+# The service's errors in WHMCS's words (its unique-id message already is).
+SERVICE_ERRORS = {
+    transaction_services.TRANSACTION_ID_TAKEN: transaction_services.TRANSACTION_ID_TAKEN,
+    "currency": CURRENCY_MISMATCH,
+}
+
+
+def _service_error(exc: ValidationError) -> ApiError:
+    return ApiError(error_message(exc, SERVICE_ERRORS))
+
+
+def _is_rate_one(value: str) -> bool:
+    """GetTransactions lists every rate as "1.00000"; that (or any spelling of 1) is accepted."""
+    return re.fullmatch(r"0*1(\.0*)?", value) is not None
 
 
 def add_transaction(params: Params, *, actor) -> dict:
@@ -103,38 +131,70 @@ def add_transaction(params: Params, *, actor) -> dict:
         )
     if as_credit and (client is None or invoice is not None):
         raise ApiError(CREDIT_NEEDS_CLIENT)
-    currency = _currency(params, client or (invoice.client if invoice else None))
-    transaction_id = params.text("transid")
-    if (
-        transaction_id
-        and not params.boolean("allowduplicatetransid")
-        and Transaction.objects.filter(transaction_id=transaction_id).exists()
-    ):
-        raise ApiError(TRANSID_NOT_UNIQUE)
-    amount_in = params.money("amountin", invalid=AMOUNT_INVALID) or ZERO
-    description = params.text("description")
+    fields = {
+        "gateway": params.text("paymentmethod"),
+        "amount_in": params.money("amountin", invalid=AMOUNT_INVALID) or ZERO,
+        "fees": params.money("fees", invalid=AMOUNT_INVALID) or ZERO,
+        "amount_out": params.money("amountout", invalid=AMOUNT_INVALID) or ZERO,
+        "transaction_id": params.text("transid"),
+        "description": params.text("description"),
+        "currency": _currency(params, client or (invoice.client if invoice else None)),
+        "date": _date(params),
+        "allow_duplicate_transaction_id": params.boolean("allowduplicatetransid"),
+    }
     try:
-        with transaction.atomic():  # the money and the credit it buys, together or not at all
-            transaction_services.transaction_create(
-                gateway=params.text("paymentmethod"),
-                actor=actor,
-                client=client,
-                invoice=invoice,
-                amount_in=amount_in,
-                fees=params.money("fees", invalid=AMOUNT_INVALID) or ZERO,
-                amount_out=params.money("amountout", invalid=AMOUNT_INVALID) or ZERO,
-                transaction_id=transaction_id,
-                description=description,
-                currency=currency,
-                date=_date(params),
+        if as_credit:
+            transaction_services.transaction_create_as_credit(
+                client_id=client.pk, actor=actor, **fields
             )
-            if as_credit:
-                credit_services.add_credit(
-                    client_id=client.pk, amount=amount_in, description=description, actor=actor
-                )
+        else:
+            transaction_services.transaction_create(
+                client=client, invoice=invoice, actor=actor, **fields
+            )
     except ValidationError as exc:
-        raise ApiError(error_message(exc, {})) from None
+        raise _service_error(exc) from None
     return {}
+
+
+def update_transaction(params: Params, *, actor) -> dict:
+    transaction_pk = params.record_id("transactionid", not_found=TRANSACTION_ID_NOT_FOUND)
+    txn = Transaction.objects.filter(pk=transaction_pk).first()
+    if txn is None:
+        raise ApiError(TRANSACTION_ID_NOT_FOUND)
+    if params.has("invoiceid") and params.text("invoiceid") != str(txn.invoice_id or 0):
+        raise ApiError(INVOICE_NOT_CHANGEABLE)
+    # Sent back unchanged by tooling that edits what GetTransactions listed.
+    if params.has("rate") and not _is_rate_one(params.text("rate")):
+        raise ApiError(RATE_NOT_SUPPORTED)
+    if params.has("refundid") and params.text("refundid") != "0":
+        raise ApiError(REFUND_LINK_NOT_SUPPORTED)
+    fields = {
+        field: params.text(name) for name, field in UPDATE_TEXT_FIELDS.items() if params.has(name)
+    }
+    fields.update(
+        (field, params.money(name, invalid=AMOUNT_INVALID))
+        for name, field in UPDATE_MONEY_FIELDS.items()
+        if params.has(name)
+    )
+    client = _client(params)
+    if client is not None:
+        fields["client"] = client
+    if params.has("currency"):
+        fields["currency"] = currency_code(params.text("currency"))
+        if fields["currency"] is None:
+            raise ApiError(CURRENCY_NOT_FOUND)
+    if params.has("date"):
+        fields["date"] = _date(params, formats=UPDATE_DATE_FORMATS)
+    try:
+        transaction_services.transaction_update(
+            transaction_pk=txn.pk,
+            actor=actor,
+            allow_duplicate_transaction_id=params.boolean("allowduplicatetransid"),
+            **fields,
+        )
+    except ValidationError as exc:
+        raise _service_error(exc) from None
+    return {"transactionid": txn.pk}
 
 
 def get_transactions(params: Params, *, actor) -> dict:

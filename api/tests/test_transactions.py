@@ -1,4 +1,4 @@
-"""Transaction actions over HTTP: AddTransaction, GetTransactions."""
+"""Transaction actions over HTTP: AddTransaction, GetTransactions, UpdateTransaction."""
 
 from decimal import Decimal
 
@@ -6,8 +6,9 @@ import pytest
 
 from clients.tests.factories import ClientFactory
 from credits.models import CreditEntry
-from invoices.services import invoice_create
-from transactions.models import Transaction
+from invoices.services import invoice_create, payment_record
+from transactions.models import Transaction, TransactionChange
+from transactions.tests.factories import make_transaction
 
 pytestmark = pytest.mark.django_db
 
@@ -51,8 +52,40 @@ def test_add_transaction_as_credit_adds_to_the_balance(call):
     client.refresh_from_db()
     assert client.credit_balance == Decimal("25.00")
     entry = CreditEntry.objects.get()
-    assert (entry.amount, entry.description) == (Decimal("25.00"), "Prepayment")
+    assert (entry.amount, entry.kind, entry.description) == (
+        Decimal("25.00"),
+        CreditEntry.Kind.ADDED,
+        "Prepayment",
+    )
     assert Transaction.objects.get().amount_in == Decimal("25.00")
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"amountin": "0"}, "amount_in: The amount must be greater than zero."),
+        ({"transid": "DUP-1"}, "Transaction ID must be Unique"),
+        ({"description": ""}, None),
+    ],
+)
+def test_add_transaction_as_credit_refused_writes_neither(call, params, message):
+    client = ClientFactory()
+    make_transaction(client=client, transaction_id="DUP-1")
+    base = {
+        "userid": client.pk,
+        "paymentmethod": "banktransfer",
+        "description": "Prepayment",
+        "amountin": "25.00",
+        "credit": "true",
+    }
+    answer = call("AddTransaction", **{**base, **params})
+    assert answer["result"] == "error"
+    if message:
+        assert answer["message"] == message
+    client.refresh_from_db()
+    assert client.credit_balance == Decimal("0.00")
+    assert Transaction.objects.count() == 1
+    assert not CreditEntry.objects.exists()
 
 
 def test_add_transaction_without_client_needs_currency(call):
@@ -187,3 +220,125 @@ def test_get_transactions_query_count_is_constant(call, django_assert_max_num_qu
         call("AddTransaction", userid=client.pk, paymentmethod="p", description="d", amountin="1")
     with django_assert_max_num_queries(baseline):
         call("GetTransactions")
+
+
+def test_update_transaction_changes_the_row_and_audits_the_credential(call, credential):
+    ada, bob = ClientFactory(), ClientFactory(first_name="Bob", last_name="Byte")
+    txn = make_transaction(client=ada, amount_in="10.00", transaction_id="OLD")
+    answer = call(
+        "UpdateTransaction",
+        transactionid=txn.pk,
+        userid=bob.pk,
+        gateway="banktransfer",
+        date="2026-11-02",
+        description="Corrected",
+        amountin="12.50",
+        fees="-0.50",
+        amountout="1",
+        transid="NEW",
+        currency="1",
+        rate="1.00000",
+        refundid="0",
+        invoiceid="0",
+    )
+    assert answer == {"result": "success", "transactionid": txn.pk}
+    txn.refresh_from_db()
+    assert (txn.client, txn.client_name, txn.gateway, txn.description, txn.transaction_id) == (
+        bob,
+        "Bob Byte",
+        "banktransfer",
+        "Corrected",
+        "NEW",
+    )
+    assert (txn.amount_in, txn.fees, txn.amount_out) == (
+        Decimal("12.50"),
+        Decimal("-0.50"),
+        Decimal("1.00"),
+    )
+    assert txn.date.date().isoformat() == "2026-11-02"
+    change = TransactionChange.objects.get()
+    assert change.actor_label == f"API: {credential.identifier}"
+    assert change.changes["amount_in"] == {"old": "10.00", "new": "12.50"}
+    assert set(change.changes) == {
+        "client",
+        "gateway",
+        "date",
+        "description",
+        "amount_in",
+        "fees",
+        "amount_out",
+        "transaction_id",
+    }
+    listed = call("GetTransactions", transid="NEW")["transactions"]["transaction"]
+    assert [(row["userid"], row["amountin"]) for row in listed] == [(bob.pk, "12.50")]
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"transactionid": "999999"}, "Transaction ID Not Found"),
+        ({"transactionid": "abc"}, "Transaction ID Not Found"),
+        ({"transactionid": ""}, "Transaction ID Not Found"),
+        ({"userid": "999999"}, "Client ID Not Found"),
+        ({"currency": "7"}, "Currency ID Not Found"),
+        ({"currency": "2"}, "Currency ID does not match Client currency"),
+        ({"date": "24/11/2026"}, "Date Format is not Valid"),
+        ({"amountin": "1.005"}, "Amount must be in decimal format: ### or ###.##"),
+        ({"transid": "TAKEN"}, "Transaction ID must be Unique"),
+        (
+            {"invoiceid": "5"},
+            "The invoice of a transaction cannot be changed: "
+            "record a payment on the invoice instead",
+        ),
+        ({"rate": "1.2"}, "Exchange rates are not supported: rate must be 1"),
+        ({"refundid": "3"}, "Refund links are not supported: refundid must be 0"),
+        ({"description": ""}, None),  # absent parameters leave the column alone
+    ],
+)
+def test_update_transaction_errors_change_nothing(call, settings, params, message):
+    settings.CURRENCIES = ["USD", "EUR"]
+    client = ClientFactory(currency="USD")
+    make_transaction(client=client, transaction_id="TAKEN")
+    txn = make_transaction(client=client, transaction_id="MINE", description="Before")
+    answer = call(
+        "UpdateTransaction",
+        **{"transactionid": txn.pk, "description": "After", "transid": "MINE", **params},
+    )
+    if message is None:
+        assert answer["result"] == "success"
+        txn.refresh_from_db()
+        assert txn.description == "Before"
+        return
+    assert answer == {"result": "error", "message": message}
+    txn.refresh_from_db()
+    assert (txn.description, txn.transaction_id) == ("Before", "MINE")
+    assert not TransactionChange.objects.exists()
+
+
+def test_update_transaction_allows_a_duplicate_transid_on_request(call):
+    client = ClientFactory()
+    make_transaction(client=client, transaction_id="TAKEN")
+    txn = make_transaction(client=client)
+    answer = call(
+        "UpdateTransaction", transactionid=txn.pk, transid="TAKEN", allowduplicatetransid="1"
+    )
+    assert answer["result"] == "success"
+    assert Transaction.objects.filter(transaction_id="TAKEN").count() == 2
+
+
+def test_update_transaction_keeps_an_invoice_payments_amount(call):
+    client = ClientFactory()
+    invoice = invoice_create(
+        client_id=client.pk, items=[{"description": "a", "amount": "5"}], actor=None
+    )
+    txn = payment_record(invoice_id=invoice.pk, gateway="paypal", actor=None)
+    answer = call("UpdateTransaction", transactionid=txn.pk, amountin="1.00")
+    assert answer["message"] == (
+        "The amounts and client of an invoice payment cannot be edited: the invoice's balance "
+        "was computed from them."
+    )
+    assert call("UpdateTransaction", transactionid=txn.pk, invoiceid=invoice.pk)["result"] == (
+        "success"
+    )
+    txn.refresh_from_db()
+    assert txn.amount_in == Decimal("5.00")
