@@ -3,8 +3,7 @@ DeleteClient."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, Value
-from django.db.models.functions import Concat, Lower
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from api.actions.lookups import currency_code, currency_id, language_code, language_name
@@ -19,7 +18,7 @@ from api.protocol import (
     paged,
     wrapped,
 )
-from api.selectors import client_stats
+from api.selectors import client_stats, clients_matching_start
 from billing_admin.iso_codes import COUNTRY_NAMES
 from clients import services as client_services
 from clients.deletion import client_delete
@@ -191,13 +190,7 @@ def get_clients(params: Params, *, actor) -> dict:
         clients = clients.filter(status=status)
     search = params.text("search")
     if search:
-        clients = clients.annotate(fullname=Concat("first_name", Value(" "), "last_name")).filter(
-            Q(email__istartswith=search)
-            | Q(first_name__istartswith=search)
-            | Q(last_name__istartswith=search)
-            | Q(fullname__istartswith=search)
-            | Q(company_name__istartswith=search)
-        )
+        clients = clients_matching_start(clients, search)
     order_field = ORDER_BY.get(params.text("orderby").lower(), "id")
     descending = params.text("sorting").upper() == "DESC"
     sign = "-" if descending else ""
