@@ -1,8 +1,9 @@
 """Every write to invoices and client services: the admin, the API and the cron call these.
 
 Lock order, everywhere: the client row first (``credits.services.lock_client``), then its
-invoices, then its services, each in primary-key order. Credit moves through the credits ledger
-(``record_credit_entry``); payments are ``transactions.Transaction`` rows.
+invoices, then its services, each in primary-key order. Credit moves only through the credits
+ledger (``record_credit_entry``, or ``record_credit_entries`` for a batch), which alone writes
+balances; payments are ``transactions.Transaction`` rows.
 
 Decisions (WHMCS leaves these open):
 - Credit can be removed from an Unpaid or Paid invoice; a Paid invoice that is no longer covered
@@ -29,7 +30,12 @@ from billing_admin.actors import actor_fields
 from billing_admin.money import ZERO, to_money
 from clients.models import Client
 from credits.models import CreditEntry
-from credits.services import AMOUNT_INVALID, lock_client, record_credit_entry
+from credits.services import (
+    AMOUNT_INVALID,
+    lock_client,
+    record_credit_entries,
+    record_credit_entry,
+)
 from invoices import selectors
 from invoices.models import ClientService, Invoice, InvoiceItem
 from transactions.models import Transaction
@@ -310,26 +316,22 @@ def _as_datetime(value: date | datetime) -> datetime:
 def _cancel_locked_invoices(*, client: Client, invoices: list[Invoice], actor) -> None:
     """Cancel locked invoices of one locked client, returning their applied credit in one
     ledger write and one status update."""
-    rows = [
-        (
-            client.pk,
-            invoice.pk,
-            invoice.credit_applied,
-            CreditEntry.Kind.UNAPPLIED,
-            CREDIT_RETURNED_DESCRIPTION.format(number=invoice.number),
-        )
-        for invoice in invoices
-        if invoice.credit_applied > ZERO
-    ]
-    if rows:
-        returned = sum(row[2] for row in rows)
-        _write_credit_entries(
-            rows=rows,
-            new_balances={client.pk: client.credit_balance + returned},
-            actor=actor,
-            date=timezone.localdate(),
-        )
-        client.credit_balance += returned
+    audit = actor_fields(actor)
+    record_credit_entries(
+        clients=[client],
+        entries=[
+            CreditEntry(
+                client=client,
+                invoice=invoice,
+                amount=invoice.credit_applied,
+                kind=CreditEntry.Kind.UNAPPLIED,
+                description=CREDIT_RETURNED_DESCRIPTION.format(number=invoice.number),
+                **audit,
+            )
+            for invoice in invoices
+            if invoice.credit_applied > ZERO
+        ],
+    )
     Invoice.objects.filter(pk__in=[invoice.pk for invoice in invoices]).update(
         status=Invoice.Status.CANCELLED, credit_applied=ZERO, updated_at=timezone.now()
     )
@@ -479,11 +481,10 @@ class _PlannedInvoice:
 
 @dataclass
 class _Plan:
-    """What one batch writes: invoices with their items, services' new due dates, balances."""
+    """What one batch writes: invoices with their items (and credit), services' new due dates."""
 
     invoices: list[_PlannedInvoice] = field(default_factory=list)
     next_due_dates: dict[int, date | None] = field(default_factory=dict)
-    new_balances: dict[int, Decimal] = field(default_factory=dict)
 
 
 def _plan_batch(*, clients: dict[int, tuple[str, Decimal]], services, horizon: date) -> _Plan:
@@ -508,13 +509,13 @@ def _plan_batch(*, clients: dict[int, tuple[str, Decimal]], services, horizon: d
             due = next_due
         plan.next_due_dates[service.pk] = due
     auto_apply = settings.AUTO_APPLY_CREDIT
+    # Credit left to apply: the balance less what this batch's earlier invoices took.
+    balances = {client_id: balance for client_id, (_, balance) in clients.items()}
     for (client_id, due), items in sorted(items_by_invoice.items()):
-        currency, balance = clients[client_id]
-        balance = plan.new_balances.get(client_id, balance)
+        currency = clients[client_id][0]
         total = sum((item[3] for item in items), ZERO)
-        credit = min(balance, total) if auto_apply else ZERO
-        if credit:
-            plan.new_balances[client_id] = balance - credit
+        credit = min(balances[client_id], total) if auto_apply else ZERO
+        balances[client_id] -= credit
         plan.invoices.append(_PlannedInvoice(client_id, currency, due, total, credit, items))
     return plan
 
@@ -569,25 +570,6 @@ def _update_from_values(model, column: str, cast: str, values: dict) -> None:
         )
 
 
-def _write_credit_entries(
-    *, rows: list[tuple[int, int, Decimal, str, str]], new_balances: dict, actor, date: date
-) -> None:
-    """Bulk twin of ``credits.services.record_credit_entry`` for clients the caller has locked:
-    ``rows`` are (client id, invoice id, signed amount, kind, description); ``new_balances``
-    maps each client to its locked balance plus its rows' amounts. Two statements; the
-    database's CHECKs still guard the sign of each amount and a non-negative balance."""
-    audit = actor_fields(actor)
-    actor_user_id = audit["actor_user"].pk if audit["actor_user"] else None
-    now = timezone.now()
-    _copy_rows(
-        CreditEntry,
-        ["client_id", "invoice_id", "amount", "kind", "description"]
-        + ["date", "actor_user_id", "actor_label", "created_at"],
-        [(*row, date, actor_user_id, audit["actor_label"], now) for row in rows],
-    )
-    _update_from_values(Client, "credit_balance", "numeric", new_balances)
-
-
 def _set_next_due_dates(next_due_dates: dict[int, date | None]) -> None:
     _update_from_values(ClientService, "next_due_date", "date", next_due_dates)
 
@@ -635,11 +617,14 @@ def _generate_batch(*, client_ids: list[int], today: date, horizon: date, actor)
     """One batch, one transaction: lock the clients (pk order) and their due services, then
     re-read what is due under the locks, so a concurrent or restarted run bills nothing twice.
     A fixed number of statements, however many invoices the batch makes."""
-    clients = Client.objects.select_for_update().filter(pk__in=client_ids).order_by("pk")
-    balances = {
-        pk: (currency, balance)
-        for pk, currency, balance in clients.values_list("pk", "currency", "credit_balance")
-    }
+    # These locked rows are what record_credit_entries moves the balances from.
+    clients = list(
+        Client.objects.select_for_update()
+        .filter(pk__in=client_ids)
+        .order_by("pk")
+        .only("currency", "credit_balance")
+    )
+    balances = {client.pk: (client.currency, client.credit_balance) for client in clients}
     services = (
         selectors.services_due(horizon=horizon)
         .select_for_update()
@@ -687,21 +672,23 @@ def _generate_batch(*, client_ids: list[int], today: date, horizon: date, actor)
         ],
     )
     _set_next_due_dates(plan.next_due_dates)
-    credit_rows = [
-        (
-            invoice.client_id,
-            invoice_id,
-            -invoice.credit,
-            CreditEntry.Kind.APPLIED,
-            CREDIT_APPLIED_DESCRIPTION.format(number=invoice_id),
-        )
-        for invoice_id, invoice in zip(invoice_ids, plan.invoices, strict=True)
-        if invoice.credit
-    ]
-    if credit_rows:
-        _write_credit_entries(
-            rows=credit_rows, new_balances=plan.new_balances, actor=actor, date=today
-        )
+    audit = actor_fields(actor)
+    record_credit_entries(
+        clients=clients,
+        entries=[
+            CreditEntry(
+                client_id=invoice.client_id,
+                invoice_id=invoice_id,
+                amount=-invoice.credit,
+                kind=CreditEntry.Kind.APPLIED,
+                description=CREDIT_APPLIED_DESCRIPTION.format(number=invoice_id),
+                date=today,
+                **audit,
+            )
+            for invoice_id, invoice in zip(invoice_ids, plan.invoices, strict=True)
+            if invoice.credit
+        ],
+    )
     return plan
 
 
