@@ -25,7 +25,10 @@ def to_money(value: Decimal | int | str) -> Decimal:
         raise ValueError(f"not an amount: {value!r}") from exc
     if not amount.is_finite():
         raise ValueError(f"not a finite amount: {value!r}")
-    amount = amount.quantize(MONEY_PLACES, rounding=ROUND_HALF_UP)
+    try:
+        amount = amount.quantize(MONEY_PLACES, rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # more digits than the decimal context holds: far out of range
+        raise ValueError(f"amount out of range: {value!r}") from None
     if abs(amount) > MONEY_MAX:
         raise ValueError(f"amount out of range: {value!r}")
     return amount
