@@ -250,6 +250,8 @@ class Command(BulkStatusCommand):
         return filters
 
     def group_id(self, name_or_id: str) -> int:
+        if "\x00" in name_or_id:  # PostgreSQL refuses NUL in text: no name can match it
+            raise CommandError(f"--group: no client group matches {name_or_id!r}.")
         groups = ClientGroup.objects.filter(name__iexact=name_or_id.strip())
         group_pk = parse_positive_int(name_or_id)
         if group_pk is not None:
