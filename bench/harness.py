@@ -63,7 +63,8 @@ class Result:
 
 
 class Timer:
-    """Runs a callable ``warmup`` times (the first run counts the queries), then ``repeat`` times.
+    """Runs our callable and the baseline ``warmup`` times (the first run counts the queries),
+    then ``repeat`` times each.
 
     ``rollback=True`` runs each call inside a transaction that is rolled back afterwards, so an
     operation that writes does the same work every time; ``after`` runs untimed after each call
@@ -74,37 +75,52 @@ class Timer:
         self.repeat = repeat
         self.warmup = max(warmup, 1)
 
-    def run(
-        self, fn: Callable[[], object], *, rollback: bool = False, after: Callable | None = None
-    ) -> tuple[list[float], int]:
+    def compare(
+        self,
+        ours: Callable[[], object],
+        baseline: Callable[[], object],
+        *,
+        rollback: bool = False,
+        after: Callable | None = None,
+    ) -> tuple[list[float], int, list[float], int]:
+        """Time ``ours`` and ``baseline`` alternately, so a machine that gets busier or quieter
+        during the run shifts both sides alike. Returns (ours ms, ours queries, baseline ms,
+        baseline queries)."""
+        ours_queries = self.count_queries(ours, rollback=rollback, after=after)
+        baseline_queries = self.count_queries(baseline, rollback=rollback, after=after)
+        for _ in range(self.warmup - 1):
+            for fn in (ours, baseline):
+                self._once(fn, rollback, after)
+        ours_ms, baseline_ms = [], []
+        for _ in range(self.repeat):
+            ours_ms.append(self._once(ours, rollback, after))
+            baseline_ms.append(self._once(baseline, rollback, after))
+        return ours_ms, ours_queries, baseline_ms, baseline_queries
+
+    def count_queries(self, fn, *, rollback: bool = False, after=None) -> int:
+        """One untimed run that counts the queries (it is also the first warm-up run)."""
         with CaptureQueriesContext(connection) as captured:
-            self._once(fn, rollback)
+            self._once(fn, rollback, None)
         # Counted now: captured_queries slices the live log, which the next request empties.
         queries = len(captured.captured_queries)
         if after:
             after()
-        for _ in range(self.warmup - 1):
-            self._once(fn, rollback)
-            if after:
-                after()
-        timings = []
-        for _ in range(self.repeat):
-            timings.append(self._once(fn, rollback))
-            if after:
-                after()
-        return timings, queries
+        return queries
 
     @staticmethod
-    def _once(fn, rollback: bool) -> float:
-        if not rollback:
-            started = time.perf_counter()
-            fn()
-            return (time.perf_counter() - started) * 1000
-        with transaction.atomic():
+    def _once(fn, rollback: bool, after=None) -> float:
+        if rollback:
+            with transaction.atomic():
+                started = time.perf_counter()
+                fn()
+                elapsed = (time.perf_counter() - started) * 1000
+                transaction.set_rollback(True)
+        else:
             started = time.perf_counter()
             fn()
             elapsed = (time.perf_counter() - started) * 1000
-            transaction.set_rollback(True)
+        if after:
+            after()
         return elapsed
 
 

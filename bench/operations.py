@@ -117,13 +117,14 @@ def _changelist_sql(where: str = "TRUE", params: list | None = None) -> list[tup
 
 def _page_result(ctx: Context, operation: str, url: str, baseline, *, max_ms: float) -> Result:
     result = Result(operation=operation, target=f"<= {max_ms:.0f} ms", max_median_ms=max_ms)
-    result.ours_ms, result.queries = ctx.timer.run(_get(ctx.http, url))
-    result.baseline_ms, result.baseline_queries = ctx.timer.run(baseline)
+    result.ours_ms, result.queries, result.baseline_ms, result.baseline_queries = ctx.timer.compare(
+        _get(ctx.http, url), baseline
+    )
     return result
 
 
 def _query_count(ctx: Context, url: str) -> int:
-    return Timer(repeat=0, warmup=1).run(_get(ctx.http, url))[1]
+    return Timer(repeat=0, warmup=1).count_queries(_get(ctx.http, url))
 
 
 @guarded
@@ -281,9 +282,8 @@ def bulk_set_status(ctx: Context) -> Result:
         ]
     )
     after = _vacuum("clients_client", "clients_clientevent")
-    result.ours_ms, result.queries = ctx.heavy_timer.run(ours, rollback=True, after=after)
-    result.baseline_ms, result.baseline_queries = ctx.heavy_timer.run(
-        baseline, rollback=True, after=after
+    result.ours_ms, result.queries, result.baseline_ms, result.baseline_queries = (
+        ctx.heavy_timer.compare(ours, baseline, rollback=True, after=after)
     )
     result.figures["clients changed"] = changed
     return result
@@ -384,9 +384,8 @@ def generate_invoices(ctx: Context) -> Result:
         target="ratio <= 3, >= 5,000 invoices/s",
         max_ratio=3,
     )
-    result.ours_ms, result.queries = ctx.heavy_timer.run(ours, rollback=True, after=after)
-    result.baseline_ms, result.baseline_queries = ctx.heavy_timer.run(
-        baseline, rollback=True, after=after
+    result.ours_ms, result.queries, result.baseline_ms, result.baseline_queries = (
+        ctx.heavy_timer.compare(ours, baseline, rollback=True, after=after)
     )
     per_second = counts["invoices"] / (result.ours_median / 1000)
     result.figures.update(counts, invoices_per_second=round(per_second))
@@ -443,9 +442,8 @@ def delete_large_client(ctx: Context) -> Result:
         target="ratio <= 2",
         max_ratio=2,
     )
-    result.ours_ms, result.queries = ctx.heavy_timer.run(ours, rollback=True, after=after)
-    result.baseline_ms, result.baseline_queries = ctx.heavy_timer.run(
-        baseline, rollback=True, after=after
+    result.ours_ms, result.queries, result.baseline_ms, result.baseline_queries = (
+        ctx.heavy_timer.compare(ours, baseline, rollback=True, after=after)
     )
     return result
 
@@ -473,8 +471,8 @@ def concurrent_add_credit(ctx: Context) -> Result:
         target=">= 1,500 ops/s, exact balance",
     )
     exact = True
-    for mode, timings in (("ours", result.ours_ms), ("raw", result.baseline_ms)):
-        for _ in range(ctx.heavy_timer.repeat):
+    for _ in range(ctx.heavy_timer.repeat):
+        for mode, timings in (("ours", result.ours_ms), ("raw", result.baseline_ms)):
             balances_before, entries_before = _credit_state(client_ids)
             seconds = run_concurrently(
                 mode, workers=ctx.workers, total_ops=ctx.credit_ops, client_ids=client_ids
@@ -493,12 +491,11 @@ def concurrent_add_credit(ctx: Context) -> Result:
     result.figures["raw_ops_per_second"] = round(ctx.credit_ops / (result.baseline_median / 1000))
     result.checks["exact final balance"] = exact
     result.checks[">= 1,500 ops/s"] = ops_per_second >= 1500
-    once = Timer(repeat=0, warmup=1)
     client_id = client_ids[0]
-    result.queries = once.run(
+    result.queries = Timer(repeat=0, warmup=1).count_queries(
         lambda: add_credit(client_id=client_id, amount="1.00", description="q", actor=None),
         rollback=True,
-    )[1]
+    )
     result.baseline_queries = len(RAW_ADD_CREDIT)
     return result
 
