@@ -182,7 +182,9 @@ def main(argv: list[str]) -> int:
             print(f"ERROR {result.operation}: {result.error}")
         failed = [name for name, ok in result.checks.items() if not ok]
         if failed:
-            print(f"FAILED CHECKS {result.operation}: {', '.join(failed)} {result.figures}")
+            print(f"FAILED CHECKS {result.operation}: {', '.join(failed)}")
+        if result.figures:
+            print(f"  {result.operation}: {result.figures}")
     path = write_json(results, meta, RESULTS_DIR)
     if args.explain:
         plans = RESULTS_DIR / f"plans-{args.clients}.md"
