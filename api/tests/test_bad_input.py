@@ -45,7 +45,7 @@ PARAMETERS = (
     "stats",
     "language",
 )
-HOSTILE = ("NaN", "-Infinity", "1e999", "-1", "0", "99999999999999999999999999", "²", " ", "'\"<>")
+HOSTILE = ("NaN", "-Infinity", "1e999", "-1", "0", "9" * 26, "9" * 29, "²", " ", "'\"<>")
 
 
 @pytest.mark.parametrize("action", ACTION_NAMES)
@@ -56,3 +56,15 @@ def test_every_action_survives_hostile_values(call, action):
     for value in HOSTILE:
         answer = call(action, **dict.fromkeys(PARAMETERS, value))  # asserts HTTP 200
         assert answer["result"] in ("success", "error"), value
+
+
+def test_an_amount_with_more_digits_than_decimal_precision_is_an_error(call):
+    client = ClientFactory()
+    answer = call(
+        "CreateInvoice", userid=client.pk, itemdescription1="Hosting", itemamount1="9" * 29
+    )
+    assert answer == {
+        "result": "error",
+        "message": "Item amount must be in decimal format: ### or ###.##",
+    }
+    assert not client.invoices.exists()
