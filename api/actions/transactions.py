@@ -106,6 +106,7 @@ def _date(params: Params, *, formats=DATE_FORMATS) -> datetime.datetime | None:
 # The service's errors in WHMCS's words (its unique-id message already is).
 SERVICE_ERRORS = {
     transaction_services.TRANSACTION_ID_TAKEN: transaction_services.TRANSACTION_ID_TAKEN,
+    transaction_services.TRANSACTION_NOT_FOUND: TRANSACTION_ID_NOT_FOUND,  # deleted meanwhile
     "currency": CURRENCY_MISMATCH,
 }
 
