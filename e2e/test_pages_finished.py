@@ -33,7 +33,6 @@ class StaffPage:
 PAGES = [
     StaffPage("client list", "clients_client_changelist", "Search"),
     StaffPage("add client", "clients_client_add", "Save"),
-    StaffPage("client summary", "clients_client_summary", "Delete Client", by_client=True),
     StaffPage(
         "manage credits", "clients_client_credits", "Add Credit", by_client=True, query="?_popup=1"
     ),
@@ -90,12 +89,19 @@ def test_main_pages_look_finished_and_their_buttons_are_reachable_by_keyboard(
     assert not problems, "\n".join(problems)
 
 
-def known_defect(staff_page: StaffPage, defect: str):
+def known_defect(staff_page: StaffPage, defect: str, *, strict: bool = True):
     # Strict: the run fails once the page is fixed, so the mark cannot outlive the defect.
-    return pytest.param(staff_page, marks=pytest.mark.xfail(strict=True, reason=defect))
+    return pytest.param(staff_page, marks=pytest.mark.xfail(strict=strict, reason=defect))
 
 
 PAGES_WITH_KNOWN_DEFECTS = [
+    known_defect(
+        StaffPage("client summary", "clients_client_summary", "Delete Client", by_client=True),
+        "the Summary's Invoices table (templates/admin/invoices/includes/client_invoices.html, "
+        "six columns, no scroll wrapper) makes the page 393px wide at 390x844",
+        # By 3px, with today's dates in the rows: shorter dates fit, so it may pass some days.
+        strict=False,
+    ),
     known_defect(
         StaffPage("client profile", "clients_client_change", "Save", by_client=True),
         "invoices.admin ClientServicesAdminMixin's tabular services inline: its inputs have no "
