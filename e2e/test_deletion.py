@@ -62,3 +62,4 @@ def test_cancel_on_the_confirmation_keeps_the_client(admin_page):
 
     expect(admin_page.get_by_role("heading", name=f"Client summary: {client}")).to_be_visible()
     assert Client.objects.filter(pk=client.pk).exists()
+    save_screenshot(admin_page, "delete-client-cancelled")
