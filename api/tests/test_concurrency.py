@@ -1,4 +1,5 @@
-"""Simultaneous API calls cannot overdraw a balance: the services lock the client row."""
+"""Simultaneous API calls cannot overdraw a balance (the services lock the client row) nor
+record one gateway transaction id twice (the service locks the id)."""
 
 import threading
 from decimal import Decimal
@@ -10,6 +11,7 @@ from django.test import Client as HttpClient
 from clients.tests.factories import ClientFactory
 from credits.models import CreditEntry
 from credits.services import add_credit
+from transactions.models import Transaction
 
 
 @pytest.mark.django_db(transaction=True)
@@ -51,3 +53,43 @@ def test_concurrent_credit_removals_never_overdraw(credential_and_secret):
     client.refresh_from_db()
     assert client.credit_balance == Decimal("2.00")
     assert CreditEntry.objects.filter(kind=CreditEntry.Kind.REMOVED).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_add_transactions_with_one_transid_write_one_row(credential_and_secret):
+    credential, secret = credential_and_secret
+    client = ClientFactory()
+    callers = 4
+    barrier = threading.Barrier(callers)
+    answers = []
+
+    def add_transaction():
+        try:
+            barrier.wait()
+            response = HttpClient().post(
+                "/includes/api.php",
+                {
+                    "identifier": credential.identifier,
+                    "secret": secret,
+                    "action": "AddTransaction",
+                    "userid": client.pk,
+                    "paymentmethod": "paypal",
+                    "transid": "RACE-1",
+                    "description": "Deposit",
+                    "amountin": "5.00",
+                },
+            )
+            answers.append(response.json())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=add_transaction) for _ in range(callers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(answer.get("message", "") for answer in answers) == [""] + [
+        "Transaction ID must be Unique"
+    ] * (callers - 1)
+    assert Transaction.objects.filter(transaction_id="RACE-1").count() == 1
