@@ -22,10 +22,14 @@ def client_with_credit(amount: str):
 
 
 def open_manage_credits(page, client):
-    """The Summary's Manage Credits Quick Link, which opens the credit log in a popup window."""
+    """The Summary's Manage Credits Quick Link, which opens the credit log in a popup window.
+
+    Opened from the keyboard (Tab to it, Enter), which the link's script must also honour.
+    """
     page.goto(f"/admin/clients/client/{client.pk}/summary/")
+    assert_tab_reaches(page, page.get_by_role("link", name="Manage Credits"))
     with page.expect_popup() as popup_opened:
-        page.get_by_role("link", name="Manage Credits").click()
+        page.keyboard.press("Enter")
     popup = popup_opened.value
     expect(popup.get_by_role("table", name="Credit log")).to_be_visible()
     return popup
