@@ -96,6 +96,7 @@ class TransactionAdmin(admin.ModelAdmin):
         "amount_out",
         "currency",
         "invoice_display",
+        "actor_label",  # who recorded it (staff user or API credential): the audit trail
     ]
     list_select_related = ["client"]
     # Enables the search box; get_search_results does the searching (see transactions_search).
