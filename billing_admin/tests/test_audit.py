@@ -88,6 +88,8 @@ def test_invoice_payment_and_applied_credit_record_who(admin_client, admin_user,
     payment = Transaction.objects.get(invoice=world.invoice)
     assert payment.amount_in == Decimal("15.00")
     assert_by(payment, admin_user)
+    listed = admin_client.get(reverse("admin:transactions_transaction_changelist"))
+    assert f'<td class="field-actor_label">{admin_user.username}</td>' in listed.content.decode()
 
 
 def test_deleting_a_client_and_a_transaction_leaves_a_record_of_who(
