@@ -19,6 +19,7 @@ from billing_admin.money import format_money
 from clients.admin_bulk import BulkStatusAdminMixin
 from clients.admin_deletion import ClientDeletionAdminMixin
 from clients.admin_links import ORDER_EDIT_PROFILE, ORDER_WELCOME_EMAIL, QuickLink
+from clients.admin_pagination import EstimatedCountPaginator
 from clients.forms import ClientAddForm, ClientForm
 from clients.models import Client, ClientEvent, ClientGroup, EmailLog
 from clients.selectors import (
@@ -114,8 +115,10 @@ class ClientAdminBase(admin.ModelAdmin):
     # The search itself is clients.selectors.clients_search; a field here shows the box.
     search_fields = ["email"]
     search_help_text = "Name or company words, email (start), client ID or phone number (start)."
-    # Counting every client on each page costs more than it is worth at a million rows.
+    # Counting every client on each page costs more than it is worth at a million rows: no
+    # second, unfiltered count, and the paginator estimates or caps its own.
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     readonly_fields = ["created_at", "updated_at"]
     summary_template = "admin/clients/client/summary.html"
 

@@ -1,0 +1,99 @@
+"""The client list's count: estimated for the whole table, capped for a filter or search."""
+
+import pytest
+from django.contrib import admin
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from clients import admin_pagination
+from clients.models import Client
+from clients.tests.factories import ClientFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST_URL = reverse("admin:clients_client_changelist")
+
+
+@pytest.fixture
+def limit_of_three(monkeypatch):
+    """Count exactly up to 3 rows, so a handful of clients behaves like a million."""
+    monkeypatch.setattr(admin_pagination, "EXACT_COUNT_LIMIT", 3)
+
+
+def analyze_clients() -> None:
+    # ANALYZE counts this test transaction's own uncommitted rows, so reltuples becomes their count.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE clients_client")
+
+
+def get_list(admin_client, params=None):
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(LIST_URL, params or {})
+    assert response.status_code == 200
+    return response, len(queries)
+
+
+def listed_ids(response) -> list[int]:
+    return [client.pk for client in response.context["cl"].result_list]
+
+
+def test_list_counts_exactly_while_the_table_was_never_analysed(admin_client):
+    # A fresh table's reltuples is -1 (unknown): the count must not trust it.
+    clients = ClientFactory.create_batch(3)
+
+    response, _ = get_list(admin_client)
+
+    assert response.context["cl"].result_count == 3
+    assert sorted(listed_ids(response)) == sorted(client.pk for client in clients)
+    assert "3 clients" in response.content.decode()
+
+
+def test_list_shows_the_planner_estimate_for_a_large_table(admin_client, limit_of_three):
+    ClientFactory.create_batch(5)
+    analyze_clients()
+    ClientFactory()  # not analysed yet: the estimate does not see it
+
+    response, _ = get_list(admin_client, {"p": "2"})
+
+    cl = response.context["cl"]
+    assert cl.result_count == 5
+    assert cl.paginator.count_is_estimate
+    assert "about 5 clients" in response.content.decode()
+    assert "Select all about 5 clients" in response.content.decode()
+
+
+def test_search_count_stops_at_the_limit_and_pages_up_to_it(
+    admin_client, limit_of_three, monkeypatch
+):
+    adas = ClientFactory.create_batch(5, first_name="Ada")
+    ClientFactory(first_name="Grace")
+    monkeypatch.setattr(admin.site._registry[Client], "list_per_page", 2)
+
+    first, _ = get_list(admin_client, {"q": "ada"})
+    last, _ = get_list(admin_client, {"q": "ada", "p": "2"})
+    beyond = admin_client.get(LIST_URL, {"q": "ada", "p": "3"})
+
+    cl = first.context["cl"]
+    assert cl.result_count == 3
+    assert cl.paginator.count_is_capped
+    assert "3+ results" in first.content.decode()
+    newest = sorted((client.pk for client in adas), reverse=True)
+    assert listed_ids(first) == newest[:2]
+    assert listed_ids(last) == newest[2:3]
+    # Past the capped pages: the admin's usual answer to a bad page number.
+    assert beyond.status_code == 302
+
+
+def test_list_counts_in_one_query_whatever_the_table_size(admin_client, limit_of_three):
+    ClientFactory()
+    _, small_table = get_list(admin_client)
+    _, small_search = get_list(admin_client, {"q": "example"})
+    ClientFactory.create_batch(6)
+    analyze_clients()
+
+    _, estimated = get_list(admin_client)
+    _, capped_search = get_list(admin_client, {"q": "example"})
+
+    assert estimated == small_table
+    assert capped_search == small_search
