@@ -14,7 +14,5 @@ def billing_state() -> dict:
         for model in apps.get_app_config(app_label).get_models():
             ignored = IGNORED_FIELDS.get((app_label, model._meta.model_name), set())
             columns = [f.attname for f in model._meta.concrete_fields if f.name not in ignored]
-            state[model._meta.label] = list(
-                model.objects.order_by("pk").values_list(*columns)
-            )
+            state[model._meta.label] = list(model.objects.order_by("pk").values_list(*columns))
     return state
