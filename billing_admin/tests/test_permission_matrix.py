@@ -247,3 +247,16 @@ def test_support_staff_cannot_open_invoices_transactions_or_the_credit_log(login
         _client_url("credits", world),
     ):
         assert http.get(url).status_code == 403, url
+
+
+def test_billing_administrators_can_read_every_audit_list(login, world):
+    http = login("billing")
+
+    for name in (
+        "credits_creditentry",
+        "clients_clientevent",
+        "clients_clientdeletion",
+        "transactions_transactiondeletion",
+    ):
+        assert http.get(reverse(f"admin:{name}_changelist")).status_code == 200, name
+    assert http.get(reverse("admin:api_apicredential_changelist")).status_code == 403
