@@ -7,6 +7,7 @@ The invariant, checked by ``manage.py verify_credit``::
     credit_balance == sum(credit entries) + sum(balance_delta of manual adjustments) >= 0
 """
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
@@ -116,7 +117,8 @@ def record_credit_entries(*, clients: Iterable[Client], entries: list[CreditEntr
     invoice). Each client's balance moves by the sum of its entries, computed here from the
     locked balance, and ``client.credit_balance`` is updated on the objects passed in. All or
     nothing: one client that would go negative refuses the whole call. The kind/sign rule is
-    the database's CHECK (``full_clean`` would cost a query per row).
+    the database's CHECK (``full_clean`` would cost a query per row). The entries get their
+    ids, as from ``bulk_create``.
     """
     if not transaction.get_connection().in_atomic_block:
         raise TransactionManagementError(NOT_LOCKED)
@@ -136,10 +138,34 @@ def record_credit_entries(*, clients: Iterable[Client], entries: list[CreditEntr
         client_id: _moved_balance(clients_by_id[client_id], total)
         for client_id, total in totals.items()
     }
-    CreditEntry.objects.bulk_create(entries)
+    _insert_entries(entries)
     _set_balances(new_balances)
     for client_id, balance in new_balances.items():
         clients_by_id[client_id].credit_balance = balance
+
+
+def _insert_entries(entries: list[CreditEntry]) -> None:
+    """INSERT unsaved entries in one statement, their rows sent as one JSON array, and give
+    them their ids. Invoice generation writes up to a thousand entries a batch: bulk_create's
+    per-value adaptation takes ~1.4x as long and made generation ~30% slower than this."""
+    fields = [field for field in CreditEntry._meta.concrete_fields if not field.primary_key]
+    table = connection.ops.quote_name(CreditEntry._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    # pre_save() gives each column the value save() would write (created_at's auto_now_add);
+    # str() is the text form PostgreSQL reads back for Decimal, date, datetime and UUID.
+    rows = [{field.column: field.pre_save(entry, True) for field in fields} for entry in entries]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} "
+            f"FROM json_populate_recordset(NULL::{table}, %s) RETURNING id",
+            [json.dumps(rows, default=str)],
+        )
+        ids = cursor.fetchall()
+    # RETURNING gives the rows in input order, which bulk_create relies on too.
+    for entry, (pk,) in zip(entries, ids, strict=True):
+        entry.pk = pk
+        entry._state.adding = False
+        entry._state.db = connection.alias
 
 
 def _set_balances(new_balances: dict[int, Decimal]) -> None:
