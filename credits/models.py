@@ -7,6 +7,10 @@ from django.utils import timezone
 from billing_admin.money import money_field
 from clients.models import AuditFields, Client
 
+# The sign each kind of entry must carry; the database's CHECK and the services use these.
+POSITIVE_KINDS = ["added", "unapplied", "overpayment", "refund"]
+NEGATIVE_KINDS = ["removed", "applied"]
+
 # Word search in descriptions; the admin's query must use this same expression to hit the index.
 DESCRIPTION_SEARCH_VECTOR = SearchVector("description", config="simple")
 
@@ -55,8 +59,8 @@ class CreditEntry(AuditFields):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=["added", "unapplied", "overpayment", "refund"], amount__gt=0)
-                | Q(kind__in=["removed", "applied"], amount__lt=0),
+                condition=Q(kind__in=POSITIVE_KINDS, amount__gt=0)
+                | Q(kind__in=NEGATIVE_KINDS, amount__lt=0),
                 name="creditentry_amount_sign_matches_kind",
             ),
         ]

@@ -19,7 +19,7 @@ from django.db.transaction import TransactionManagementError
 from billing_admin.actors import actor_fields
 from billing_admin.money import MONEY_MAX, ZERO, format_money, to_money
 from clients.models import Client, ClientEvent
-from credits.models import CreditEntry
+from credits.models import POSITIVE_KINDS, CreditEntry
 
 # The largest single Add/Remove Credit staff may make: a typo guard, far below the column's limit.
 MAX_CREDIT_AMOUNT = Decimal("1000000.00")
@@ -101,8 +101,14 @@ def record_credit_entry(
         **actor_fields(actor),
         **extra,
     )
-    # Also checks the kind's sign and a non-zero amount (the model's CheckConstraint).
-    entry.full_clean(exclude=["client", "invoice", "actor_user"])
+    # The kind's sign is the caller's choice, not user input: checked here in Python (the
+    # database's CHECK backs it) rather than by full_clean's constraint query, which would cost
+    # a round trip while the client row is locked.
+    if amount == 0 or (amount > 0) != (kind in POSITIVE_KINDS):
+        raise ValidationError(
+            {"amount": f"A {kind!r} credit entry cannot have the amount {amount}."}
+        )
+    entry.full_clean(exclude=["client", "invoice", "actor_user"], validate_constraints=False)
     entry.save()
     client.credit_balance = new_balance
     client.save(update_fields=["credit_balance", "updated_at"])
