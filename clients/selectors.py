@@ -16,7 +16,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Lower
 
 from billing_admin.money import ZERO
-from clients.models import NAME_SEARCH_VECTOR, PHONE_DIGITS, Client
+from clients.models import PHONE_DIGITS, Client
 
 # Status values of the invoices app's models, named here to keep clients free of that import.
 INVOICE_UNPAID = "Unpaid"
@@ -35,9 +35,9 @@ NUMBER_LIKE = re.compile(r"\+?[0-9][0-9 .()-]*")
 def client_search_filter(term: str) -> Q:
     """What the client list's search box matches, each branch served by an index.
 
-    Words match name or company by prefix (full-text, GIN index), the term matches the email by
-    prefix (``lower(email)`` pattern index), and a number matches the ID exactly or the phone
-    number's digits by prefix (pattern index).
+    Words match name or company by prefix (the stored ``search_vector``, GIN index), the term
+    matches the email by prefix (``lower(email)`` pattern index), and a number matches the ID
+    exactly or the phone number's digits by prefix (pattern index).
     """
     term = term.strip()
     condition = Q(email_lower__startswith=term.lower())
@@ -45,7 +45,7 @@ def client_search_filter(term: str) -> Q:
     if words:
         # Only \w characters reach the raw tsquery, so user input cannot break its syntax.
         prefix_query = " & ".join(f"{word}:*" for word in words)
-        condition |= Q(name_search=SearchQuery(prefix_query, search_type="raw", config="simple"))
+        condition |= Q(search_vector=SearchQuery(prefix_query, search_type="raw", config="simple"))
     digits = NON_DIGITS.sub("", term)
     if digits and NUMBER_LIKE.fullmatch(term):
         condition |= Q(phone_digits__startswith=digits)
@@ -55,9 +55,9 @@ def client_search_filter(term: str) -> Q:
 
 
 def clients_search(queryset: QuerySet[Client], term: str) -> QuerySet[Client]:
-    return queryset.alias(
-        email_lower=Lower("email"), name_search=NAME_SEARCH_VECTOR, phone_digits=PHONE_DIGITS
-    ).filter(client_search_filter(term))
+    return queryset.alias(email_lower=Lower("email"), phone_digits=PHONE_DIGITS).filter(
+        client_search_filter(term)
+    )
 
 
 @dataclass(frozen=True)
