@@ -6,8 +6,9 @@ keys from Client (including hidden ones and those of later apps), so this module
 app. Each relation becomes one set-based SQL statement over all the selected clients, children
 before parents, so the number of queries depends on the schema, never on the number of rows.
 
-Transactions are kept: their link is set to NULL (the database enforces ON DELETE SET NULL as
-well) and the client's identity snapshot on each row keeps them readable.
+Transactions are kept: the database unlinks them (their foreign keys to the client and to its
+invoices are ON DELETE SET NULL, transactions migration 0003), and the client's identity snapshot
+written on each row when it was recorded keeps them readable.
 """
 
 from collections import defaultdict
@@ -23,7 +24,8 @@ from django.db.models import Count, Q, Sum
 from billing_admin.actors import actor_fields
 from clients.models import Client, ClientDeletion
 
-# Rows of these models outlive the client: their foreign keys are set to NULL instead.
+# Rows of these models outlive the client: the database sets their foreign keys to NULL
+# (ON DELETE SET NULL), so deleting the parent rows is all it takes.
 KEPT_MODEL_LABELS = frozenset({"transactions.Transaction"})
 
 MSG_NO_CLIENTS = "Select at least one client to delete."
@@ -48,12 +50,20 @@ class Step:
     model: type[models.Model]
     client_lookup: str
     action: Action
-    # The foreign key the rows hang on (set to NULL for SET_NULL/KEEP).
+    # The foreign key the rows hang on (set to NULL for SET_NULL; the database does it for KEEP).
     field_name: str
     parent: type[models.Model]
 
     def rows(self, client_ids: Iterable[int]) -> models.QuerySet:
         return self.model._base_manager.filter(**{f"{self.client_lookup}__in": client_ids})
+
+    def rows_staying(self, steps: list["Step"], client_ids: list[int]) -> models.QuerySet:
+        """The rows that no DELETE step of the same model removes: other clients' rows."""
+        rows = self.rows(client_ids)
+        for step in steps:
+            if step.action is Action.DELETE and step.model is self.model:
+                rows = rows.exclude(**{f"{step.client_lookup}__in": client_ids})
+        return rows
 
 
 def _reverse_foreign_keys(model: type[models.Model]) -> list[models.ForeignObjectRel]:
@@ -115,23 +125,17 @@ def _removal_name(model: type[models.Model]) -> str:
 
 def _check_protected(steps: list[Step], client_ids: list[int]) -> None:
     """Refuse when rows that go with the clients are protected by rows that would stay."""
-    deleted_by_model = defaultdict(list)
-    for step in steps:
-        if step.action is Action.DELETE:
-            deleted_by_model[step.model].append(step)
     for step in steps:
         if step.action is not Action.PROTECT:
             continue
-        staying = step.rows(client_ids)
-        for deleted in deleted_by_model[step.model]:
-            staying = staying.exclude(pk__in=deleted.rows(client_ids).values("pk"))
-        count = staying.count()
-        if count:
+        staying = step.rows_staying(steps, client_ids)
+        # EXISTS stops at the first row; counting them is for the refusal's message only.
+        if staying.exists():
             raise ValidationError(
                 MSG_PROTECTED,
                 code="protected",
                 params={
-                    "count": count,
+                    "count": staying.count(),
                     "model": _removal_name(step.model),
                     "parent": _removal_name(step.parent),
                 },
@@ -217,8 +221,9 @@ def clients_delete(*, client_ids: Iterable[int], actor) -> list[ClientDeletion]:
             for client_id, count in per_client:
                 removed[client_id][_removal_name(step.model)] += count
             _delete_rows(rows)
-        elif step.action in (Action.SET_NULL, Action.KEEP):
-            rows.update(**{step.field_name: None})
+        elif step.action is Action.SET_NULL:
+            # Only other clients' rows: the clients' own go with them in a later step.
+            step.rows_staying(steps, client_ids).update(**{step.field_name: None})
     _delete_rows(Client._base_manager.filter(pk__in=client_ids))
 
     deletions = [

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
 
@@ -369,3 +370,39 @@ def test_client_with_no_related_rows_deletes_with_an_empty_record():
     assert record.client_id == client.pk
     assert record.kept_transactions == 0
     assert set(record.removed_counts.values()) <= {0}
+
+
+def test_other_clients_items_lose_the_deleted_service_and_the_clients_own_items_go():
+    owner, previous_owner = make_rich_client(), make_rich_client()
+    service = ClientService.objects.get(client=owner)
+    own_item = InvoiceItem.objects.get(invoice__client=owner)
+    # The service was billed to its previous owner before it moved to this client.
+    billed_before = InvoiceItem.objects.get(invoice__client=previous_owner)
+    InvoiceItem.objects.filter(pk__in=[own_item.pk, billed_before.pk]).update(service=service)
+
+    deletion.client_delete(client_id=owner.pk, actor=None)
+
+    assert not InvoiceItem.objects.filter(pk=own_item.pk).exists()
+    billed_before.refresh_from_db()
+    assert (billed_before.service_id, billed_before.description) == (None, "Hosting")
+    assert related_counts(previous_owner.pk) == EXPECTED_ROWS
+
+
+def test_credit_of_another_client_applied_to_an_invoice_protects_it():
+    debtor, payer = make_rich_client(), make_rich_client()
+    # The payer's applied credit, pointed at the debtor's invoice.
+    applied = CreditEntry.objects.get(client=payer, invoice__isnull=False)
+    CreditEntry.objects.filter(pk=applied.pk).update(invoice=Invoice.objects.get(client=debtor))
+
+    with pytest.raises(ValidationError) as refused:
+        deletion.client_delete(client_id=debtor.pk, actor=None)
+
+    assert refused.value.messages == [
+        "The selected clients cannot be deleted: 1 credit entries of other clients still refer "
+        "to their invoices."
+    ]
+    assert related_counts(debtor.pk) == EXPECTED_ROWS
+    assert not ClientDeletion.objects.exists()
+    # Deleted together, the protecting entry goes with its own client.
+    deletion.clients_delete(client_ids=[debtor.pk, payer.pk], actor=None)
+    assert related_counts(debtor.pk) == related_counts(payer.pk) == NOTHING
