@@ -26,8 +26,3 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 # A 404 or 403 during a run is a harness failure, raised by the harness itself, not logged.
 LOGGING["loggers"]["django.request"] = {"level": "ERROR"}
 LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # every force_login is logged at INFO
-
-# OpClass() in an index (transactions' search indexes) needs django.contrib.postgres's wrappers
-# registered; until the project settings list the app, the bench adds it so migrate works.
-if "django.contrib.postgres" not in INSTALLED_APPS:  # noqa: F405
-    INSTALLED_APPS = [*INSTALLED_APPS, "django.contrib.postgres"]  # noqa: F405
