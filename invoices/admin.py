@@ -26,7 +26,7 @@ from invoices.forms import (
     PaymentForm,
     RemoveCreditForm,
 )
-from invoices.models import ClientService, Invoice
+from invoices.models import ClientService, Invoice, InvoiceEvent
 
 PERM_APPLY_CREDIT = "invoices.apply_invoice_credit"
 PERM_RECORD_PAYMENT = "invoices.record_invoice_payment"
@@ -115,13 +115,17 @@ class SearchByIdMixin:
     """Search by number only: the id index answers it, a non-number finds nothing."""
 
     search_fields = ["=id"]
+    # The column the number is looked up in.
+    search_id_lookup = "pk"
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip().lstrip("#")
         if not term:
             return queryset, False
         is_number = term.isascii() and term.isdigit()
-        return (queryset.filter(pk=int(term)) if is_number else queryset.none()), False
+        if not is_number:
+            return queryset.none(), False
+        return queryset.filter(**{self.search_id_lookup: int(term)}), False
 
 
 @dataclass(frozen=True)
@@ -335,6 +339,49 @@ class InvoiceAdmin(SearchByIdMixin, admin.ModelAdmin):
             return self.render_detail(request, invoice, {action: form})
         messages.success(request, message)
         return HttpResponseRedirect(invoice_url)
+
+
+@admin.register(InvoiceEvent)
+class InvoiceEventAdmin(SearchByIdMixin, admin.ModelAdmin):
+    """Every invoice's history across all invoices: who created, credited, paid or cancelled
+    what, and when. Written only by the invoices services; read-only for everyone, superusers
+    included."""
+
+    list_display = [
+        "created_at",
+        "invoice_link",
+        "client_link",
+        "kind",
+        "old_value",
+        "new_value",
+        "amount",
+        "actor_label",
+    ]
+    list_filter = ["kind", ("created_at", admin.DateFieldListFilter)]
+    list_select_related = ["invoice__client"]
+    list_per_page = 50
+    search_fields = ["=invoice__id"]
+    search_id_lookup = "invoice_id"
+    search_help_text = "Invoice number."
+    show_full_result_count = False
+
+    @admin.display(description="Invoice", ordering="invoice_id")
+    def invoice_link(self, event: InvoiceEvent) -> str:
+        url = reverse("admin:invoices_invoice_change", args=[event.invoice_id])
+        return format_html('<a href="{}">#{}</a>', url, event.invoice_id)
+
+    @admin.display(description="Client")
+    def client_link(self, event: InvoiceEvent) -> str:
+        return client_summary_link(event.invoice.client)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 def save_service(request, obj: ClientService, changed: list[str]) -> None:

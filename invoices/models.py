@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from billing_admin.iso_codes import CURRENCY_CHOICES
 from billing_admin.money import money_field
-from clients.models import Client
+from clients.models import AuditFields, Client
 
 
 class ClientService(models.Model):
@@ -136,3 +136,36 @@ class InvoiceItem(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+
+class InvoiceEvent(AuditFields):
+    """An invoice's history: who created it, moved money on it or changed its status, and when.
+
+    Append-only, written by every invoices service in the same transaction as the change.
+    Status events hold the old and new status; credit and payment events the amount and the
+    balance due before and after; ``created`` the first status and the total.
+    """
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        STATUS_CHANGED = "status_changed", "Status changed"
+        CREDIT_APPLIED = "credit_applied", "Credit applied"
+        CREDIT_REMOVED = "credit_removed", "Credit removed"
+        PAYMENT = "payment", "Payment"
+        CANCELLED = "cancelled", "Cancelled"
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=14, choices=Kind.choices)
+    old_value = models.CharField(max_length=50, blank=True)
+    new_value = models.CharField(max_length=50, blank=True)
+    amount = money_field(null=True, blank=True, default=None)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["invoice", "-created_at"], name="invoiceevent_invoice_idx"),
+            models.Index(fields=["kind", "-created_at"], name="invoiceevent_kind_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.old_value} → {self.new_value}"

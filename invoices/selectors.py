@@ -57,6 +57,6 @@ def invoice_detail(invoice_id: int) -> Invoice:
     """One invoice with everything its page shows, in a fixed number of queries."""
     return (
         Invoice.objects.select_related("client")
-        .prefetch_related("items", "transactions", "credit_entries")
+        .prefetch_related("items", "transactions", "credit_entries", "events")
         .get(pk=invoice_id)
     )

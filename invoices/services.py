@@ -26,7 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from billing_admin.actors import actor_fields
+from billing_admin.actors import actor_fields, actor_label, actor_user
 from billing_admin.money import ZERO, to_money
 from clients.models import Client
 from credits.models import CreditEntry
@@ -37,7 +37,7 @@ from credits.services import (
     record_credit_entry,
 )
 from invoices import selectors
-from invoices.models import ClientService, Invoice, InvoiceItem
+from invoices.models import ClientService, Invoice, InvoiceEvent, InvoiceItem
 from transactions.models import Transaction
 from transactions.services import transaction_create
 
@@ -117,14 +117,48 @@ def _settle(invoice: Invoice, *, paid_at: datetime | None = None) -> None:
         invoice.paid_at = None
 
 
-def _save_invoice(invoice: Invoice) -> None:
+def _record_events(invoice: Invoice, events: list[InvoiceEvent], actor) -> None:
+    """Append ``events`` (unsaved, without invoice or actor) to the invoice's history."""
+    audit = actor_fields(actor)
+    for event in events:
+        event.invoice = invoice
+        for name, value in audit.items():
+            setattr(event, name, value)
+    InvoiceEvent.objects.bulk_create(events)
+
+
+def _save_invoice(
+    invoice: Invoice, *, kind: str, amount: Decimal, before: tuple[str, Decimal], actor
+) -> None:
+    """Save a money change and record it: a ``kind`` event with the amount and the balance due
+    before and after, and a status event when the invoice went Paid or back to Unpaid.
+    ``before`` is ``(status, balance_due)`` as the invoice was when locked."""
+    old_status, old_balance_due = before
     invoice.full_clean(exclude=["client"])
     invoice.save(update_fields=["status", "paid_at", "credit_applied", "amount_paid", "updated_at"])
+    events = [
+        InvoiceEvent(
+            kind=kind,
+            amount=amount,
+            old_value=str(old_balance_due),
+            new_value=str(invoice.balance_due),
+        )
+    ]
+    if invoice.status != old_status:
+        events.append(
+            InvoiceEvent(
+                kind=InvoiceEvent.Kind.STATUS_CHANGED,
+                old_value=old_status,
+                new_value=invoice.status,
+            )
+        )
+    _record_events(invoice, events, actor)
 
 
 def _apply_credit_locked(
     *, client: Client, invoice: Invoice, amount: Decimal, actor
 ) -> CreditEntry:
+    before = (invoice.status, invoice.balance_due)
     entry = record_credit_entry(
         client=client,
         amount=-amount,
@@ -135,7 +169,9 @@ def _apply_credit_locked(
     )
     invoice.credit_applied += amount
     _settle(invoice)
-    _save_invoice(invoice)
+    _save_invoice(
+        invoice, kind=InvoiceEvent.Kind.CREDIT_APPLIED, amount=amount, before=before, actor=actor
+    )
     return entry
 
 
@@ -195,6 +231,11 @@ def invoice_create(
         line.invoice = invoice
         line.full_clean(exclude=["invoice", "service"])
     InvoiceItem.objects.bulk_create(lines)
+    _record_events(
+        invoice,
+        [InvoiceEvent(kind=InvoiceEvent.Kind.CREATED, new_value=status, amount=invoice.total)],
+        actor,
+    )
     credit = min(client.credit_balance, invoice.total)
     if auto_apply_credit and status == Invoice.Status.UNPAID and credit > ZERO:
         _apply_credit_locked(client=client, invoice=invoice, amount=credit, actor=actor)
@@ -236,6 +277,7 @@ def invoice_remove_credit(*, invoice_id: int, amount, actor) -> CreditEntry:
         raise ValidationError(
             {"amount": EXCEEDS_CREDIT_APPLIED.format(applied=invoice.credit_applied)}
         )
+    before = (invoice.status, invoice.balance_due)
     entry = record_credit_entry(
         client=client,
         amount=amount,
@@ -246,7 +288,9 @@ def invoice_remove_credit(*, invoice_id: int, amount, actor) -> CreditEntry:
     )
     invoice.credit_applied -= amount
     _settle(invoice)
-    _save_invoice(invoice)
+    _save_invoice(
+        invoice, kind=InvoiceEvent.Kind.CREDIT_REMOVED, amount=amount, before=before, actor=actor
+    )
     return entry
 
 
@@ -277,6 +321,7 @@ def payment_record(
     if amount <= ZERO:
         raise ValidationError({"amount": PAYMENT_NOT_POSITIVE})
     paid_at = _as_datetime(date) if date else timezone.now()
+    before = (invoice.status, invoice.balance_due)
     txn = transaction_create(
         gateway=gateway.strip(),
         actor=actor,
@@ -302,7 +347,9 @@ def payment_record(
         )
     invoice.amount_paid += covered
     _settle(invoice, paid_at=paid_at)
-    _save_invoice(invoice)
+    _save_invoice(
+        invoice, kind=InvoiceEvent.Kind.PAYMENT, amount=amount, before=before, actor=actor
+    )
     return txn
 
 
@@ -315,7 +362,8 @@ def _as_datetime(value: date | datetime) -> datetime:
 
 def _cancel_locked_invoices(*, client: Client, invoices: list[Invoice], actor) -> None:
     """Cancel locked invoices of one locked client, returning their applied credit in one
-    ledger write and one status update."""
+    ledger write, one status update and one insert of their ``cancelled`` events (old status,
+    credit returned)."""
     audit = actor_fields(actor)
     record_credit_entries(
         clients=[client],
@@ -334,6 +382,17 @@ def _cancel_locked_invoices(*, client: Client, invoices: list[Invoice], actor) -
     )
     Invoice.objects.filter(pk__in=[invoice.pk for invoice in invoices]).update(
         status=Invoice.Status.CANCELLED, credit_applied=ZERO, updated_at=timezone.now()
+    )
+    InvoiceEvent.objects.bulk_create(
+        InvoiceEvent(
+            invoice=invoice,
+            kind=InvoiceEvent.Kind.CANCELLED,
+            old_value=invoice.status,
+            new_value=Invoice.Status.CANCELLED,
+            amount=invoice.credit_applied or None,
+            **audit,
+        )
+        for invoice in invoices
     )
 
 
@@ -600,6 +659,16 @@ ITEM_INSERT_COLUMNS = [
     "amount",
     "taxed",
 ]
+EVENT_INSERT_COLUMNS = [
+    "invoice_id",
+    "kind",
+    "old_value",
+    "new_value",
+    "amount",
+    "actor_user_id",
+    "actor_label",
+    "created_at",
+]
 DUE_SERVICE_FIELDS = (
     "pk",
     "client_id",
@@ -610,6 +679,27 @@ DUE_SERVICE_FIELDS = (
     "registration_date",
     "next_due_date",
 )
+
+
+def _generated_events(invoice_ids: list[int], plan: _Plan, actor, now: datetime) -> list[tuple]:
+    """History rows for a batch's invoices, as invoice_create with auto-applied credit writes
+    them: created (Unpaid, total), credit applied (balance due before and after), and the
+    status change when the credit paid the invoice."""
+    user = actor_user(actor)
+    who = (None if user is None else user.pk, actor_label(actor))
+    unpaid, paid = Invoice.Status.UNPAID, Invoice.Status.PAID
+    kind = InvoiceEvent.Kind
+    rows = []
+    for invoice_id, invoice in zip(invoice_ids, plan.invoices, strict=True):
+        # (kind, old value, new value, amount)
+        events = [(kind.CREATED, "", unpaid, invoice.total)]
+        if invoice.credit:
+            balance_due = invoice.total - invoice.credit
+            events.append((kind.CREDIT_APPLIED, invoice.total, balance_due, invoice.credit))
+            if invoice.paid:
+                events.append((kind.STATUS_CHANGED, unpaid, paid, None))
+        rows.extend((invoice_id, *event, *who, now) for event in events)
+    return rows
 
 
 @transaction.atomic
@@ -672,6 +762,7 @@ def _generate_batch(*, client_ids: list[int], today: date, horizon: date, actor)
         ],
     )
     _set_next_due_dates(plan.next_due_dates)
+    _copy_rows(InvoiceEvent, EVENT_INSERT_COLUMNS, _generated_events(invoice_ids, plan, actor, now))
     audit = actor_fields(actor)
     record_credit_entries(
         clients=clients,

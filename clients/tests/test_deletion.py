@@ -17,7 +17,7 @@ from clients.services import client_send_welcome_email, client_set_status
 from clients.tests.factories import ClientFactory
 from credits.models import CreditEntry
 from credits.services import add_credit
-from invoices.models import ClientService, Invoice, InvoiceItem
+from invoices.models import ClientService, Invoice, InvoiceEvent, InvoiceItem
 from invoices.services import invoice_apply_credit, invoice_create, payment_record
 from invoices.tests.factories import ClientServiceFactory
 from transactions.models import Transaction
@@ -36,6 +36,7 @@ RELATED_ROWS = {
     ClientService: "client",
     Invoice: "client",
     InvoiceItem: "invoice__client",
+    InvoiceEvent: "invoice__client",
 }
 
 
@@ -77,6 +78,8 @@ EXPECTED_ROWS = {
     "invoices.ClientService": 1,
     "invoices.Invoice": 1,
     "invoices.InvoiceItem": 1,
+    # created, credit applied, payment, Unpaid -> Paid
+    "invoices.InvoiceEvent": 4,
 }
 NOTHING = dict.fromkeys(EXPECTED_ROWS, 0)
 
@@ -108,6 +111,7 @@ def test_confirmation_page_lists_what_goes_and_the_income_kept(admin_client, ric
         "client services": 1,
         "invoices": 1,
         "invoice items": 1,
+        "invoice events": 4,
     }
     assert summary.kept_transactions == 2
     assert summary.kept_totals == [("USD", Decimal("119.99"), Decimal("2.50"), Decimal("0.00"))]
@@ -169,6 +173,7 @@ def test_confirm_removes_every_related_row_and_keeps_transactions(
         "client services": 1,
         "invoices": 1,
         "invoice items": 1,
+        "invoice events": 4,
     }
     assert (record.kept_transactions, record.actor_user) == (2, admin_user)
     # Income is untouched: the Transactions tab adds up to the same, showing who it was.

@@ -12,7 +12,7 @@ from credits.models import CreditEntry
 from credits.selectors import credit_invariant_violations
 from credits.services import add_credit
 from invoices import services
-from invoices.models import ClientService, Invoice
+from invoices.models import ClientService, Invoice, InvoiceEvent
 from invoices.tests.factories import ClientServiceFactory
 from transactions.models import Transaction
 
@@ -325,7 +325,8 @@ def test_client_close_cancels_open_invoices_and_services(django_assert_max_num_q
     live = [ClientServiceFactory(client=client, status=status) for status in ("Active", "Pending")]
     terminated = ClientServiceFactory(client=client, status=ClientService.Status.TERMINATED)
 
-    with django_assert_max_num_queries(14):
+    # One statement per kind of row, not per invoice (the 15th inserts the cancelled events).
+    with django_assert_max_num_queries(15):
         services.client_close(client_id=client.pk, actor=None)
 
     client.refresh_from_db()
@@ -342,3 +343,7 @@ def test_client_close_cancels_open_invoices_and_services(django_assert_max_num_q
         assert service.status == ClientService.Status.CANCELLED
     terminated.refresh_from_db()
     assert terminated.status == ClientService.Status.TERMINATED
+    cancelled_events = InvoiceEvent.objects.filter(kind=InvoiceEvent.Kind.CANCELLED)
+    assert sorted(cancelled_events.values_list("invoice_id", "old_value", "new_value")) == [
+        (invoice.pk, Invoice.Status.UNPAID, Invoice.Status.CANCELLED) for invoice in open_invoices
+    ]
