@@ -692,12 +692,16 @@ def _generated_events(invoice_ids: list[int], plan: _Plan, actor, now: datetime)
     rows = []
     for invoice_id, invoice in zip(invoice_ids, plan.invoices, strict=True):
         # (kind, old value, new value, amount)
-        events = [(kind.CREATED, "", unpaid, invoice.total)]
         if invoice.credit:
             balance_due = invoice.total - invoice.credit
-            events.append((kind.CREDIT_APPLIED, invoice.total, balance_due, invoice.credit))
+            events = [
+                (kind.CREATED, "", unpaid, invoice.total),
+                (kind.CREDIT_APPLIED, invoice.total, balance_due, invoice.credit),
+            ]
             if invoice.paid:
                 events.append((kind.STATUS_CHANGED, unpaid, paid, None))
+        else:  # a free invoice is inserted Paid
+            events = [(kind.CREATED, "", paid if invoice.paid else unpaid, invoice.total)]
         rows.extend((invoice_id, *event, *who, now) for event in events)
     return rows
 

@@ -180,14 +180,14 @@ def test_api_add_invoice_payment_is_attributed_to_the_credential(call, credentia
 
 
 def test_invoices_generate_records_each_invoice_as_invoice_create_would():
-    credited, covered, plain = ClientFactory.create_batch(3)
+    credited, covered, plain, free = ClientFactory.create_batch(4)
     credit(credited, "4.00")
     credit(covered, "10.00")
-    for client in (credited, covered, plain):
+    for client in (credited, covered, plain, free):
         ClientServiceFactory(
             client=client,
             status="Active",
-            recurring_amount=Decimal("10.00"),
+            recurring_amount=Decimal("0.00" if client == free else "10.00"),
             next_due_date=date(2026, 11, 24),
         )
 
@@ -206,6 +206,9 @@ def test_invoices_generate_records_each_invoice_as_invoice_create_would():
     ]
     assert history(Invoice.objects.get(client=plain)) == [
         (Kind.CREATED, "", "Unpaid", Decimal("10.00"), *system)
+    ]
+    assert history(Invoice.objects.get(client=free, status="Paid")) == [
+        (Kind.CREATED, "", "Paid", Decimal("0.00"), *system)
     ]
 
 
