@@ -38,9 +38,16 @@ REQUEST_KEY_REUSED = "This form was already used for a different change; reload 
 NOT_LOCKED = "Credit entries must be recorded inside the atomic block that locked the client."
 
 
-def lock_client(client_id: int) -> Client:
-    """The client row, locked until the end of the surrounding transaction."""
-    return Client.objects.select_for_update().get(pk=client_id)
+def lock_client(client_id: int, *, balance_only: bool = False) -> Client:
+    """The client row, locked until the end of the surrounding transaction.
+
+    ``balance_only`` loads just the balance, for the hot path that only moves credit (Add and
+    Remove Credit): building the whole row costs more than the statement itself.
+    """
+    clients = Client.objects.select_for_update()
+    if balance_only:
+        clients = clients.only("credit_balance")
+    return clients.get(pk=client_id)
 
 
 def _parse_money(amount, *, field: str) -> Decimal:
@@ -190,7 +197,7 @@ def _set_balances(new_balances: dict[int, Decimal]) -> None:
 def _change_credit(
     *, client_id: int, amount: Decimal, kind: str, description: str, actor, date, request_key
 ) -> CreditEntry:
-    client = lock_client(client_id)
+    client = lock_client(client_id, balance_only=True)
     if request_key is not None:
         # Checked under the client's lock, so a concurrent twin of this request sees our entry.
         done = CreditEntry.objects.filter(request_key=request_key).first()
