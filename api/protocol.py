@@ -129,6 +129,14 @@ class Params:
                 found[int(match.group(1) or match.group(2))] = self.text(key)
         return found
 
+    def listed(self, prefix: str) -> list[str]:
+        """A PHP-style array in order: repeated ``<prefix>[]`` values, then ``<prefix>[N]`` (or
+        ``<prefix>N``) by N (UpdateInvoice's new lines and deletelineids)."""
+        values = [value.strip() for value in self._data.getlist(f"{prefix}[]")]
+        if any("\x00" in value for value in values):
+            raise ApiError(INVALID_CHARACTERS.format(name=prefix))
+        return values + [value for _, value in sorted(self.numbered(prefix).items())]
+
 
 def parse_money(value: str, *, invalid: str) -> Decimal | None:
     """An amount ("12", "12.5", "-3.10") as Decimal cents; None when empty. Anything else (NaN,

@@ -42,7 +42,8 @@ ACTIONS = {
         Action("CreateInvoice", invoices.create_invoice, ("invoices.add_invoice",)),
         Action("GetInvoice", invoices.get_invoice, ("invoices.view_invoice",)),
         Action("GetInvoices", invoices.get_invoices, ("invoices.view_invoice",)),
-        Action("UpdateInvoice", invoices.update_invoice, ("invoices.cancel_invoice",)),
+        # Cancelling and setting the credit need their own permissions too (see the handler).
+        Action("UpdateInvoice", invoices.update_invoice, ("invoices.change_invoice",)),
         Action(
             "AddInvoicePayment", invoices.add_invoice_payment, ("invoices.record_invoice_payment",)
         ),

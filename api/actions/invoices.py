@@ -3,13 +3,16 @@
 from django.core.exceptions import ValidationError
 
 from api.actions.transactions import transaction_row
+from api.auth import require_owner_permissions
 from api.protocol import (
+    MAX_ID,
     TRUE_VALUES,
     ApiError,
     Params,
     date_text,
     datetime_text,
     error_message,
+    is_number,
     money,
     page,
     paged,
@@ -33,29 +36,14 @@ ITEM_AMOUNT_INVALID = "Item amount must be in decimal format: ### or ###.##"
 AMOUNT_INVALID = "Amount must be in decimal format: ### or ###.##"
 TRANSID_REQUIRED = "Transaction ID is required"
 OVERDUE = "Overdue"
-UPDATE_NOT_SUPPORTED = "UpdateInvoice can only cancel an invoice here; not supported: {params}"
-# UpdateInvoice parameters that edit an invoice (no service for that yet).
-UPDATE_INVOICE_UNSUPPORTED = frozenset(
-    {
-        "paymentmethod",
-        "taxrate",
-        "taxrate2",
-        "credit",
-        "date",
-        "duedate",
-        "datepaid",
-        "notes",
-        "itemdescription",
-        "itemamount",
-        "itemtaxed",
-        "newitemdescription",
-        "newitemamount",
-        "newitemtaxed",
-        "deletelineids",
-        "publish",
-        "publishandsendemail",
-    }
-)
+UPDATE_NOT_SUPPORTED = "UpdateInvoice does not support: {params}"
+# Tax rates: invoices carry no tax yet; datepaid: payments set it.
+UPDATE_INVOICE_UNSUPPORTED = frozenset({"taxrate", "taxrate2", "datepaid"})
+MISSING_VARIABLES = "Missing Variables: {names}"
+NEW_LINES_MISMATCH = "Each new line needs newitemdescription[] and newitemamount[]"
+LINE_ID_INVALID = "Invalid line id {id}"
+# An edited line needs all three (WHMCS: "Missing Variables").
+LINE_PARTS = ("itemdescription", "itemamount", "itemtaxed")
 ORDER_BY = {
     "id": "id",
     "invoicenumber": "id",
@@ -72,6 +60,10 @@ SERVICE_ERRORS = {
         invoice_services.INVOICE_NOT_FOUND,
         invoice_services.PAYMENT_ON_CANCELLED,
         invoice_services.GATEWAY_REQUIRED,
+        invoice_services.PUBLISH_NOT_DRAFT,
+        invoice_services.NOT_UNPAID,
+        invoice_services.EXCEEDS_CREDIT_BALANCE,
+        invoice_services.EXCEEDS_INVOICE_BALANCE,
     )
 }
 
@@ -206,28 +198,86 @@ def _invoice_row(invoice: Invoice) -> dict:
 
 
 def update_invoice(params: Params, *, actor) -> dict:
-    """Only cancelling is offered: the invoices layer has no service yet for editing an
-    invoice's dates, notes, lines or credit, and the API never writes around the services.
-    Any other change is refused up front, so nothing is half-applied."""
+    """Every change goes through invoices.services.invoice_update in one atomic call: lines,
+    dates, notes, payment method, status, publish and the credit applied."""
     invoice_id = params.record_id("invoiceid", not_found=INVOICE_ID_NOT_FOUND)
-    unsupported = sorted(
-        key for key in params.keys() if key.split("[")[0] in UPDATE_INVOICE_UNSUPPORTED
-    )
+    unsupported = sorted(key for key in params.keys() if key in UPDATE_INVOICE_UNSUPPORTED)
     if unsupported:
         raise ApiError(UPDATE_NOT_SUPPORTED.format(params=", ".join(unsupported)))
     status = params.text("status")
     if status and status not in Invoice.Status.values:
         raise ApiError(INVALID_STATUS.format(status=status))
-    if status and status != Invoice.Status.CANCELLED:
-        raise ApiError(UPDATE_NOT_SUPPORTED.format(params=f"status={status}"))
+    extra_permissions = {
+        "invoices.cancel_invoice": status == Invoice.Status.CANCELLED,
+        "invoices.apply_invoice_credit": params.has("credit"),
+    }
+    require_owner_permissions(
+        actor,
+        action="UpdateInvoice",
+        permissions=[name for name, needed in extra_permissions.items() if needed],
+    )
     try:
-        if status:
-            invoice_services.invoice_cancel(invoice_id=invoice_id, actor=actor)
-        elif not Invoice.objects.filter(pk=invoice_id).exists():
-            raise ApiError(INVOICE_ID_NOT_FOUND)
+        invoice_services.invoice_update(
+            invoice_id=invoice_id,
+            actor=actor,
+            status=status or None,
+            date=params.date("date", invalid=DATE_INVALID),
+            due_date=params.date("duedate", invalid=DATE_INVALID),
+            notes=params.text("notes") if "notes" in params else None,
+            payment_method=params.text("paymentmethod") or None,
+            item_changes=_line_changes(params),
+            new_items=_new_lines(params),
+            delete_item_ids=_line_ids(params),
+            credit=params.money("credit", invalid=AMOUNT_INVALID),
+            publish=params.boolean("publish") or params.boolean("publishandsendemail"),
+        )
     except ValidationError as exc:
         raise ApiError(error_message(exc, SERVICE_ERRORS)) from None
     return {"invoiceid": invoice_id}
+
+
+def _line_changes(params: Params) -> dict[int, dict]:
+    """itemdescription[id], itemamount[id], itemtaxed[id]: all three for every edited line."""
+    parts = {name: params.numbered(name) for name in LINE_PARTS}
+    line_ids = set().union(*parts.values())
+    for line_id in sorted(line_ids):
+        missing = [f"{name}[{line_id}]" for name in LINE_PARTS if line_id not in parts[name]]
+        if missing:
+            raise ApiError(MISSING_VARIABLES.format(names=", ".join(missing)))
+    return {
+        line_id: {
+            "description": parts["itemdescription"][line_id],
+            "amount": parse_money(parts["itemamount"][line_id], invalid=ITEM_AMOUNT_INVALID),
+            "taxed": parts["itemtaxed"][line_id].lower() in TRUE_VALUES,
+        }
+        for line_id in line_ids
+    }
+
+
+def _line_ids(params: Params) -> list[int]:
+    ids = params.listed("deletelineids")
+    for value in ids:
+        if not is_number(value) or not 0 < int(value) <= MAX_ID:
+            raise ApiError(LINE_ID_INVALID.format(id=value))
+    return [int(value) for value in ids]
+
+
+def _new_lines(params: Params) -> list[dict]:
+    """newitemdescription[], newitemamount[], newitemtaxed[] (taxed optional), side by side."""
+    descriptions = params.listed("newitemdescription")
+    amounts = params.listed("newitemamount")
+    taxed = params.listed("newitemtaxed")
+    if len(amounts) != len(descriptions) or len(taxed) > len(descriptions):
+        raise ApiError(NEW_LINES_MISMATCH)
+    taxed += [""] * (len(descriptions) - len(taxed))
+    return [
+        {
+            "description": description,
+            "amount": parse_money(amount, invalid=ITEM_AMOUNT_INVALID) or ZERO,
+            "taxed": flag.lower() in TRUE_VALUES,
+        }
+        for description, amount, flag in zip(descriptions, amounts, taxed, strict=True)
+    ]
 
 
 def add_invoice_payment(params: Params, *, actor) -> dict:

@@ -250,31 +250,3 @@ def test_update_invoice_cancels_and_returns_credit(call):
     assert invoice.status == Invoice.Status.CANCELLED
     assert _balance(client) == Decimal("4.00")
     assert CreditEntry.objects.latest("id").kind == CreditEntry.Kind.UNAPPLIED
-
-
-@pytest.mark.parametrize(
-    ("params", "message"),
-    [
-        ({"invoiceid": "404"}, "Invoice ID Not Found"),
-        ({"status": "Bogus"}, "Invalid status Bogus"),
-        (
-            {"status": "Paid"},
-            "UpdateInvoice can only cancel an invoice here; not supported: status=Paid",
-        ),
-        (
-            {"status": "Cancelled", "notes": "x", "itemamount[3]": "1"},
-            "UpdateInvoice can only cancel an invoice here; not supported: itemamount[3], notes",
-        ),
-    ],
-)
-def test_update_invoice_refusals_write_nothing(call, params, message):
-    client = ClientFactory()
-    invoice = invoice_create(
-        client_id=client.pk, items=[{"description": "Hosting", "amount": "10"}], actor=None
-    )
-    assert call("UpdateInvoice", **{"invoiceid": invoice.pk, **params}) == {
-        "result": "error",
-        "message": message,
-    }
-    invoice.refresh_from_db()
-    assert (invoice.status, invoice.notes) == (Invoice.Status.UNPAID, "")
