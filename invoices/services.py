@@ -80,8 +80,10 @@ CYCLE_MONTHS = {
     ClientService.BillingCycle.SEMI_ANNUALLY: 6,
     ClientService.BillingCycle.ANNUALLY: 12,
 }
-# Clients per generation batch: each batch is one transaction holding these clients' row locks.
-GENERATION_BATCH_SIZE = 1000
+# Clients per generation batch: each batch is one transaction holding these clients' row locks
+# and costs ~10 statements whatever its size, so 5,000 makes 20 batches of 100,000 due clients
+# instead of 100. A batch holds its locks for about a second; its plan is a few MB.
+GENERATION_BATCH_SIZE = 5000
 
 
 def _money(value, *, field: str = "amount") -> Decimal:
@@ -579,21 +581,20 @@ def _plan_batch(*, clients: dict[int, tuple[str, Decimal]], services, horizon: d
     return plan
 
 
+# COPY's text format escapes the backslash and its row and column separators.
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
 def _copy_value(value) -> str:
-    """One value in COPY's text format."""
+    """One value in COPY's text format. Only text can hold a separator, so only text is
+    escaped; str() of the rest is what PostgreSQL reads (Decimal, date, datetime with its
+    offset, int, and True/False for booleans). Generation formats ~40 values per invoice:
+    this runs a few million times in a large run."""
     if value is None:
         return "\\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, date):  # datetimes too: isoformat keeps the offset
-        return value.isoformat()
-    return (
-        str(value)
-        .replace("\\", "\\\\")
-        .replace("\t", "\\t")
-        .replace("\n", "\\n")
-        .replace("\r", "\\r")
-    )
+    if isinstance(value, str):
+        return value.translate(COPY_ESCAPES)
+    return str(value)
 
 
 def _copy_rows(model, columns: list[str], rows: list[tuple]) -> None:
@@ -618,19 +619,22 @@ def _reserve_ids(model, count: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _update_from_values(model, column: str, cast: str, values: dict) -> None:
-    """``UPDATE model SET column = v.value FROM (VALUES (pk, value), ...)`` in one statement."""
-    rows = ", ".join([f"(%s::bigint, %s::{cast})"] * len(values))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {model._meta.db_table} AS t SET {column} = v.value, updated_at = now() "
-            f"FROM (VALUES {rows}) AS v(id, value) WHERE t.id = v.id",
-            [value for pair in values.items() for value in pair],
-        )
+def _array_literal(values) -> str:
+    """A PostgreSQL array literal of ints or dates (neither needs quoting); None is NULL."""
+    return "{" + ",".join("NULL" if value is None else str(value) for value in values) + "}"
 
 
 def _set_next_due_dates(next_due_dates: dict[int, date | None]) -> None:
-    _update_from_values(ClientService, "next_due_date", "date", next_due_dates)
+    """One UPDATE for a batch's services, ids and dates sent as two array literals: PostgreSQL
+    reads each with one array_in call, where a VALUES list of 5,000 rows is parsed row by row
+    (~40% slower in the generation benchmark)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {ClientService._meta.db_table} AS s "
+            "SET next_due_date = v.due, updated_at = now() "
+            "FROM unnest(%s::bigint[], %s::date[]) AS v(id, due) WHERE s.id = v.id",
+            [_array_literal(next_due_dates), _array_literal(next_due_dates.values())],
+        )
 
 
 INVOICE_INSERT_COLUMNS = [
@@ -706,19 +710,28 @@ def _generated_events(invoice_ids: list[int], plan: _Plan, actor, now: datetime)
     return rows
 
 
+def _locked_clients(balances: dict[int, tuple[str, Decimal]], client_ids) -> list[Client]:
+    """Client rows for record_credit_entries, built from the balances read under this batch's
+    locks: only the credited clients, and only the columns it uses, instead of a model instance
+    for every locked client."""
+    return [
+        Client.from_db(connection.alias, ["id", "credit_balance"], (pk, balances[pk][1]))
+        for pk in sorted(client_ids)
+    ]
+
+
 @transaction.atomic
 def _generate_batch(*, client_ids: list[int], today: date, horizon: date, actor) -> _Plan:
     """One batch, one transaction: lock the clients (pk order) and their due services, then
     re-read what is due under the locks, so a concurrent or restarted run bills nothing twice.
     A fixed number of statements, however many invoices the batch makes."""
-    # These locked rows are what record_credit_entries moves the balances from.
-    clients = list(
+    locked = (
         Client.objects.select_for_update()
         .filter(pk__in=client_ids)
         .order_by("pk")
-        .only("currency", "credit_balance")
+        .values_list("pk", "currency", "credit_balance")
     )
-    balances = {client.pk: (client.currency, client.credit_balance) for client in clients}
+    balances = {pk: (currency, balance) for pk, currency, balance in locked}
     services = (
         selectors.services_due(horizon=horizon)
         .select_for_update()
@@ -769,7 +782,9 @@ def _generate_batch(*, client_ids: list[int], today: date, horizon: date, actor)
     _copy_rows(InvoiceEvent, EVENT_INSERT_COLUMNS, _generated_events(invoice_ids, plan, actor, now))
     audit = actor_fields(actor)
     record_credit_entries(
-        clients=clients,
+        clients=_locked_clients(
+            balances, {invoice.client_id for invoice in plan.invoices if invoice.credit}
+        ),
         entries=[
             CreditEntry(
                 client_id=invoice.client_id,
