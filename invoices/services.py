@@ -581,26 +581,26 @@ def _plan_batch(*, clients: dict[int, tuple[str, Decimal]], services, horizon: d
     return plan
 
 
-# COPY's text format escapes the backslash and its row and column separators.
+# COPY's text format: NULL, and escapes for the backslash and the row and column separators.
+COPY_NULL = "\\N"
 COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _copy_value(value) -> str:
-    """One value in COPY's text format. Only text can hold a separator, so only text is
-    escaped; str() of the rest is what PostgreSQL reads (Decimal, date, datetime with its
-    offset, int, and True/False for booleans). Generation formats ~40 values per invoice:
-    this runs a few million times in a large run."""
-    if value is None:
-        return "\\N"
-    if isinstance(value, str):
-        return value.translate(COPY_ESCAPES)
-    return str(value)
+def _copy_text(value: str) -> str:
+    """Free text (a description, a username) as a COPY value."""
+    return value.translate(COPY_ESCAPES)
 
 
 def _copy_rows(model, columns: list[str], rows: list[tuple]) -> None:
     """Write rows with one COPY: the bulk path ships data ~3x faster than a multi-row INSERT
-    and builds no model instances. Constraints, indexes and FK triggers all still apply."""
-    data = "".join("\t".join(map(_copy_value, row)) + "\n" for row in rows)
+    and builds no model instances. Constraints, indexes and FK triggers all still apply.
+
+    Rows hold COPY-ready values, so each row is one C-level ``join(map(str, row))`` instead of
+    a Python call per value (a third of the formatting time): free text goes through
+    ``_copy_text``, None is ``COPY_NULL``; str() of the rest is what PostgreSQL reads (ints,
+    Decimals, dates, datetimes with their offset, False, and choice values, which hold no
+    separator)."""
+    data = "".join("\t".join(map(str, row)) + "\n" for row in rows)
     # psycopg2's COPY API (the pinned driver) bypasses Django's cursor wrapper: translate its
     # errors into django.db's ourselves, so an IntegrityError is the one callers expect.
     with connection.cursor() as cursor, connection.wrap_database_errors:
@@ -685,12 +685,12 @@ DUE_SERVICE_FIELDS = (
 )
 
 
-def _generated_events(invoice_ids: list[int], plan: _Plan, actor, now: datetime) -> list[tuple]:
-    """History rows for a batch's invoices, as invoice_create with auto-applied credit writes
-    them: created (Unpaid, total), credit applied (balance due before and after), and the
-    status change when the credit paid the invoice."""
+def _generated_events(invoice_ids: list[int], plan: _Plan, actor, now: str) -> list[tuple]:
+    """History rows (COPY-ready) for a batch's invoices, as invoice_create with auto-applied
+    credit writes them: created (Unpaid, total), credit applied (balance due before and after),
+    and the status change when the credit paid the invoice."""
     user = actor_user(actor)
-    who = (None if user is None else user.pk, actor_label(actor))
+    who = (COPY_NULL if user is None else user.pk, _copy_text(actor_label(actor)))
     unpaid, paid = Invoice.Status.UNPAID, Invoice.Status.PAID
     kind = InvoiceEvent.Kind
     rows = []
@@ -703,7 +703,7 @@ def _generated_events(invoice_ids: list[int], plan: _Plan, actor, now: datetime)
                 (kind.CREDIT_APPLIED, invoice.total, balance_due, invoice.credit),
             ]
             if invoice.paid:
-                events.append((kind.STATUS_CHANGED, unpaid, paid, None))
+                events.append((kind.STATUS_CHANGED, unpaid, paid, COPY_NULL))
         else:  # a free invoice is inserted Paid
             events = [(kind.CREATED, "", paid if invoice.paid else unpaid, invoice.total)]
         rows.extend((invoice_id, *event, *who, now) for event in events)
@@ -742,7 +742,8 @@ def _generate_batch(*, client_ids: list[int], today: date, horizon: date, actor)
     plan = _plan_batch(clients=balances, services=services, horizon=horizon)
     if not plan.invoices:
         return plan
-    now = timezone.now()
+    # Formatted once: str() of a datetime costs more than the rest of a row put together.
+    now = str(timezone.now())
     invoice_ids = _reserve_ids(Invoice, len(plan.invoices))
     _copy_rows(
         Invoice,
@@ -754,7 +755,7 @@ def _generate_batch(*, client_ids: list[int], today: date, horizon: date, actor)
                 Invoice.Status.PAID if invoice.paid else Invoice.Status.UNPAID,
                 today,
                 invoice.due_date,
-                now if invoice.paid else None,
+                now if invoice.paid else COPY_NULL,
                 invoice.currency,
                 "",
                 invoice.total,
@@ -773,9 +774,9 @@ def _generate_batch(*, client_ids: list[int], today: date, horizon: date, actor)
         InvoiceItem,
         ITEM_INSERT_COLUMNS,
         [
-            (invoice_id, *item, False)
+            (invoice_id, service_id, due, _copy_text(description), amount, False)
             for invoice_id, invoice in zip(invoice_ids, plan.invoices, strict=True)
-            for item in invoice.items
+            for service_id, due, description, amount in invoice.items
         ],
     )
     _set_next_due_dates(plan.next_due_dates)
