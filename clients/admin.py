@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from billing_admin.admin_mixins import AuditLogAdmin
 from billing_admin.money import format_money
 from clients.admin_bulk import BulkStatusAdminMixin
 from clients.admin_deletion import ClientDeletionAdminMixin
@@ -392,7 +393,7 @@ class ClientGroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClientEvent)
-class ClientEventAdmin(admin.ModelAdmin):
+class ClientEventAdmin(AuditLogAdmin):
     """Client history across all clients (status changes, balance edits, profile edits): the
     audit trail staff can browse. Read-only for everyone, superusers included."""
 
@@ -426,12 +427,3 @@ class ClientEventAdmin(admin.ModelAdmin):
             return queryset.filter(client_id=int(term)), False
         matching_clients = clients_search(Client.objects.all(), term).values("pk")
         return queryset.filter(client__in=matching_clients), False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

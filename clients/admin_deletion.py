@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from billing_admin.admin_mixins import AuditLogAdmin
 from clients.admin_links import ORDER_DELETE_CLIENT, QuickLink
 from clients.deletion import client_deletion_summary, clients_delete
 from clients.models import ClientDeletion
@@ -129,7 +130,7 @@ class ClientDeletionAdminMixin:
 
 
 @admin.register(ClientDeletion)
-class ClientDeletionAdmin(admin.ModelAdmin):
+class ClientDeletionAdmin(AuditLogAdmin):
     """The record of deleted clients, which outlives them: read-only for everyone."""
 
     list_display = [
@@ -155,12 +156,3 @@ class ClientDeletionAdmin(admin.ModelAdmin):
             record.client_id,
             record.kept_transactions,
         )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

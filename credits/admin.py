@@ -23,6 +23,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from billing_admin.admin_mixins import AuditLogAdmin
 from billing_admin.money import format_money
 from clients.admin_links import ORDER_MANAGE_CREDITS, QuickLink
 from clients.models import Client
@@ -183,7 +184,7 @@ class ManageCreditsAdminMixin:
 
 
 @admin.register(CreditEntry)
-class CreditEntryAdmin(admin.ModelAdmin):
+class CreditEntryAdmin(AuditLogAdmin):
     """The credit log across all clients. Read-only for everyone: a mistake gets a new entry."""
 
     list_display = [
@@ -215,12 +216,3 @@ class CreditEntryAdmin(admin.ModelAdmin):
         return queryset.alias(search=DESCRIPTION_SEARCH_VECTOR).filter(
             search=SearchQuery(term, config="simple")
         ), False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

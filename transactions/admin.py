@@ -13,8 +13,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from billing_admin.admin_mixins import AuditLogAdmin
 from transactions.forms import TransactionForm
-from transactions.models import Transaction, TransactionDeletion
+from transactions.models import Transaction, TransactionChange, TransactionDeletion
 from transactions.selectors import transaction_list, transaction_totals, transactions_search
 from transactions.services import transaction_create, transactions_delete
 
@@ -202,7 +203,7 @@ class TransactionAdmin(admin.ModelAdmin):
 
 
 @admin.register(TransactionDeletion)
-class TransactionDeletionAdmin(admin.ModelAdmin):
+class TransactionDeletionAdmin(AuditLogAdmin):
     """The record of deleted transactions: read-only for everyone."""
 
     list_display = [
@@ -223,11 +224,11 @@ class TransactionDeletionAdmin(admin.ModelAdmin):
     list_filter = [("created_at", admin.DateFieldListFilter)]
     search_fields = ["=transaction_pk", "=transaction_id", "=client_snapshot_id"]
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+@admin.register(TransactionChange)
+class TransactionChangeAdmin(AuditLogAdmin):
+    """Edits made to transactions (who, when, each field before and after): read-only."""
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    list_display = ["created_at", "actor_label", "transaction_pk", "changes"]
+    list_filter = [("created_at", admin.DateFieldListFilter)]
+    search_fields = ["=transaction_pk"]

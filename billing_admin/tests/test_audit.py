@@ -26,12 +26,12 @@ from clients.tests.admin_forms import profile_post_data
 from clients.tests.factories import ClientFactory
 from credits.models import CreditEntry
 from credits.services import adjust_balance, remove_credit
-from transactions.models import Transaction, TransactionDeletion
-from transactions.services import transactions_delete
+from transactions.models import Transaction, TransactionChange, TransactionDeletion
+from transactions.services import transaction_update, transactions_delete
 
 pytestmark = pytest.mark.django_db
 
-AUDIT_MODELS = [ClientEvent, CreditEntry, ClientDeletion, TransactionDeletion]
+AUDIT_MODELS = [ClientEvent, CreditEntry, ClientDeletion, TransactionDeletion, TransactionChange]
 
 
 def _admin_url(model, view, *args) -> str:
@@ -227,6 +227,7 @@ def test_the_client_history_list_shows_who_and_the_old_and_new_values(
 def test_audit_rows_are_read_only_even_for_a_superuser(admin_client, admin_user, world, model):
     client_set_status(client_id=world.client.pk, status="Inactive", actor=admin_user)
     client_delete(client_id=ClientFactory().pk, actor=admin_user)
+    transaction_update(transaction_pk=world.txn.pk, description="Corrected", actor=admin_user)
     transactions_delete(ids=[world.txn.pk], actor=admin_user)
     row = model.objects.order_by("pk").first()
     before = billing_state()

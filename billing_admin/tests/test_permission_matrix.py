@@ -257,6 +257,8 @@ def test_billing_administrators_can_read_every_audit_list(login, world):
         "clients_clientevent",
         "clients_clientdeletion",
         "transactions_transactiondeletion",
+        "transactions_transactionchange",
+        "invoices_invoiceevent",
     ):
         assert http.get(reverse(f"admin:{name}_changelist")).status_code == 200, name
     assert http.get(reverse("admin:api_apicredential_changelist")).status_code == 403

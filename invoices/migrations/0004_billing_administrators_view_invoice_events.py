@@ -1,32 +1,19 @@
-"""Billing administrators read the invoice history (clients 0003 gave the group every billing
-permission that existed then; a model added later needs its own grant). Nobody gets add, change
-or delete: the history is written by the invoices services only."""
+"""Billing administrators read the invoice history. Nobody gets add, change or delete: the history
+is written by the invoices services only."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-BILLING_ADMINISTRATORS = "Billing administrators"
-CODENAME = "view_invoiceevent"
+from billing_admin.migration_helpers import (
+    BILLING_ADMINISTRATORS,
+    grant_permissions,
+    revoke_permissions,
+)
 
-
-def grant_view(apps, schema_editor):
-    # Permissions are normally created after all migrations (post_migrate); make them now.
-    app_config = apps.get_app_config("invoices")
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
-    Permission = apps.get_model("auth", "Permission")
-    permission = Permission.objects.get(content_type__app_label="invoices", codename=CODENAME)
-    for group in apps.get_model("auth", "Group").objects.filter(name=BILLING_ADMINISTRATORS):
-        group.permissions.add(permission)
-
-
-def revoke_view(apps, schema_editor):
-    Permission = apps.get_model("auth", "Permission")
-    for group in apps.get_model("auth", "Group").objects.filter(name=BILLING_ADMINISTRATORS):
-        group.permissions.remove(
-            *Permission.objects.filter(content_type__app_label="invoices", codename=CODENAME)
-        )
+GRANT = {
+    "group": BILLING_ADMINISTRATORS,
+    "app_label": "invoices",
+    "codenames": ["view_invoiceevent"],
+}
 
 
 class Migration(migrations.Migration):
@@ -37,4 +24,9 @@ class Migration(migrations.Migration):
         ("invoices", "0003_invoice_events"),
     ]
 
-    operations = [migrations.RunPython(grant_view, revoke_view)]
+    operations = [
+        migrations.RunPython(
+            lambda apps, _: grant_permissions(apps, **GRANT),
+            lambda apps, _: revoke_permissions(apps, **GRANT),
+        )
+    ]
