@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from clients.models import ClientEvent
+from clients.tests.admin_forms import profile_post_data
 from credits import services
 from credits.models import CreditEntry
 from credits.selectors import credit_invariant_violations
@@ -219,28 +220,6 @@ def test_client_list_marks_balances_for_live_updates(admin_client):
     page = response.content.decode()
     assert f'<span data-credit-balance-client="{customer.pk}">3.00 USD</span>' in page
     assert "credits/js/credit_balance.js" in page
-
-
-def form_post_data(form) -> dict:
-    """A form's fields as a browser posts them unchanged (unticked boxes are left out)."""
-    data = {}
-    for field in form:
-        value = field.value()
-        if value is None or value is False:
-            continue
-        data[field.html_name] = "on" if value is True else value
-    return data
-
-
-def profile_post_data(http_client, customer, **changes) -> dict:
-    """The Profile page (with any inlines) as the browser would submit it, ``changes`` typed in."""
-    page = http_client.get(reverse("admin:clients_client_change", args=[customer.pk]))
-    data = form_post_data(page.context["adminform"].form)
-    for inline in page.context["inline_admin_formsets"]:
-        data.update(form_post_data(inline.formset.management_form))
-        for form in inline.formset.forms:
-            data.update(form_post_data(form))
-    return {**data, **changes}
 
 
 def test_profile_credit_balance_edit_writes_history_but_no_credit_entry(admin_client):

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from clients.models import Client
+from clients.tests.admin_forms import form_post_data
 from clients.tests.factories import ClientFactory
 from credits.models import CreditEntry
 from credits.services import add_credit
@@ -228,29 +229,18 @@ def test_service_admin_list_and_add_through_the_service(
     assert (service.product_name, service.recurring_amount) == ("VPS", Decimal("120.00"))
 
 
-def form_data(form) -> dict:
-    """What a browser would post back for ``form`` unchanged."""
-    data = {}
-    for bound in form:
-        value = bound.value()
-        if value is None or value is False:
-            continue
-        data[bound.html_name] = "on" if value is True else value
-    return data
-
-
 def test_client_profile_inline_edits_services_through_the_service(admin_client):
     service = ClientServiceFactory(status=ClientService.Status.ACTIVE)
     owner = service.client
     url = reverse("admin:clients_client_change", args=[owner.pk])
     page = admin_client.get(url)
     assert service.product_name in page.content.decode()
-    data = form_data(page.context["adminform"].form)
+    data = form_post_data(page.context["adminform"].form)
     for inline in page.context["inline_admin_formsets"]:
         formset = inline.formset
-        data.update(form_data(formset.management_form))
+        data.update(form_post_data(formset.management_form))
         for form in formset.forms:
-            data.update(form_data(form))
+            data.update(form_post_data(form))
     prefix = next(
         inline.formset.prefix
         for inline in page.context["inline_admin_formsets"]
