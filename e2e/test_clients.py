@@ -90,7 +90,8 @@ def test_set_a_client_inactive_on_the_profile(admin_page):
     )
     admin_page.goto(f"/admin/clients/client/{client.pk}/summary/")
     admin_page.get_by_role("link", name="Edit Profile").click()
-    status = admin_page.get_by_label("Status:", exact=True)
+    # The client's own Status; each service in the inline below has one too.
+    status = admin_page.get_by_role("group", name="Status and credit").get_by_label("Status:")
     expect(status).to_have_value("Active")
     status.select_option("Inactive")
     admin_page.get_by_role("button", name="Save", exact=True).click()

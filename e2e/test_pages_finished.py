@@ -44,6 +44,10 @@ PAGES = [
     StaffPage("invoice list", "invoices_invoice_changelist", "Search"),
     StaffPage("client services", "invoices_clientservice_changelist", "Search"),
     StaffPage("credit log", "credits_creditentry_changelist", "Search"),
+    StaffPage("invoice", "invoices_invoice_change", "Add Payment", by_invoice=True),
+    StaffPage("create invoice", "invoices_invoice_add", "Create Invoice"),
+    StaffPage("client summary", "clients_client_summary", "Delete Client", by_client=True),
+    StaffPage("client profile", "clients_client_change", "Save", by_client=True),
     StaffPage("transactions", "transactions_transaction_changelist", "Search"),
 ]
 
@@ -86,40 +90,3 @@ def test_main_pages_look_finished_and_their_buttons_are_reachable_by_keyboard(
         except AssertionError as problem:
             problems.append(f"{staff_page.name}: {problem}")
     assert not problems, "\n".join(problems)
-
-
-def known_defect(staff_page: StaffPage, defect: str, *, strict: bool = True):
-    # Strict: the run fails once the page is fixed, so the mark cannot outlive the defect.
-    return pytest.param(staff_page, marks=pytest.mark.xfail(strict=strict, reason=defect))
-
-
-PAGES_WITH_KNOWN_DEFECTS = [
-    known_defect(
-        StaffPage("invoice", "invoices_invoice_change", "Add Payment", by_invoice=True),
-        "the invoice page's new History table (#invoice-history, six columns with full "
-        "timestamps, no scroll wrapper) makes the page about 411px wide at 390x844",
-        strict=False,  # the width follows the timestamps' text
-    ),
-    known_defect(
-        StaffPage("client summary", "clients_client_summary", "Delete Client", by_client=True),
-        "the Summary's Invoices table (templates/admin/invoices/includes/client_invoices.html, "
-        "six columns, no scroll wrapper) makes the page 393px wide at 390x844",
-        # By 3px, with today's dates in the rows: shorter dates fit, so it may pass some days.
-        strict=False,
-    ),
-    known_defect(
-        StaffPage("client profile", "clients_client_change", "Save", by_client=True),
-        "invoices.admin ClientServicesAdminMixin's tabular services inline: its inputs have no "
-        "labels (column headers only) and the table makes the page 1690px wide at 1280x800",
-    ),
-    known_defect(
-        StaffPage("create invoice", "invoices_invoice_add", "Create Invoice"),
-        "Create Invoice's item rows (items-N-description, items-N-amount) have no labels, and "
-        "the items table makes the page 423px wide at 390x844",
-    ),
-]
-
-
-@pytest.mark.parametrize("staff_page", PAGES_WITH_KNOWN_DEFECTS, ids=lambda page: page.name)
-def test_page_with_a_known_defect_looks_finished(admin_page, client_and_invoice, staff_page):
-    check_page(admin_page, staff_page, *client_and_invoice)

@@ -437,7 +437,8 @@ class ClientServiceAdmin(SearchByIdMixin, admin.ModelAdmin):
         save_service(request, obj, form.changed_data)
 
 
-class ClientServiceInline(admin.TabularInline):
+# Stacked, not tabular: every field gets its own label, and the Profile fits a 1280px screen.
+class ClientServiceInline(admin.StackedInline):
     model = ClientService
     fields = SERVICE_FIELDS
     extra = 0
