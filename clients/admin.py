@@ -12,6 +12,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -98,12 +100,11 @@ class ClientAdminBase(admin.ModelAdmin):
     form = ClientForm
     list_display = [
         "id",
-        "name_link",
-        "company_name",
+        "name_link",  # name and company in one column: the list fits 1280px with the sidebar open
         "email",
         "status_badge",
         "balance_display",
-        "created_at",
+        "created_date",
     ]
     list_filter = [
         "status",
@@ -125,18 +126,34 @@ class ClientAdminBase(admin.ModelAdmin):
 
     # ---- list -------------------------------------------------------------------------------
 
-    @admin.display(description="Name", ordering="last_name")
+    @admin.display(description="Name / company", ordering="last_name")
     def name_link(self, client: Client) -> str:
         url = reverse("admin:clients_client_summary", args=[client.pk])
-        colour = client.group.colour if client.group_id else ""
-        if colour:
-            return format_html(
-                '<a href="{}" style="background:{};padding:0 .3em;white-space:nowrap">{}</a>',
-                url,
-                colour,
-                client.full_name,
+        # The group's colour as a dot beside the name: a coloured background under link text
+        # was hard to read.
+        group_dot = (
+            format_html(
+                '<span title="{}" style="color:{}" aria-hidden="true">&#9679;</span>'
+                '<span class="visually-hidden">{} group:</span> ',
+                client.group.name,
+                client.group.colour,
+                client.group.name,
             )
-        return format_html('<a href="{}" style="white-space:nowrap">{}</a>', url, client.full_name)
+            if client.group_id and client.group.colour
+            else ""
+        )
+        company = (
+            format_html('<br><span class="quiet">{}</span>', client.company_name)
+            if client.company_name
+            else ""
+        )
+        return format_html(
+            '{}<a href="{}" style="white-space:nowrap">{}</a>{}',
+            group_dot,
+            url,
+            client.full_name,
+            company,
+        )
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, client: Client) -> str:
@@ -150,6 +167,11 @@ class ClientAdminBase(admin.ModelAdmin):
     @admin.display(description="Credit balance", ordering="credit_balance")
     def balance_display(self, client: Client) -> str:
         return f"{format_money(client.credit_balance)} {client.currency}"
+
+    @admin.display(description="Created", ordering="created_at")
+    def created_date(self, client: Client) -> str:
+        # The day is enough in the list (the Profile has the time), and keeps the column narrow.
+        return date_format(timezone.localdate(client.created_at))
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("group")
