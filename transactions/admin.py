@@ -6,6 +6,7 @@ Transactions are a ledger: they are added (through transaction_create) and, rare
 
 from datetime import date, datetime
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
@@ -89,7 +90,7 @@ class TransactionAdmin(admin.ModelAdmin):
     list_display = [
         "date",
         "client_display",
-        "gateway",
+        "gateway_display",
         "transaction_id",
         "description",
         "amount_in",
@@ -131,6 +132,11 @@ class TransactionAdmin(admin.ModelAdmin):
         if txn.client_snapshot_id is not None:
             return f"Deleted client #{txn.client_snapshot_id} — {txn.client_name}"
         return "—"
+
+    @admin.display(description="gateway", ordering="gateway")
+    def gateway_display(self, txn: Transaction) -> str:
+        # Staff know a gateway by its display name; a retired one still shows its module name.
+        return settings.PAYMENT_METHODS.get(txn.gateway, txn.gateway)
 
     @admin.display(description="invoice", ordering="invoice_number")
     def invoice_display(self, txn: Transaction) -> str:
