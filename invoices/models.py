@@ -143,7 +143,8 @@ class InvoiceEvent(AuditFields):
 
     Append-only, written by every invoices service in the same transaction as the change.
     Status events hold the old and new status; credit and payment events the amount and the
-    balance due before and after; ``created`` the first status and the total.
+    balance due before and after; ``created`` the first status and the total; ``total_changed``
+    (lines edited) the old and new total.
     """
 
     class Kind(models.TextChoices):
@@ -153,6 +154,7 @@ class InvoiceEvent(AuditFields):
         CREDIT_REMOVED = "credit_removed", "Credit removed"
         PAYMENT = "payment", "Payment"
         CANCELLED = "cancelled", "Cancelled"
+        TOTAL_CHANGED = "total_changed", "Total changed"
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=14, choices=Kind.choices)

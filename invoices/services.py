@@ -891,11 +891,11 @@ def invoice_update(
     returned to the client's balance through the credit ledger. ``publish`` turns a Draft into
     Unpaid. Cancelled follows ``invoice_cancel``'s rules; Paid and Refunded are not set here.
     Client row first, then the invoice, then its lines: the lock order of every writer here.
-    Status changes are recorded as InvoiceEvents (credit moves and cancelling record their own);
-    InvoiceEvent has no kind yet for a line or date edit.
+    Status and total changes are recorded as InvoiceEvents (credit moves and cancelling record
+    their own).
     """
     client, invoice = _lock_client_and_invoice(invoice_id)
-    old_status = invoice.status
+    old_status, old_total = invoice.status, invoice.total
     if publish:
         if invoice.status != Invoice.Status.DRAFT:
             raise ValidationError(PUBLISH_NOT_DRAFT)
@@ -932,11 +932,26 @@ def invoice_update(
     _settle(invoice)
     invoice.full_clean(exclude=["client"])
     invoice.save()
-    if invoice.status != old_status:
-        status_event = InvoiceEvent(
-            kind=InvoiceEvent.Kind.STATUS_CHANGED, old_value=old_status, new_value=invoice.status
+    events = []
+    if invoice.total != old_total:
+        events.append(
+            InvoiceEvent(
+                kind=InvoiceEvent.Kind.TOTAL_CHANGED,
+                amount=invoice.total - old_total,
+                old_value=str(old_total),
+                new_value=str(invoice.total),
+            )
         )
-        _record_events(invoice, [status_event], actor)
+    if invoice.status != old_status:
+        events.append(
+            InvoiceEvent(
+                kind=InvoiceEvent.Kind.STATUS_CHANGED,
+                old_value=old_status,
+                new_value=invoice.status,
+            )
+        )
+    if events:
+        _record_events(invoice, events, actor)
     if credit is not None:
         change = _money(credit, field="credit") - invoice.credit_applied
         if change > ZERO:

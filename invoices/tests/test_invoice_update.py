@@ -75,6 +75,22 @@ def test_invoice_update_edits_adds_and_deletes_lines_and_recomputes_totals():
     ]
 
 
+def test_invoice_update_records_who_changed_the_total(admin_user):
+    invoice = make_invoice("10.00", "5.00")
+    first = invoice.items.order_by("pk").first()
+
+    invoice_update(
+        invoice_id=invoice.pk,
+        actor=admin_user,
+        item_changes={first.pk: {"description": "Hosting", "amount": "12.00"}},
+    )
+    invoice_update(invoice_id=invoice.pk, actor=admin_user, notes="Only notes: total unchanged")
+
+    event = invoice.events.get(kind=InvoiceEvent.Kind.TOTAL_CHANGED)
+    assert (event.old_value, event.new_value, event.amount) == ("15.00", "17.00", Decimal("2.00"))
+    assert (event.actor_user, event.actor_label) == (admin_user, admin_user.username)
+
+
 def test_invoice_update_refuses_a_total_below_what_is_settled_and_writes_nothing():
     client = ClientFactory()
     add_credit(client_id=client.pk, amount="6.00", description="Prepay", actor=None)
