@@ -109,3 +109,15 @@ def test_set_a_client_inactive_on_the_profile(admin_page):
     save_screenshot(admin_page, "client-set-inactive")
     rows.get_by_role("link", name="Alan Turing", exact=True).click()
     expect(admin_page.locator(".status-badge")).to_have_text("Inactive")
+
+
+def test_profile_history_and_emails_sit_below_the_form_not_behind_it(admin_page):
+    client = ClientFactory(first_name="Grace", last_name="Hopper")
+    admin_page.goto(f"/admin/clients/client/{client.pk}/change/")
+
+    form_bottom = admin_page.locator("#client_form").bounding_box()
+    history_top = admin_page.locator("#client-history").bounding_box()
+
+    # #content-main floats: unless cleared, the history box is laid out behind the form and its
+    # heading's colour shows through the gaps between the fieldsets.
+    assert history_top["y"] >= form_bottom["y"] + form_bottom["height"]
