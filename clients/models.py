@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import F, Func, Value
 from django.db.models.functions import Lower
 
-from billing_admin.iso_codes import COUNTRY_CHOICES, CURRENCY_CHOICES
+from billing_admin.iso_codes import country_choices, currency_choices
 from billing_admin.money import money_field
 
 # Name and company searches (the client list, the API's GetClients) match word prefixes in this
@@ -56,8 +56,8 @@ class Client(models.Model):
     city = models.CharField(max_length=100)
     state = models.CharField("state/region", max_length=100)
     postcode = models.CharField(max_length=20)
-    country = models.CharField(max_length=2, choices=COUNTRY_CHOICES)
-    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default=default_currency)
+    country = models.CharField(max_length=2, choices=country_choices)
+    currency = models.CharField(max_length=3, choices=currency_choices, default=default_currency)
     language = models.CharField(max_length=7, choices=settings.LANGUAGES, blank=True)
     group = models.ForeignKey(
         ClientGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="clients"

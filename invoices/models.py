@@ -2,7 +2,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from billing_admin.iso_codes import CURRENCY_CHOICES
+from billing_admin.iso_codes import currency_choices
 from billing_admin.money import money_field
 from clients.models import AuditFields, Client
 
@@ -69,7 +69,7 @@ class Invoice(models.Model):
     date = models.DateField(default=timezone.localdate)
     due_date = models.DateField(default=timezone.localdate)
     paid_at = models.DateTimeField(null=True, blank=True)
-    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    currency = models.CharField(max_length=3, choices=currency_choices)
     payment_method = models.CharField(max_length=50, blank=True)
     subtotal = money_field()
     tax = money_field()

@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
 
-from billing_admin.iso_codes import CURRENCY_CHOICES
+from billing_admin.iso_codes import currency_choices
 from billing_admin.money import money_field
 from clients.models import AuditFields, Client
 
@@ -33,7 +33,7 @@ class Transaction(AuditFields):
     amount_in = money_field()
     fees = money_field()
     amount_out = money_field()
-    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    currency = models.CharField(max_length=3, choices=currency_choices)
     invoice = models.ForeignKey(
         "invoices.Invoice",
         null=True,
@@ -82,7 +82,7 @@ class TransactionDeletion(AuditFields):
     amount_in = money_field()
     fees = money_field()
     amount_out = money_field()
-    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    currency = models.CharField(max_length=3, choices=currency_choices)
     invoice_number = models.CharField(max_length=50, blank=True)
 
     class Meta:
