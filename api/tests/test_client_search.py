@@ -57,7 +57,9 @@ def test_every_arm_of_the_search_can_use_an_index():
     ClientFactory.create_batch(3)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-        plan = clients_matching_start(Client.objects.all(), "ada lov").explain()
+        # Unordered: with a model ordering, the planner may walk the primary key backwards and
+        # filter (whichever is cheaper on three rows), which says nothing about the arms.
+        plan = clients_matching_start(Client.objects.order_by(), "ada lov").explain()
     assert "Seq Scan" not in plan
     assert "client_email_prefix_idx" in plan
     assert "client_name_search_idx" in plan
