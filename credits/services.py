@@ -1,13 +1,14 @@
 """The only code that writes Client.credit_balance.
 
-Every operation: one atomic block, the client row locked first (``select_for_update``), the
-invariant checked on the locked row, then the ledger row and the cached balance written together.
+Every operation: one atomic block, the client row locked first (``SELECT ... FOR UPDATE``, see
+``lock_client``), the invariant checked on the locked row, then the ledger rows and the cached
+balance written together by one writer, ``record_credit_entries``.
 The invariant, checked by ``manage.py verify_credit``::
 
     credit_balance == sum(credit entries) + sum(balance_delta of manual adjustments) >= 0
 """
 
-import json
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
@@ -39,15 +40,25 @@ NOT_LOCKED = "Credit entries must be recorded inside the atomic block that locke
 
 
 def lock_client(client_id: int, *, balance_only: bool = False) -> Client:
-    """The client row, locked until the end of the surrounding transaction.
+    """The client row, locked (``SELECT ... FOR UPDATE``) until the end of the surrounding
+    transaction.
 
-    ``balance_only`` loads just the balance, for the hot path that only moves credit (Add and
-    Remove Credit): building the whole row costs more than the statement itself.
+    ``balance_only`` is the hot path that only moves credit (Add and Remove Credit): the same
+    lock, written by hand because compiling the ORM's ``select_for_update()`` query costs more
+    CPU than the round trip itself (docs/benchmarks.md, add_credit). The instance it returns has
+    every other field deferred, as ``.only("credit_balance")`` would give.
     """
-    clients = Client.objects.select_for_update()
-    if balance_only:
-        clients = clients.only("credit_balance")
-    return clients.get(pk=client_id)
+    if not balance_only:
+        return Client.objects.select_for_update().get(pk=client_id)
+    table = connection.ops.quote_name(Client._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, credit_balance FROM {table} WHERE id = %s FOR UPDATE", [client_id]
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise Client.DoesNotExist(f"Client {client_id} does not exist.")
+    return Client.from_db(connection.alias, ["id", "credit_balance"], row)
 
 
 def _parse_money(amount, *, field: str) -> Decimal:
@@ -92,14 +103,12 @@ def record_credit_entry(
 
     ``client`` must have been locked by the caller (``lock_client``) inside the same atomic
     block, so ``client.credit_balance`` is current. The balance never goes below zero; ``extra``
-    carries optional columns (``invoice``, ``date``).
+    carries optional columns (``invoice``, ``date``). The row is checked here (``full_clean``)
+    and written by ``record_credit_entries``, so both paths share one writer.
     """
-    if not transaction.get_connection().in_atomic_block:
-        raise TransactionManagementError(NOT_LOCKED)
     amount = _parse_money(amount, field="amount")
     if not description or not description.strip():
         raise ValidationError({"description": DESCRIPTION_REQUIRED})
-    new_balance = _moved_balance(client, amount)
     entry = CreditEntry(
         client=client,
         amount=amount,
@@ -115,10 +124,14 @@ def record_credit_entry(
         raise ValidationError(
             {"amount": f"A {kind!r} credit entry cannot have the amount {amount}."}
         )
-    entry.full_clean(exclude=["client", "invoice", "actor_user"], validate_constraints=False)
-    entry.save()
-    client.credit_balance = new_balance
-    client.save(update_fields=["credit_balance", "updated_at"])
+    # No uniqueness query either: request_key, the only unique column, is looked up under the
+    # lock by _change_credit, and the unique index backs it.
+    entry.full_clean(
+        exclude=["client", "invoice", "actor_user"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
+    record_credit_entries(clients=[client], entries=[entry])
     return entry
 
 
@@ -158,20 +171,18 @@ def record_credit_entries(*, clients: Iterable[Client], entries: list[CreditEntr
 
 
 def _insert_entries(entries: list[CreditEntry]) -> None:
-    """INSERT unsaved entries in one statement, their rows sent as one JSON array, and give
-    them their ids. Invoice generation writes up to a thousand entries a batch: bulk_create's
-    per-value adaptation takes ~1.4x as long and made generation ~30% slower than this."""
-    fields = [field for field in CreditEntry._meta.concrete_fields if not field.primary_key]
-    table = connection.ops.quote_name(CreditEntry._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    # pre_save() gives each column the value save() would write (created_at's auto_now_add);
-    # str() is the text form PostgreSQL reads back for Decimal, date, datetime and UUID.
-    rows = [{field.column: field.pre_save(entry, True) for field in fields} for entry in entries]
+    """INSERT unsaved entries in one multi-row statement and give them their ids.
+
+    Add Credit writes one entry and invoice generation up to a thousand a batch: bulk_create's
+    per-value preparation took ~1.4x as long, and a ``json_populate_recordset`` form cost the
+    server a sixth of Add Credit's throughput. pre_save() gives each column the value save()
+    would write (created_at's auto_now_add), all of types psycopg2 adapts itself.
+    """
+    fields, insert_into, row = _entry_insert_parts()
+    params = [field.pre_save(entry, True) for entry in entries for field in fields]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({columns}) SELECT {columns} "
-            f"FROM json_populate_recordset(NULL::{table}, %s) RETURNING id",
-            [json.dumps(rows, default=str)],
+            f"{insert_into} VALUES {', '.join([row] * len(entries))} RETURNING id", params
         )
         ids = cursor.fetchall()
     # RETURNING gives the rows in input order, which bulk_create relies on too.
@@ -179,6 +190,17 @@ def _insert_entries(entries: list[CreditEntry]) -> None:
         entry.pk = pk
         entry._state.adding = False
         entry._state.db = connection.alias
+
+
+@functools.cache
+def _entry_insert_parts() -> tuple[list, str, str]:
+    """The columns an entry INSERT writes, its ``INSERT INTO ... (columns)`` and one row's
+    placeholders: fixed for the process, so built once (Add Credit's CPU is its throughput)."""
+    fields = [field for field in CreditEntry._meta.concrete_fields if not field.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    insert_into = f"INSERT INTO {quote(CreditEntry._meta.db_table)} ({columns})"
+    return fields, insert_into, "(" + ", ".join(["%s"] * len(fields)) + ")"
 
 
 def _set_balances(new_balances: dict[int, Decimal]) -> None:

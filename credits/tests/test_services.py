@@ -1,3 +1,5 @@
+import datetime
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -37,6 +39,60 @@ def test_add_credit_writes_entry_and_balance():
     assert (entry.actor_user, entry.actor_label) == (staff, staff.username)
     assert list(client.credit_entries.all()) == [entry]
     assert credit_invariant_violations() == []
+
+
+def test_credit_change_on_a_missing_client_raises_and_writes_nothing():
+    with pytest.raises(Client.DoesNotExist):
+        services.add_credit(client_id=987654, amount="1.00", description="x", actor=None)
+    assert not CreditEntry.objects.exists()
+
+
+def test_add_credit_sends_lock_lookup_insert_update_and_nothing_else(
+    django_assert_num_queries,
+):
+    client = ClientFactory()
+    key = uuid.uuid4()
+    # The test's transaction turns add_credit's atomic block into a savepoint and its release.
+    with django_assert_num_queries(6) as captured:
+        entry = services.add_credit(
+            client_id=client.pk, amount="2.00", description="x", actor=None, request_key=key
+        )
+    statements = [query["sql"].split()[0] for query in captured.captured_queries[1:-1]]
+    # The request key is looked up once, under the lock: full_clean adds no unique query.
+    assert statements == ["SELECT", "SELECT", "INSERT", "UPDATE"]
+    assert captured.captured_queries[1]["sql"].endswith("FOR UPDATE")
+    assert "request_key" in captured.captured_queries[2]["sql"]
+    assert entry.request_key == key
+
+
+def test_recorded_entry_reads_back_column_for_column():
+    client = ClientFactory(credit_balance=Decimal("50.00"))
+    staff = StaffUserFactory()
+    key = uuid.uuid4()
+    entry = services.remove_credit(
+        client_id=client.pk,
+        amount="7.25",
+        description="Refund ≠ 'quoted' %s",
+        actor=staff,
+        date=datetime.date(2026, 2, 28),
+        request_key=key,
+    )
+    stored = CreditEntry.objects.get(pk=entry.pk)
+    assert (stored.client_id, stored.amount, stored.kind) == (
+        client.pk,
+        Decimal("-7.25"),
+        "removed",
+    )
+    assert (stored.description, stored.date) == ("Refund ≠ 'quoted' %s", datetime.date(2026, 2, 28))
+    assert (stored.actor_user, stored.actor_label, stored.request_key) == (
+        staff,
+        staff.username,
+        key,
+    )
+    assert stored.created_at == entry.created_at
+    assert stored.invoice_id is None
+    client.refresh_from_db()
+    assert client.credit_balance == Decimal("42.75")
 
 
 def test_add_credit_quantizes_half_up():
