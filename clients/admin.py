@@ -19,6 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from billing_admin.admin_mixins import AuditLogAdmin
 from billing_admin.money import format_money
+from billing_admin.parsing import parse_positive_int
 from clients.admin_bulk import BulkStatusAdminMixin
 from clients.admin_deletion import ClientDeletionAdminMixin
 from clients.admin_links import ORDER_EDIT_PROFILE, ORDER_WELCOME_EMAIL, QuickLink
@@ -450,7 +451,8 @@ class ClientEventAdmin(AuditLogAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        if term.isascii() and term.isdigit():
-            return queryset.filter(client_id=int(term)), False
+        client_id = parse_positive_int(term)
+        if client_id is not None:
+            return queryset.filter(client_id=client_id), False
         matching_clients = clients_search(Client.objects.all(), term).values("pk")
         return queryset.filter(client__in=matching_clients), False

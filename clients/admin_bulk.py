@@ -17,6 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.http import urlencode
 
+from billing_admin.parsing import parse_positive_int
 from clients.bulk import clients_bulk_set_status
 from clients.models import Client
 from clients.selectors import status_change_preview
@@ -25,7 +26,6 @@ STATUS_PERMISSION = "clients.change_client_status"
 FILTERS_PARAM = "_changelist_filters"
 BAD_SELECTION = "The selection could not be read; select the clients again."
 NOTHING_SELECTED = "No clients are selected."
-MAX_CLIENT_ID = 2**63 - 1
 
 
 def _mark_selected_action(status: str):
@@ -120,7 +120,7 @@ class BulkStatusAdminMixin:
                 return None
             # A subquery keeps the list's joins and ordering out of the locking update.
             return Client.objects.filter(pk__in=changelist.queryset.values("pk"))
-        ids = request.GET.get("ids", "").split(",")
-        if not all(pk.isascii() and pk.isdigit() and int(pk) <= MAX_CLIENT_ID for pk in ids):
+        ids = [parse_positive_int(pk) for pk in request.GET.get("ids", "").split(",")]
+        if None in ids:
             return None
-        return self.get_queryset(request).filter(pk__in=[int(pk) for pk in ids])
+        return self.get_queryset(request).filter(pk__in=ids)

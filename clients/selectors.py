@@ -16,6 +16,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Lower
 
 from billing_admin.money import ZERO
+from billing_admin.parsing import parse_positive_int
 from clients.models import PHONE_DIGITS, Client
 
 # Status values of the invoices app's models, named here to keep clients free of that import.
@@ -24,8 +25,6 @@ INVOICE_PAID = "Paid"
 SERVICE_ACTIVE = "Active"
 
 RECENT_ROWS = 5
-# The largest value a bigint primary key can hold; longer digit strings are not IDs.
-MAX_CLIENT_ID = 2**63 - 1
 SEARCH_WORD = re.compile(r"\w+")
 NON_DIGITS = re.compile(r"[^0-9]")
 # What a typed phone number or ID looks like: digits with the usual separators.
@@ -49,8 +48,9 @@ def client_search_filter(term: str) -> Q:
     digits = NON_DIGITS.sub("", term)
     if digits and NUMBER_LIKE.fullmatch(term):
         condition |= Q(phone_digits__startswith=digits)
-        if term.isdigit() and int(term) <= MAX_CLIENT_ID:
-            condition |= Q(pk=int(term))
+        client_id = parse_positive_int(term)
+        if client_id is not None:
+            condition |= Q(pk=client_id)
     return condition
 
 

@@ -25,6 +25,7 @@ from django.utils.html import format_html
 
 from billing_admin.admin_mixins import AuditLogAdmin
 from billing_admin.money import format_money
+from billing_admin.parsing import parse_positive_int
 from clients.admin_links import ORDER_MANAGE_CREDITS, QuickLink
 from clients.models import Client
 from credits.forms import CreditChangeForm
@@ -211,8 +212,9 @@ class CreditEntryAdmin(AuditLogAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        if term.isascii() and term.isdigit():  # not "²": int() refuses it
-            return queryset.filter(client_id=int(term)), False
+        client_id = parse_positive_int(term)
+        if client_id is not None:
+            return queryset.filter(client_id=client_id), False
         return queryset.alias(search=DESCRIPTION_SEARCH_VECTOR).filter(
             search=SearchQuery(term, config="simple")
         ), False

@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from billing_admin.money import format_money
+from billing_admin.parsing import parse_positive_int
 from clients.admin_links import ORDER_DEFAULT, QuickLink
 from clients.models import Client
 from invoices import selectors, services
@@ -84,9 +85,10 @@ class ClientFilter(admin.SimpleListFilter):
         value = self.value()
         if not value:
             return None
-        if not (value.isascii() and value.isdigit()):  # not "²", which int() refuses
+        client_id = parse_positive_int(value)
+        if client_id is None:
             raise IncorrectLookupParameters(f"Client {value!r} is not a client id.")
-        return int(value)
+        return client_id
 
     def lookups(self, request, model_admin):
         client_id = self.client_id()
@@ -122,10 +124,10 @@ class SearchByIdMixin:
         term = search_term.strip().lstrip("#")
         if not term:
             return queryset, False
-        is_number = term.isascii() and term.isdigit()
-        if not is_number:
+        record_id = parse_positive_int(term)
+        if record_id is None:
             return queryset.none(), False
-        return queryset.filter(**{self.search_id_lookup: int(term)}), False
+        return queryset.filter(**{self.search_id_lookup: record_id}), False
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from billing_admin.iso_codes import COUNTRY_CODES
+from billing_admin.parsing import parse_positive_int
 from clients.bulk import DEFAULT_BATCH_SIZE, BulkStatusResult, clients_bulk_set_status
 from clients.models import Client, ClientGroup
 from clients.selectors import (
@@ -31,7 +32,6 @@ from clients.selectors import (
 
 # Exit status of a run stopped with Ctrl-C, as shells report SIGINT.
 INTERRUPTED_EXIT_STATUS = 130
-MAX_CLIENT_ID = 2**63 - 1
 # A typo such as 1-10000000000 should fail fast, not build a huge set.
 MAX_RANGE = 1_000_000
 HEADER_NAMES = {"id", "client_id", "clientid", "userid", "email", "client_email"}
@@ -51,13 +51,6 @@ def parse_date(value: str, option: str) -> date:
         return date.fromisoformat(value.strip())
     except ValueError:
         raise CommandError(f"{option}: {value!r} is not a date (YYYY-MM-DD).") from None
-
-
-def parse_positive_int(text: str) -> int | None:
-    text = text.strip()
-    if text.isascii() and text.isdigit() and 0 < int(text) <= MAX_CLIENT_ID:
-        return int(text)
-    return None
 
 
 def parse_id_list(value: str) -> set[int]:
