@@ -5,6 +5,10 @@ from django.core.management import call_command
 
 from clients.management.commands.seed_demo import DEMO_CLIENT_COUNT
 from clients.models import Client, ClientEvent
+from credits.models import CreditEntry
+from credits.selectors import credit_invariant_violations
+from invoices.models import Invoice
+from transactions.models import Transaction
 
 pytestmark = pytest.mark.django_db
 
@@ -21,3 +25,21 @@ def test_seed_demo_loads_clients_in_every_status_once():
     changed = Client.objects.exclude(status="Active").count()
     assert ClientEvent.objects.filter(kind=ClientEvent.Kind.STATUS_CHANGED).count() == changed
     assert "already loaded" in out.getvalue()
+
+
+def test_seed_demo_bills_the_open_clients_with_credit_applied_and_payments():
+    call_command("seed_demo", stdout=StringIO())
+
+    open_clients = Client.objects.exclude(status="Closed")
+    assert set(Invoice.objects.values_list("client_id", flat=True)) == set(
+        open_clients.values_list("pk", flat=True)
+    )
+    assert not Invoice.objects.filter(client__status="Closed").exists()
+    # The welcome credit went to the first invoice: some paid by it outright, some reduced.
+    assert CreditEntry.objects.filter(kind=CreditEntry.Kind.APPLIED).exists()
+    statuses = set(Invoice.objects.values_list("status", flat=True))
+    assert statuses == {"Paid", "Unpaid"}
+    payments = Transaction.objects.filter(invoice__isnull=False)
+    assert payments.exists()
+    assert all(txn.invoice.status == "Paid" for txn in payments.select_related("invoice"))
+    assert credit_invariant_violations() == []

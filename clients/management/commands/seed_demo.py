@@ -1,11 +1,15 @@
+from datetime import timedelta
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from clients.models import Client, ClientGroup
 from clients.services import client_create, client_set_status
 from credits.services import add_credit
+from invoices.models import ClientService, Invoice
+from invoices.services import client_service_create, invoices_generate, payment_record
 
 DEMO_EMAIL_DOMAIN = "demo.example.com"
 
@@ -52,6 +56,14 @@ PLACES = [
     ("CA", "Toronto", "ON", "M5H 2N2", "CAD"),
 ]
 DEMO_CLIENT_COUNT = 36
+# What the open clients hold: (product, billing cycle, price).
+PRODUCTS = [
+    ("Shared Hosting - Starter", ClientService.BillingCycle.MONTHLY, Decimal("9.99")),
+    ("VPS 2 GB", ClientService.BillingCycle.MONTHLY, Decimal("24.00")),
+    ("Business Email", ClientService.BillingCycle.MONTHLY, Decimal("6.00")),
+    ("Domain registration (.com)", ClientService.BillingCycle.ANNUALLY, Decimal("14.95")),
+]
+GATEWAYS = ["Bank Transfer", "PayPal", "Credit Card"]
 # Every sixth client Inactive and every ninth Closed, the rest Active (as a real book looks).
 INACTIVE_EVERY = 6
 CLOSED_EVERY = 9
@@ -99,4 +111,34 @@ class Command(BaseCommand):
                     description="Welcome credit",
                     actor=None,
                 )
-        self.stdout.write(self.style.SUCCESS(f"Loaded {DEMO_CLIENT_COUNT} demo clients."))
+        invoices = self._bill(Client.objects.exclude(status=Client.Status.CLOSED).order_by("pk"))
+        self.stdout.write(
+            self.style.SUCCESS(f"Loaded {DEMO_CLIENT_COUNT} demo clients and {invoices} invoices.")
+        )
+
+    def _bill(self, clients) -> int:
+        """A service each, today's invoice run (which applies the welcome credit), and payments
+        for every other invoice still unpaid: what Invoices and Transactions show at first."""
+        today = timezone.localdate()
+        for n, client in enumerate(clients):
+            product, cycle, price = PRODUCTS[n % len(PRODUCTS)]
+            client_service_create(
+                client_id=client.pk,
+                actor=None,
+                product_name=product,
+                billing_cycle=cycle,
+                recurring_amount=price,
+                status=ClientService.Status.ACTIVE,
+                registration_date=today - timedelta(days=30 * (n % 12 + 1)),
+                next_due_date=today - timedelta(days=n % 5),
+            )
+        created = invoices_generate(today=today).invoices
+        unpaid = Invoice.objects.filter(status=Invoice.Status.UNPAID).order_by("pk")
+        for n, invoice in enumerate(unpaid.only("pk")[::2]):
+            payment_record(
+                invoice_id=invoice.pk,
+                gateway=GATEWAYS[n % len(GATEWAYS)],
+                transaction_id=f"DEMO-{invoice.pk:05d}",
+                actor=None,
+            )
+        return created
