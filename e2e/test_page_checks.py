@@ -30,6 +30,12 @@ def test_a_finished_page_has_no_problems(blank_page):
         ("<p>Balance: {{ client.credit_balance }}</p>", "raw template text {{"),
         ("<p>{% trans 'Save' %}</p>", "raw template text {%"),
         ("<table id='wide' style='width:900px'><tr><td>x</td></tr></table>", "table#wide"),
+        (
+            "<div style='display:flex'><section class='module' id='info' style='width:8em'>"
+            "<table><tr><td>an.unbreakably.long.address@example.com</td></tr></table>"
+            "</section><section class='module'>next box</section></div>",
+            "a table runs out of its box: section#info.module",
+        ),
         ("<input name='amount'>", 'field without a label: <input name="amount">'),
         ("<label for='x'></label><select id='x' name='status'></select>", 'name="status"'),
     ],

@@ -54,7 +54,14 @@ PAGES = [
 
 @pytest.fixture
 def client_and_invoice():
-    client = ClientFactory(first_name="Frances", last_name="Allen", currency="USD")
+    # A long email and address, as real ones are: boxes must wrap them, not spill them.
+    client = ClientFactory(
+        first_name="Frances",
+        last_name="Allen",
+        email="frances.allen.accounts@research.example.com",
+        address1="Thomas J. Watson Research Center, 1101 Kitchawan Road",
+        currency="USD",
+    )
     add_credit(client_id=client.pk, amount="12.00", description="Goodwill", actor=None)
     ClientService.objects.create(
         client=client, product_name="Shared hosting", status=ClientService.Status.ACTIVE
