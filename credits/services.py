@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.transaction import TransactionManagementError
+from django.utils import timezone
 
 from billing_admin.actors import actor_fields
 from billing_admin.money import MONEY_MAX, ZERO, format_money, to_money
@@ -204,13 +205,17 @@ def _entry_insert_parts() -> tuple[list, str, str]:
 
 
 def _set_balances(new_balances: dict[int, Decimal]) -> None:
-    """Write many cached balances in one UPDATE ... FROM (VALUES ...)."""
+    """Write many cached balances in one UPDATE ... FROM (VALUES ...).
+
+    ``updated_at`` is the wall clock, as ``auto_now`` writes it: SQL's now() is the start of the
+    transaction, which would date a change before the rows written earlier in it."""
     rows = ", ".join(["(%s::bigint, %s::numeric)"] * len(new_balances))
-    params = [value for pair in sorted(new_balances.items()) for value in pair]
+    params = [timezone.now()]
+    params += [value for pair in sorted(new_balances.items()) for value in pair]
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {connection.ops.quote_name(Client._meta.db_table)} AS c "
-            f"SET credit_balance = v.balance, updated_at = now() "
+            f"SET credit_balance = v.balance, updated_at = %s "
             f"FROM (VALUES {rows}) AS v(id, balance) WHERE c.id = v.id",
             params,
         )

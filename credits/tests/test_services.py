@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.transaction import TransactionManagementError
+from django.utils import timezone
 
 from clients.models import Client, ClientEvent
 from credits import services
@@ -93,6 +94,14 @@ def test_recorded_entry_reads_back_column_for_column():
     assert stored.invoice_id is None
     client.refresh_from_db()
     assert client.credit_balance == Decimal("42.75")
+
+
+def test_a_credit_change_dates_the_client_by_the_clock_not_the_transaction_start():
+    client = ClientFactory()
+    before = timezone.now()  # the test's transaction began earlier than this
+    services.add_credit(client_id=client.pk, amount="1.00", description="x", actor=None)
+    client.refresh_from_db()
+    assert client.updated_at >= before
 
 
 def test_add_credit_quantizes_half_up():
