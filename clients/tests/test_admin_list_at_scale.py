@@ -73,7 +73,8 @@ def test_search_count_stops_at_the_limit_and_pages_up_to_it(
     admin_client, limit_of_three, monkeypatch
 ):
     adas = ClientFactory.create_batch(5, first_name="Ada")
-    ClientFactory(first_name="Grace")
+    # Named in full: a random surname or company ("Adams Ltd") would match "ada" too.
+    ClientFactory(first_name="Grace", last_name="Hopper", company_name="Cobol")
     monkeypatch.setattr(admin.site._registry[Client], "list_per_page", 2)
 
     first, _ = get_list(admin_client, {"q": "ada"})
