@@ -257,7 +257,7 @@ def bulk_set_status(ctx: Context) -> Result:
     """set_client_status for clients selected by filter"""
     from clients.models import Client
 
-    bulk_set = _service("clients.bulk", "clients_bulk_set_status")
+    bulk_set = _service("clients.services", "clients_bulk_set_status")
     country = ctx.dataset.bulk_country
     selected = Client.objects.filter(country=country)
     changed = selected.exclude(status=BULK_NEW_STATUS).count()
@@ -428,7 +428,7 @@ def delete_large_client(ctx: Context) -> Result:
     """delete the large client, keeping its transactions"""
     from transactions.models import Transaction
 
-    client_delete = _service("clients.deletion", "client_delete")
+    client_delete = _service("clients.services", "client_delete")
     large = ctx.dataset.large_client_id
 
     def ours() -> None:

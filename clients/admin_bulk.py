@@ -18,9 +18,9 @@ from django.urls import path, reverse
 from django.utils.http import urlencode
 
 from billing_admin.parsing import parse_positive_int
-from clients.bulk import clients_bulk_set_status
 from clients.models import Client
 from clients.selectors import status_change_preview
+from clients.services import clients_bulk_set_status
 
 STATUS_PERMISSION = "clients.change_client_status"
 FILTERS_PARAM = "_changelist_filters"

@@ -1,4 +1,4 @@
-"""Deleting clients from the admin: a confirmation page, then clients.deletion does the work.
+"""Deleting clients from the admin: a confirmation page, then clients.services does the work.
 
 Both entry points, the Summary's red "Delete Client" quick link and the changelist's bulk action
 (which replaces Django's stock "delete selected", whose Python cascade would walk every row), show
@@ -15,8 +15,8 @@ from django.utils.html import format_html
 
 from billing_admin.admin_mixins import AuditLogAdmin
 from clients.admin_links import ORDER_DELETE_CLIENT, QuickLink
-from clients.deletion import client_deletion_summary, clients_delete
 from clients.models import ClientDeletion
+from clients.services import client_deletion_summary, clients_delete
 
 MSG_DELETED = "Deleted %(count)d client(s): %(names)s. %(kept)d transaction(s) were kept."
 

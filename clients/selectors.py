@@ -118,7 +118,7 @@ def client_history(client: Client):
 
 
 # Bulk status changes: the selections of set_client_status, the admin's bulk actions and the
-# automatic status update (clients.bulk).
+# automatic status update (clients.services.bulk).
 
 SERVICE_SUSPENDED = "Suspended"
 STATUS_CHANGE_SAMPLE_SIZE = 10

@@ -21,8 +21,8 @@ from api.protocol import (
 from api.selectors import client_stats, clients_matching_start
 from billing_admin.iso_codes import COUNTRY_NAMES
 from clients import services as client_services
-from clients.deletion import client_delete
 from clients.models import Client, ClientGroup
+from clients.services import client_delete
 from credits.services import lock_client
 from invoices.services import client_close
 from transactions.models import Transaction

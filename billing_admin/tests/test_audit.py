@@ -19,9 +19,8 @@ from django.urls import reverse
 from api.models import ApiCredential
 from api.services import credential_create
 from billing_admin.tests.snapshots import billing_state
-from clients.deletion import client_delete
 from clients.models import ClientDeletion, ClientEvent
-from clients.services import client_set_status
+from clients.services import client_delete, client_set_status
 from clients.tests.admin_forms import profile_post_data
 from clients.tests.factories import ClientFactory
 from credits.models import CreditEntry

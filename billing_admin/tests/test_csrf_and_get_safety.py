@@ -14,8 +14,8 @@ from django.urls import get_resolver
 from api.services import credential_create
 from billing_admin.tests.snapshots import billing_state
 from billing_admin.tests.test_url_access import PUBLIC, walk
-from clients.deletion import client_delete
 from clients.models import ClientGroup
+from clients.services import client_delete
 from clients.tests.factories import ClientFactory
 from invoices.tests.factories import ClientServiceFactory
 from transactions.services import transactions_delete

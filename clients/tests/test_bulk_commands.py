@@ -8,8 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from clients import bulk
 from clients.models import Client, ClientEvent
+from clients.services import bulk
 from clients.tests.factories import ClientFactory, ClientGroupFactory
 from invoices.models import ClientService, Invoice
 from invoices.tests.factories import ClientServiceFactory

@@ -1,4 +1,4 @@
-"""clients.bulk.clients_bulk_set_status: set-based, batched, history in bulk, idempotent."""
+"""clients.services.clients_bulk_set_status: set-based, batched, history in bulk, idempotent."""
 
 import threading
 
@@ -6,9 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
-from clients.bulk import clients_bulk_set_status
 from clients.models import Client, ClientEvent
-from clients.services import client_set_status
+from clients.services import client_set_status, clients_bulk_set_status
 from clients.tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db

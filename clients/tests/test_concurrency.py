@@ -4,9 +4,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from clients import services
 from clients.models import Client, ClientEvent
 from clients.services import EMAIL_TAKEN, client_create, client_set_status
+from clients.services import client as client_service
 from clients.tests.factories import ClientFactory, client_profile_data
 
 
@@ -34,14 +34,14 @@ def run_in_threads(*targets) -> list:
 def test_client_create_race_on_one_email_yields_one_client_and_a_field_error(monkeypatch):
     """Both requests pass the availability check; the unique index decides, as a field error."""
     both_checked = threading.Barrier(2, timeout=10)
-    check = services.email_in_use
+    check = client_service.email_in_use
 
     def check_then_wait_for_the_other(email, exclude_pk=None):
         in_use = check(email, exclude_pk=exclude_pk)
         both_checked.wait()
         return in_use
 
-    monkeypatch.setattr(services, "email_in_use", check_then_wait_for_the_other)
+    monkeypatch.setattr(client_service, "email_in_use", check_then_wait_for_the_other)
 
     results = run_in_threads(
         lambda: client_create(actor=None, **client_profile_data(email="ada@example.com")),

@@ -11,9 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
 
-from clients import deletion
 from clients.models import Client, ClientDeletion, ClientEvent, EmailLog
-from clients.services import client_send_welcome_email, client_set_status
+from clients.services import client_send_welcome_email, client_set_status, deletion
 from clients.tests.factories import ClientFactory
 from credits.models import CreditEntry
 from credits.services import add_credit

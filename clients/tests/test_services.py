@@ -3,7 +3,6 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from clients import services
 from clients.models import Client, ClientEvent, EmailLog
 from clients.services import (
     CURRENCY_LOCKED,
@@ -13,6 +12,7 @@ from clients.services import (
     client_set_status,
     client_update,
 )
+from clients.services import client as client_service
 from clients.tests.email_backends import MAIL_SERVER_DOWN
 from clients.tests.factories import ClientFactory, ClientGroupFactory, client_profile_data
 from credits.services import add_credit
@@ -48,7 +48,7 @@ def test_client_create_rejects_email_taken_in_any_case():
 def test_client_create_maps_the_database_constraint_to_the_email_error(monkeypatch):
     """Two requests racing past the check: the unique index answers with the same field error."""
     ClientFactory(email="ada@example.com")
-    monkeypatch.setattr(services, "email_in_use", lambda email, exclude_pk=None: False)
+    monkeypatch.setattr(client_service, "email_in_use", lambda email, exclude_pk=None: False)
 
     with pytest.raises(ValidationError) as excinfo:
         client_create(actor=None, **client_profile_data(email="Ada@example.com"))

@@ -13,7 +13,7 @@ from credits.selectors import credit_invariant_violations
 from credits.services import add_credit
 from invoices import services
 from invoices.models import ClientService, Invoice, InvoiceItem
-from invoices.services import invoices_generate
+from invoices.services import generation, invoices_generate
 from invoices.tests.factories import ClientServiceFactory
 
 pytestmark = pytest.mark.django_db
@@ -252,7 +252,7 @@ def test_invoices_generate_crash_mid_run_then_rerun_bills_and_credits_once(monke
     for client in clients:
         ClientServiceFactory(client=client, recurring_amount="20.00")
         add_credit(client_id=client.pk, amount="15.00", description="Prepay", actor=None)
-    real_set_next_due_dates = services._set_next_due_dates
+    real_set_next_due_dates = generation._set_next_due_dates
     calls = []
 
     def crash_on_second_batch(next_due_dates):
@@ -261,12 +261,12 @@ def test_invoices_generate_crash_mid_run_then_rerun_bills_and_credits_once(monke
         if len(calls) == 2:
             raise RuntimeError("killed")
 
-    monkeypatch.setattr(services, "_set_next_due_dates", crash_on_second_batch)
+    monkeypatch.setattr(generation, "_set_next_due_dates", crash_on_second_batch)
     with pytest.raises(RuntimeError):
         invoices_generate(today=TODAY, batch_size=2)
     assert Invoice.objects.count() == 2  # the first batch committed, the second rolled back
 
-    monkeypatch.setattr(services, "_set_next_due_dates", real_set_next_due_dates)
+    monkeypatch.setattr(generation, "_set_next_due_dates", real_set_next_due_dates)
     result = invoices_generate(today=TODAY, batch_size=2)
     invoices_generate(today=TODAY, batch_size=2)
 

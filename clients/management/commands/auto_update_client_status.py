@@ -1,6 +1,6 @@
 """manage.py auto_update_client_status [--dry-run]: the daily cron's client status update.
 
-WHMCS's "Client Status Update" automation (clients.bulk.clients_auto_update_status): Active
+WHMCS's "Client Status Update" automation (clients.services.clients_auto_update_status): Active
 clients without active services become Inactive, Inactive clients with an Active service become
 Active again; Closed clients and clients with automatic status update disabled are left alone.
 AUTO_CLIENT_STATUS_CHANGE=false turns it off; AUTO_STATUS_INACTIVE_AFTER_DAYS sets the grace.
@@ -8,13 +8,13 @@ AUTO_CLIENT_STATUS_CHANGE=false turns it off; AUTO_STATUS_INACTIVE_AFTER_DAYS se
 
 from django.conf import settings
 
-from clients.bulk import auto_status_inactive_since, clients_auto_update_status
 from clients.management.commands.set_client_status import BulkStatusCommand, summary_line
 from clients.models import Client
 from clients.selectors import (
     clients_due_auto_active,
     clients_due_auto_inactive,
 )
+from clients.services import auto_status_inactive_since, clients_auto_update_status
 
 
 class Command(BulkStatusCommand):

@@ -1,7 +1,7 @@
 """manage.py set_client_status STATUS [selection...]: set many clients' status in batches.
 
 Thin: parse and check every input (CommandError before anything is written), select through
-clients.selectors, preview, confirm, then call clients.bulk.clients_bulk_set_status, the same
+clients.selectors, preview, confirm, then call clients.services.clients_bulk_set_status, the same
 service as the admin's bulk actions.
 """
 
@@ -19,7 +19,6 @@ from django.utils import timezone
 
 from billing_admin.iso_codes import COUNTRY_CODES
 from billing_admin.parsing import parse_positive_int
-from clients.bulk import DEFAULT_BATCH_SIZE, BulkStatusResult, clients_bulk_set_status
 from clients.models import Client, ClientGroup
 from clients.selectors import (
     client_ids_by_email,
@@ -29,6 +28,7 @@ from clients.selectors import (
     status_change_preview,
     status_change_sample,
 )
+from clients.services import DEFAULT_BATCH_SIZE, BulkStatusResult, clients_bulk_set_status
 
 # Exit status of a run stopped with Ctrl-C, as shells report SIGINT.
 INTERRUPTED_EXIT_STATUS = 130

@@ -21,10 +21,10 @@ from django.utils import timezone
 from billing_admin.actors import actor_label, actor_user
 from clients.models import Client, ClientEvent
 from clients.selectors import clients_due_auto_active, clients_due_auto_inactive
+from clients.services.client import STATUS_INVALID
 
 DEFAULT_BATCH_SIZE = 10_000
 
-STATUS_INVALID = "Choose Active, Inactive or Closed."
 BATCH_SIZE_INVALID = "The batch size must be a whole number of at least 1."
 
 # One statement per batch. The self-join reads each row's status from before the UPDATE, which

@@ -1,4 +1,4 @@
-"""Every write to clients goes through here: the admin, the API and the commands call these."""
+"""One client's record: creating and editing it, its status, its welcome email."""
 
 import logging
 from collections.abc import Callable

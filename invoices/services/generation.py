@@ -1,0 +1,398 @@
+"""The daily run: invoice every service that falls due, in batches of clients.
+
+Next due dates keep the service's billing day: a date clamped to a short month's end goes back
+to the registration day when the month allows (Jan 31 -> Feb 28 -> Mar 31).
+"""
+
+import calendar
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from billing_admin.actors import actor_fields, actor_label, actor_user
+from billing_admin.money import ZERO
+from clients.models import Client
+from credits.models import CreditEntry
+from credits.services import record_credit_entries
+from invoices import selectors
+from invoices.models import ClientService, Invoice, InvoiceEvent, InvoiceItem
+from invoices.services.shared import CREDIT_APPLIED_DESCRIPTION
+
+CYCLE_MONTHS = {
+    ClientService.BillingCycle.MONTHLY: 1,
+    ClientService.BillingCycle.QUARTERLY: 3,
+    ClientService.BillingCycle.SEMI_ANNUALLY: 6,
+    ClientService.BillingCycle.ANNUALLY: 12,
+}
+# Clients per generation batch: each batch is one transaction holding these clients' row locks
+# and costs ~10 statements whatever its size, so 5,000 makes 20 batches of 100,000 due clients
+# instead of 100. A batch holds its locks for about a second; its plan is a few MB.
+GENERATION_BATCH_SIZE = 5000
+
+
+def billing_day(due: date, registration_date: date) -> int:
+    """The day of the month a service is billed on.
+
+    A due date on the last day of its month may have been clamped from a later registration
+    day (Jan 31 -> Feb 28); the registration day then comes back when the month allows it.
+    """
+    if due.day == calendar.monthrange(due.year, due.month)[1]:
+        return max(due.day, registration_date.day)
+    return due.day
+
+
+def next_due_date_after(due: date, *, cycle: str, day: int) -> date | None:
+    """The due date one cycle after ``due`` on billing day ``day`` (None for one-time)."""
+    if cycle == ClientService.BillingCycle.ONE_TIME:
+        return None
+    months = due.month - 1 + CYCLE_MONTHS[cycle]
+    year, month = due.year + months // 12, months % 12 + 1
+    return date(year, month, min(day, calendar.monthrange(year, month)[1]))
+
+
+def _item_description(service, due: date, next_due: date | None) -> str:
+    name = service.product_name
+    if service.description:
+        name = f"{name} - {service.description}"
+    if next_due is not None:
+        name = f"{name} ({due:%Y-%m-%d} - {next_due - timedelta(days=1):%Y-%m-%d})"
+    return name[:255]
+
+
+@dataclass
+class GenerationResult:
+    invoices: int = 0
+    items: int = 0
+    total: Decimal = ZERO
+    credit_applied: Decimal = ZERO
+    paid_by_credit: int = 0
+    batches: int = 0
+
+
+@dataclass(slots=True)
+class _PlannedInvoice:
+    client_id: int
+    currency: str
+    due_date: date
+    total: Decimal
+    credit: Decimal
+    # (service id, service due date, description, amount)
+    items: list[tuple[int, date, str, Decimal]]
+
+    @property
+    def paid(self) -> bool:
+        return self.credit == self.total
+
+
+@dataclass
+class _Plan:
+    """What one batch writes: invoices with their items (and credit), services' new due dates."""
+
+    invoices: list[_PlannedInvoice] = field(default_factory=list)
+    next_due_dates: dict[int, date | None] = field(default_factory=dict)
+
+
+def _plan_batch(*, clients: dict[int, tuple[str, Decimal]], services, horizon: date) -> _Plan:
+    """No writes: bill every period of ``services`` due by ``horizon``, one invoice per client and
+    due date; apply each client's credit (``clients``: id -> (currency, balance)) to its new
+    invoices, earliest due first, when AUTO_APPLY_CREDIT is on."""
+    plan = _Plan()
+    items_by_invoice: dict[tuple[int, date], list] = defaultdict(list)
+    for service in services:
+        due = service.next_due_date
+        day = billing_day(due, service.registration_date)
+        while due is not None and due <= horizon:
+            next_due = next_due_date_after(due, cycle=service.billing_cycle, day=day)
+            items_by_invoice[service.client_id, due].append(
+                (
+                    service.pk,
+                    due,
+                    _item_description(service, due, next_due),
+                    service.recurring_amount,
+                )
+            )
+            due = next_due
+        plan.next_due_dates[service.pk] = due
+    auto_apply = settings.AUTO_APPLY_CREDIT
+    # Credit left to apply: the balance less what this batch's earlier invoices took.
+    balances = {client_id: balance for client_id, (_, balance) in clients.items()}
+    for (client_id, due), items in sorted(items_by_invoice.items()):
+        currency = clients[client_id][0]
+        total = sum((item[3] for item in items), ZERO)
+        credit = min(balances[client_id], total) if auto_apply else ZERO
+        balances[client_id] -= credit
+        plan.invoices.append(_PlannedInvoice(client_id, currency, due, total, credit, items))
+    return plan
+
+
+# COPY's text format: NULL, and escapes for the backslash and the row and column separators.
+COPY_NULL = "\\N"
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: str) -> str:
+    """Free text (a description, a username) as a COPY value."""
+    return value.translate(COPY_ESCAPES)
+
+
+def _copy_rows(model, columns: list[str], rows: list[tuple]) -> None:
+    """Write rows with one COPY: the bulk path ships data ~3x faster than a multi-row INSERT
+    and builds no model instances. Constraints, indexes and FK triggers all still apply.
+
+    Rows hold COPY-ready values, so each row is one C-level ``join(map(str, row))`` instead of
+    a Python call per value (a third of the formatting time): free text goes through
+    ``_copy_text``, None is ``COPY_NULL``; str() of the rest is what PostgreSQL reads (ints,
+    Decimals, dates, datetimes with their offset, False, and choice values, which hold no
+    separator)."""
+    data = "".join("\t".join(map(str, row)) + "\n" for row in rows)
+    # psycopg2's COPY API (the pinned driver) bypasses Django's cursor wrapper: translate its
+    # errors into django.db's ourselves, so an IntegrityError is the one callers expect.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        cursor.copy_expert(
+            f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN", io.StringIO(data)
+        )
+
+
+def _reserve_ids(model, count: int) -> list[int]:
+    """Take ``count`` ids from the table's sequence, so rows can be copied in with their ids."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [model._meta.db_table, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _array_literal(values) -> str:
+    """A PostgreSQL array literal of ints or dates (neither needs quoting); None is NULL."""
+    return "{" + ",".join("NULL" if value is None else str(value) for value in values) + "}"
+
+
+def _set_next_due_dates(next_due_dates: dict[int, date | None]) -> None:
+    """One UPDATE for a batch's services, ids and dates sent as two array literals: PostgreSQL
+    reads each with one array_in call, where a VALUES list of 5,000 rows is parsed row by row
+    (~40% slower in the generation benchmark)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {ClientService._meta.db_table} AS s "
+            "SET next_due_date = v.due, updated_at = now() "
+            "FROM unnest(%s::bigint[], %s::date[]) AS v(id, due) WHERE s.id = v.id",
+            [_array_literal(next_due_dates), _array_literal(next_due_dates.values())],
+        )
+
+
+INVOICE_INSERT_COLUMNS = [
+    "id",
+    "client_id",
+    "status",
+    "date",
+    "due_date",
+    "paid_at",
+    "currency",
+    "payment_method",
+    "subtotal",
+    "tax",
+    "total",
+    "credit_applied",
+    "amount_paid",
+    "notes",
+    "created_at",
+    "updated_at",
+]
+ITEM_INSERT_COLUMNS = [
+    "invoice_id",
+    "service_id",
+    "service_due_date",
+    "description",
+    "amount",
+    "taxed",
+]
+EVENT_INSERT_COLUMNS = [
+    "invoice_id",
+    "kind",
+    "old_value",
+    "new_value",
+    "amount",
+    "actor_user_id",
+    "actor_label",
+    "created_at",
+]
+DUE_SERVICE_FIELDS = (
+    "pk",
+    "client_id",
+    "product_name",
+    "description",
+    "billing_cycle",
+    "recurring_amount",
+    "registration_date",
+    "next_due_date",
+)
+
+
+def _generated_events(invoice_ids: list[int], plan: _Plan, actor, now: str) -> list[tuple]:
+    """History rows (COPY-ready) for a batch's invoices, as invoice_create with auto-applied
+    credit writes them: created (Unpaid, total), credit applied (balance due before and after),
+    and the status change when the credit paid the invoice."""
+    user = actor_user(actor)
+    who = (COPY_NULL if user is None else user.pk, _copy_text(actor_label(actor)))
+    unpaid, paid = Invoice.Status.UNPAID, Invoice.Status.PAID
+    kind = InvoiceEvent.Kind
+    rows = []
+    for invoice_id, invoice in zip(invoice_ids, plan.invoices, strict=True):
+        # (kind, old value, new value, amount)
+        if invoice.credit:
+            balance_due = invoice.total - invoice.credit
+            events = [
+                (kind.CREATED, "", unpaid, invoice.total),
+                (kind.CREDIT_APPLIED, invoice.total, balance_due, invoice.credit),
+            ]
+            if invoice.paid:
+                events.append((kind.STATUS_CHANGED, unpaid, paid, COPY_NULL))
+        else:  # a free invoice is inserted Paid
+            events = [(kind.CREATED, "", paid if invoice.paid else unpaid, invoice.total)]
+        rows.extend((invoice_id, *event, *who, now) for event in events)
+    return rows
+
+
+def _locked_clients(balances: dict[int, tuple[str, Decimal]], client_ids) -> list[Client]:
+    """Client rows for record_credit_entries, built from the balances read under this batch's
+    locks: only the credited clients, and only the columns it uses, instead of a model instance
+    for every locked client."""
+    return [
+        Client.from_db(connection.alias, ["id", "credit_balance"], (pk, balances[pk][1]))
+        for pk in sorted(client_ids)
+    ]
+
+
+@transaction.atomic
+def _generate_batch(*, client_ids: list[int], today: date, horizon: date, actor) -> _Plan:
+    """One batch, one transaction: lock the clients (pk order) and their due services, then
+    re-read what is due under the locks, so a concurrent or restarted run bills nothing twice.
+    A fixed number of statements, however many invoices the batch makes."""
+    locked = (
+        Client.objects.select_for_update()
+        .filter(pk__in=client_ids)
+        .order_by("pk")
+        .values_list("pk", "currency", "credit_balance")
+    )
+    balances = {pk: (currency, balance) for pk, currency, balance in locked}
+    services = (
+        selectors.services_due(horizon=horizon)
+        .select_for_update()
+        .filter(client_id__in=client_ids)
+        .order_by("pk")
+        .values_list(*DUE_SERVICE_FIELDS, named=True)
+    )
+    plan = _plan_batch(clients=balances, services=services, horizon=horizon)
+    if not plan.invoices:
+        return plan
+    # Formatted once: str() of a datetime costs more than the rest of a row put together.
+    now = str(timezone.now())
+    invoice_ids = _reserve_ids(Invoice, len(plan.invoices))
+    _copy_rows(
+        Invoice,
+        INVOICE_INSERT_COLUMNS,
+        [
+            (
+                invoice_id,
+                invoice.client_id,
+                Invoice.Status.PAID if invoice.paid else Invoice.Status.UNPAID,
+                today,
+                invoice.due_date,
+                now if invoice.paid else COPY_NULL,
+                invoice.currency,
+                "",
+                invoice.total,
+                ZERO,
+                invoice.total,
+                invoice.credit,
+                ZERO,
+                "",
+                now,
+                now,
+            )
+            for invoice_id, invoice in zip(invoice_ids, plan.invoices, strict=True)
+        ],
+    )
+    _copy_rows(
+        InvoiceItem,
+        ITEM_INSERT_COLUMNS,
+        [
+            (invoice_id, service_id, due, _copy_text(description), amount, False)
+            for invoice_id, invoice in zip(invoice_ids, plan.invoices, strict=True)
+            for service_id, due, description, amount in invoice.items
+        ],
+    )
+    _set_next_due_dates(plan.next_due_dates)
+    _copy_rows(InvoiceEvent, EVENT_INSERT_COLUMNS, _generated_events(invoice_ids, plan, actor, now))
+    audit = actor_fields(actor)
+    record_credit_entries(
+        clients=_locked_clients(
+            balances, {invoice.client_id for invoice in plan.invoices if invoice.credit}
+        ),
+        entries=[
+            CreditEntry(
+                client_id=invoice.client_id,
+                invoice_id=invoice_id,
+                amount=-invoice.credit,
+                kind=CreditEntry.Kind.APPLIED,
+                description=CREDIT_APPLIED_DESCRIPTION.format(number=invoice_id),
+                date=today,
+                **audit,
+            )
+            for invoice_id, invoice in zip(invoice_ids, plan.invoices, strict=True)
+            if invoice.credit
+        ],
+    )
+    return plan
+
+
+def invoices_generate(
+    *,
+    today: date,
+    actor=None,
+    dry_run: bool = False,
+    batch_size: int = GENERATION_BATCH_SIZE,
+    progress=None,
+) -> GenerationResult:
+    """The daily run: invoice every Active service due within INVOICE_DAYS_IN_ADVANCE of
+    ``today``, advance its next due date, apply credit when AUTO_APPLY_CREDIT is on.
+
+    Each batch of clients is its own transaction, so a run killed half-way keeps the batches
+    it finished and a rerun picks up only what is still due. ``dry_run`` plans without locks
+    or writes. ``progress`` is called with the running result after each batch.
+    """
+    horizon = today + timedelta(days=settings.INVOICE_DAYS_IN_ADVANCE)
+    client_ids = selectors.client_ids_with_services_due(horizon=horizon)
+    result = GenerationResult()
+    for start in range(0, len(client_ids), batch_size):
+        batch = client_ids[start : start + batch_size]
+        if dry_run:
+            clients = Client.objects.filter(pk__in=batch).values_list(
+                "pk", "currency", "credit_balance"
+            )
+            plan = _plan_batch(
+                clients={pk: (currency, balance) for pk, currency, balance in clients},
+                services=selectors.services_due(horizon=horizon)
+                .filter(client_id__in=batch)
+                .values_list(*DUE_SERVICE_FIELDS, named=True),
+                horizon=horizon,
+            )
+        else:
+            plan = _generate_batch(client_ids=batch, today=today, horizon=horizon, actor=actor)
+        result.batches += 1
+        for invoice in plan.invoices:
+            result.invoices += 1
+            result.items += len(invoice.items)
+            result.total += invoice.total
+            result.credit_applied += invoice.credit
+            result.paid_by_credit += invoice.paid and invoice.credit > ZERO
+        if progress is not None:
+            progress(result)
+    return result
