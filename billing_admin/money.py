@@ -2,6 +2,7 @@
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 MONEY_PLACES = Decimal("0.01")
@@ -9,6 +10,7 @@ MONEY_MAX_DIGITS = 12
 # The largest amount a 12-digit, 2-place column holds.
 MONEY_MAX = Decimal("9999999999.99")
 ZERO = Decimal("0.00")
+AMOUNT_INVALID = "Enter an amount such as 10.00."
 
 
 def to_money(value: Decimal | int | str) -> Decimal:
@@ -32,6 +34,16 @@ def to_money(value: Decimal | int | str) -> Decimal:
     if abs(amount) > MONEY_MAX:
         raise ValueError(f"amount out of range: {value!r}")
     return amount
+
+
+def parse_money_field(value, *, field: str = "amount") -> Decimal:
+    """An amount from any caller (API strings included) as money, or a ``field`` error: bad
+    input is the caller's mistake, never a 500. Floats still raise ``TypeError``: passing one is
+    a programming error, not bad input."""
+    try:
+        return to_money(value)
+    except ValueError:
+        raise ValidationError({field: AMOUNT_INVALID}) from None
 
 
 def format_money(amount: Decimal) -> str:

@@ -19,14 +19,13 @@ from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
 from billing_admin.actors import actor_fields
-from billing_admin.money import MONEY_MAX, ZERO, format_money, to_money
+from billing_admin.money import MONEY_MAX, ZERO, format_money, parse_money_field, to_money
 from clients.models import Client, ClientEvent
 from credits.models import POSITIVE_KINDS, CreditEntry
 
 # The largest single Add/Remove Credit staff may make: a typo guard, far below the column's limit.
 MAX_CREDIT_AMOUNT = Decimal("1000000.00")
 
-AMOUNT_INVALID = "Enter an amount such as 10.00."
 AMOUNT_NOT_POSITIVE = "The amount must be greater than zero."
 AMOUNT_TOO_LARGE = "The amount cannot be more than {maximum}."
 DESCRIPTION_REQUIRED = "A description is required."
@@ -62,20 +61,9 @@ def lock_client(client_id: int, *, balance_only: bool = False) -> Client:
     return Client.from_db(connection.alias, ["id", "credit_balance"], row)
 
 
-def _parse_money(amount, *, field: str) -> Decimal:
-    """An amount from any caller (API strings included) as money, or a field error.
-
-    Floats still raise ``TypeError``: passing one is a programming error, not bad input.
-    """
-    try:
-        return to_money(amount)
-    except ValueError:
-        raise ValidationError({field: AMOUNT_INVALID}) from None
-
-
 def _staff_amount(amount) -> Decimal:
     """A positive Add/Remove Credit amount within the staff ceiling."""
-    amount = _parse_money(amount, field="amount")
+    amount = parse_money_field(amount, field="amount")
     if amount <= ZERO:
         raise ValidationError({"amount": AMOUNT_NOT_POSITIVE})
     if amount > MAX_CREDIT_AMOUNT:
@@ -107,7 +95,7 @@ def record_credit_entry(
     carries optional columns (``invoice``, ``date``). The row is checked here (``full_clean``)
     and written by ``record_credit_entries``, so both paths share one writer.
     """
-    amount = _parse_money(amount, field="amount")
+    amount = parse_money_field(amount, field="amount")
     if not description or not description.strip():
         raise ValidationError({"description": DESCRIPTION_REQUIRED})
     entry = CreditEntry(
@@ -293,14 +281,14 @@ def adjust_balance(
     moved in the meantime instead of silently absorbing that change. Returns None when the
     balance is unchanged.
     """
-    new_balance = _parse_money(new_balance, field="credit_balance")
+    new_balance = parse_money_field(new_balance, field="credit_balance")
     if new_balance < ZERO:
         raise ValidationError({"credit_balance": BALANCE_NEGATIVE})
     client = lock_client(client_id)
     old_balance = client.credit_balance
     if (
         expected_balance is not None
-        and _parse_money(expected_balance, field="credit_balance") != old_balance
+        and parse_money_field(expected_balance, field="credit_balance") != old_balance
     ):
         raise ValidationError(
             {"credit_balance": BALANCE_CHANGED.format(current=format_money(old_balance))}

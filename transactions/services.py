@@ -8,7 +8,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from billing_admin.actors import actor_fields
-from billing_admin.money import ZERO, to_money
+from billing_admin.money import ZERO, parse_money_field, to_money
 from clients.models import Client
 from credits.models import CreditEntry
 from credits.services import AMOUNT_NOT_POSITIVE, lock_client, record_credit_entry
@@ -19,7 +19,6 @@ INVOICE_NOT_CLIENTS = "The invoice belongs to another client."
 # WHMCS's wording, which the API passes on unchanged.
 TRANSACTION_ID_TAKEN = "Transaction ID must be Unique"
 CURRENCY_NOT_CLIENTS = "The currency must be the client's currency ({currency})."
-AMOUNT_INVALID = "Enter an amount such as 10.00."
 TRANSACTION_NOT_FOUND = "Transaction not found."
 INVOICE_PAYMENT_FROZEN = (
     "The amounts and client of an invoice payment cannot be edited: the invoice's balance was "
@@ -144,13 +143,6 @@ def _check_transaction_id_free(transaction_id: str, *, other_than: int | None = 
         raise ValidationError({"transaction_id": TRANSACTION_ID_TAKEN})
 
 
-def _parse_money(amount, *, field: str) -> Decimal:
-    try:
-        return to_money(amount)
-    except ValueError:
-        raise ValidationError({field: AMOUNT_INVALID}) from None
-
-
 def _check_currency_is_clients(currency: str | None, client: Client) -> None:
     if currency and currency != client.currency:
         raise ValidationError({"currency": CURRENCY_NOT_CLIENTS.format(currency=client.currency)})
@@ -175,7 +167,7 @@ def transaction_create_as_credit(
     the credit entry for its ``amount_in``, written together with the client row locked."""
     client = lock_client(client_id)
     _check_currency_is_clients(currency, client)
-    amount_in = _parse_money(amount_in, field="amount_in")
+    amount_in = parse_money_field(amount_in, field="amount_in")
     if amount_in <= ZERO:
         raise ValidationError({"amount_in": AMOUNT_NOT_POSITIVE})
     txn = transaction_create(
@@ -233,7 +225,7 @@ def transaction_update(
         raise ValidationError(TRANSACTION_NOT_FOUND, code="not_found")
     for field in MONEY_FIELDS:
         if field in fields:
-            fields[field] = _parse_money(fields[field], field=field)
+            fields[field] = parse_money_field(fields[field], field=field)
     changes = {
         field: {"old": _audit_value(getattr(txn, field)), "new": _audit_value(value)}
         for field, value in fields.items()

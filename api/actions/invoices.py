@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ValidationError
 
-from api.actions.transactions import transaction_row
+from api.actions.transactions import AMOUNT_INVALID, transaction_row
 from api.auth import require_owner_permissions
 from api.protocol import (
     MAX_ID,
@@ -33,7 +33,6 @@ DRAFT_AND_SEND = (
 INVALID_STATUS = "Invalid status {status}"
 DATE_INVALID = "Date Format is not Valid"
 ITEM_AMOUNT_INVALID = "Item amount must be in decimal format: ### or ###.##"
-AMOUNT_INVALID = "Amount must be in decimal format: ### or ###.##"
 TRANSID_REQUIRED = "Transaction ID is required"
 OVERDUE = "Overdue"
 UPDATE_NOT_SUPPORTED = "UpdateInvoice does not support: {params}"

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
+from billing_admin.money import AMOUNT_INVALID
 from clients.models import Client, ClientEvent
 from credits import services
 from credits.models import CreditEntry
@@ -145,10 +146,10 @@ def test_remove_credit_more_than_balance_refused_and_nothing_written():
         ("0.004", services.AMOUNT_NOT_POSITIVE),
         ("-5", services.AMOUNT_NOT_POSITIVE),
         ("1000000.01", "The amount cannot be more than 1000000.00."),
-        ("nan", services.AMOUNT_INVALID),
-        ("Infinity", services.AMOUNT_INVALID),
-        ("ten", services.AMOUNT_INVALID),
-        ("", services.AMOUNT_INVALID),
+        ("nan", AMOUNT_INVALID),
+        ("Infinity", AMOUNT_INVALID),
+        ("ten", AMOUNT_INVALID),
+        ("", AMOUNT_INVALID),
     ],
 )
 @pytest.mark.parametrize("operation", [services.add_credit, services.remove_credit])
@@ -237,7 +238,7 @@ def test_adjust_balance_unchanged_is_a_no_op():
 
 @pytest.mark.parametrize(
     ("new_balance", "message"),
-    [("-0.01", services.BALANCE_NEGATIVE), ("abc", services.AMOUNT_INVALID)],
+    [("-0.01", services.BALANCE_NEGATIVE), ("abc", AMOUNT_INVALID)],
 )
 def test_adjust_balance_rejects_bad_values_and_writes_nothing(new_balance, message):
     client = ClientFactory()

@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
+from billing_admin.money import parse_money_field
 from clients.models import Client
 from clients.services import client_set_status
 from credits.services import lock_client
@@ -12,7 +13,6 @@ from invoices.services.shared import (
     CLIENT_NOT_FOUND,
     cancel_locked_invoices,
     not_found,
-    parse_money,
 )
 
 # Services a closed client stops holding (Terminated and Cancelled ones stay as they are).
@@ -71,7 +71,7 @@ def client_service_create(*, client_id: int, actor, **fields) -> ClientService:
     carry no audit columns yet."""
     _check_service_fields(fields)
     if "recurring_amount" in fields:
-        fields["recurring_amount"] = parse_money(
+        fields["recurring_amount"] = parse_money_field(
             fields["recurring_amount"], field="recurring_amount"
         )
     service = ClientService(client_id=client_id, **fields)
@@ -86,7 +86,7 @@ def client_service_update(*, service_id: int, actor, **fields) -> ClientService:
     _check_service_fields(fields)
     service = ClientService.objects.select_for_update().get(pk=service_id)
     if "recurring_amount" in fields:
-        fields["recurring_amount"] = parse_money(
+        fields["recurring_amount"] = parse_money_field(
             fields["recurring_amount"], field="recurring_amount"
         )
     old_status = service.status

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from billing_admin.money import ZERO
+from billing_admin.money import ZERO, parse_money_field
 from clients.models import Client
 from credits.models import CreditEntry
 from credits.services import record_credit_entry
@@ -18,7 +18,6 @@ from invoices.models import Invoice, InvoiceEvent
 from invoices.services.shared import (
     CREDIT_APPLIED_DESCRIPTION,
     lock_client_and_invoice,
-    parse_money,
     save_money_change,
     settle,
 )
@@ -63,7 +62,7 @@ def invoice_apply_credit(*, invoice_id: int, amount=None, actor) -> CreditEntry:
         raise ValidationError(NOT_UNPAID)
     if amount is None:
         amount = min(client.credit_balance, invoice.balance_due)
-    amount = parse_money(amount)
+    amount = parse_money_field(amount)
     if amount <= ZERO:
         raise ValidationError({"amount": CREDIT_NOT_POSITIVE})
     if amount > client.credit_balance:
@@ -79,7 +78,7 @@ def invoice_remove_credit(*, invoice_id: int, amount, actor) -> CreditEntry:
     client, invoice = lock_client_and_invoice(invoice_id)
     if invoice.status not in (Invoice.Status.UNPAID, Invoice.Status.PAID):
         raise ValidationError(CREDIT_NOT_REMOVABLE)
-    amount = parse_money(amount)
+    amount = parse_money_field(amount)
     if amount <= ZERO:
         raise ValidationError({"amount": REMOVE_NOT_POSITIVE})
     if amount > invoice.credit_applied:

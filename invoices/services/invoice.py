@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from billing_admin.money import ZERO
+from billing_admin.money import ZERO, parse_money_field
 from clients.models import Client
 from credits.services import lock_client
 from invoices import selectors
@@ -30,7 +30,6 @@ from invoices.services.shared import (
     cancel_locked_invoices,
     lock_client_and_invoice,
     not_found,
-    parse_money,
     record_events,
     settle,
 )
@@ -82,7 +81,7 @@ def invoice_create(
         lines.append(
             InvoiceItem(
                 description=description,
-                amount=parse_money(item.get("amount", ZERO), field="items"),
+                amount=parse_money_field(item.get("amount", ZERO), field="items"),
                 taxed=bool(item.get("taxed", False)),
             )
         )
@@ -220,7 +219,7 @@ def invoice_update(
     if events:
         record_events(invoice, events, actor)
     if credit is not None:
-        change = parse_money(credit, field="credit") - invoice.credit_applied
+        change = parse_money_field(credit, field="credit") - invoice.credit_applied
         if change > ZERO:
             invoice_apply_credit(invoice_id=invoice.pk, amount=change, actor=actor)
         elif change < ZERO:
@@ -252,7 +251,7 @@ def _update_invoice_lines(
         item.description = (values.get("description") or "").strip()
         if not item.description:
             raise ValidationError({"items": ITEM_DESCRIPTION_REQUIRED})
-        item.amount = parse_money(values.get("amount", ZERO), field="items")
+        item.amount = parse_money_field(values.get("amount", ZERO), field="items")
         item.taxed = bool(values.get("taxed", False))
         item.full_clean(exclude=["invoice", "service"])
         return item

@@ -6,14 +6,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from billing_admin.money import ZERO
+from billing_admin.money import ZERO, parse_money_field
 from credits.models import CreditEntry
 from credits.services import record_credit_entry
 from invoices import selectors
 from invoices.models import Invoice, InvoiceEvent
 from invoices.services.shared import (
     lock_client_and_invoice,
-    parse_money,
     save_money_change,
     settle,
 )
@@ -51,7 +50,7 @@ def payment_record(
         raise ValidationError(PAYMENT_NOT_ACCEPTED.format(status=invoice.status))
     if not gateway or not gateway.strip():
         raise ValidationError({"gateway": GATEWAY_REQUIRED})
-    amount = invoice.balance_due if amount is None else parse_money(amount)
+    amount = invoice.balance_due if amount is None else parse_money_field(amount)
     if amount <= ZERO:
         raise ValidationError({"amount": PAYMENT_NOT_POSITIVE})
     paid_at = _as_datetime(date) if date else timezone.now()
@@ -62,7 +61,7 @@ def payment_record(
         client=client,
         invoice=invoice,
         amount_in=amount,
-        fees=parse_money(fees, field="fees"),
+        fees=parse_money_field(fees, field="fees"),
         transaction_id=transaction_id.strip(),
         description=PAYMENT_DESCRIPTION,
         currency=invoice.currency,

@@ -12,10 +12,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from billing_admin.actors import actor_fields
-from billing_admin.money import ZERO, to_money
+from billing_admin.money import ZERO
 from clients.models import Client
 from credits.models import CreditEntry
-from credits.services import AMOUNT_INVALID, lock_client, record_credit_entries
+from credits.services import lock_client, record_credit_entries
 from invoices import selectors
 from invoices.models import Invoice, InvoiceEvent
 
@@ -28,14 +28,6 @@ CREDIT_APPLIED_DESCRIPTION = "Credit applied to invoice #{number}"
 CREDIT_RETURNED_DESCRIPTION = "Credit returned from cancelled invoice #{number}"
 
 CANCELLABLE_STATUSES = (Invoice.Status.DRAFT, *selectors.OPEN_STATUSES)
-
-
-def parse_money(value, *, field: str = "amount") -> Decimal:
-    """Money from any caller (API strings included); bad input is a field error, not a 500."""
-    try:
-        return to_money(value)
-    except ValueError:
-        raise ValidationError({field: AMOUNT_INVALID}) from None
 
 
 def not_found(message: str) -> ValidationError:
