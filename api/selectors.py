@@ -11,8 +11,8 @@ from django.utils import timezone
 from api.protocol import money
 from billing_admin.money import ZERO
 from clients.models import NAME_SEARCH_VECTOR, Client
-from invoices.models import ClientService, Invoice
-from invoices.selectors import OPEN_STATUSES
+from invoices.models import BALANCE_DUE, ClientService, Invoice
+from invoices.selectors import OPEN_INVOICES
 from transactions.models import Transaction
 
 # GetClientsDetails stats key -> the invoice status it counts.
@@ -66,14 +66,13 @@ def clients_matching_start(queryset: QuerySet[Client], term: str) -> QuerySet[Cl
 def client_stats(client: Client) -> dict:
     """WHMCS's client statistics in three aggregate queries (invoices, services, income)."""
     today = timezone.localdate()
-    due = Q(status__in=OPEN_STATUSES)
+    due = OPEN_INVOICES
     overdue = due & Q(due_date__lt=today)
-    balance_due = F("total") - F("credit_applied") - F("amount_paid")
     invoices = Invoice.objects.filter(client=client).aggregate(
         numdueinvoices=Count("pk", filter=due),
-        dueinvoicesbalance=Coalesce(Sum(balance_due, filter=due), ZERO),
+        dueinvoicesbalance=Coalesce(Sum(BALANCE_DUE, filter=due), ZERO),
         numoverdueinvoices=Count("pk", filter=overdue),
-        overdueinvoicesbalance=Coalesce(Sum(balance_due, filter=overdue), ZERO),
+        overdueinvoicesbalance=Coalesce(Sum(BALANCE_DUE, filter=overdue), ZERO),
         **{key: Count("pk", filter=Q(status=status)) for key, status in INVOICE_COUNTS.items()},
     )
     services = ClientService.objects.filter(client=client).aggregate(

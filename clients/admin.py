@@ -55,15 +55,6 @@ MSG_WELCOME_FAILED = (
     "The welcome email to %(to)s could not be sent (%(error)s). The client is saved; "
     "resend the email from the client's page once the mail server works."
 )
-MSG_INACTIVE_WITH_SERVICES = (
-    "%(client)s is now Inactive but still has %(count)d active service(s): invoicing continues "
-    "while product statuses stay active."
-)
-MSG_CLOSED_LEAVES_OPEN_ITEMS = (
-    "%(client)s is now Closed; its %(services)d active service(s) and %(invoices)d unpaid "
-    "invoice(s) are unchanged. Use Close Client on the client's summary to cancel them."
-)
-
 PERSONAL_FIELDS = (
     "Personal",
     {"fields": [("first_name", "last_name"), "company_name", "email", "phone_number"]},
@@ -265,27 +256,8 @@ class ClientAdminBase(admin.ModelAdmin):
             )
 
     def report_status_change(self, request, client: Client) -> None:
-        """What the new status leaves running: Inactive and Closed only set the flag."""
-        if client.status == Client.Status.ACTIVE:
-            return
-        figures = client_figures(client)
-        if client.status == Client.Status.INACTIVE and figures.active_services:
-            messages.warning(
-                request,
-                MSG_INACTIVE_WITH_SERVICES % {"client": client, "count": figures.active_services},
-            )
-        elif client.status == Client.Status.CLOSED and (
-            figures.active_services or figures.unpaid_invoices
-        ):
-            messages.warning(
-                request,
-                MSG_CLOSED_LEAVES_OPEN_ITEMS
-                % {
-                    "client": client,
-                    "services": figures.active_services,
-                    "invoices": figures.unpaid_invoices,
-                },
-            )
+        """Hook, after staff changed the status on the Profile: mixins of the apps whose records
+        a status leaves running (services, open invoices) say so in a message."""
 
     def report_welcome_email(self, request, log: EmailLog) -> None:
         if log.status == EmailLog.Status.SENT:
@@ -367,6 +339,17 @@ class ClientAdminBase(admin.ModelAdmin):
             raise Http404(f"Client {object_id!r} does not exist.")
         return client
 
+    def get_summary_context(self, request, client: Client) -> dict:
+        """What the Summary shows about ``client``, beyond the page frame. Mixins of other apps
+        extend it (``{**super().get_summary_context(request, client), ...}``) and the summary
+        template includes their sections; querysets stay lazy until the template reads them."""
+        return {
+            "figures": client_figures(client),
+            "credit_entries": client_recent_credit_entries(client),
+            "email_log": client_recent_emails(client),
+            "history": client_history(client)[:HISTORY_ROWS],
+        }
+
     def summary_view(self, request, object_id):
         client = self.get_client_or_404(request, object_id)
         if not self.has_view_or_change_permission(request, client):
@@ -378,12 +361,9 @@ class ClientAdminBase(admin.ModelAdmin):
             "title": f"Client summary: {client}",
             "subtitle": None,
             "client": client,
-            "figures": client_figures(client),
-            "credit_entries": client_recent_credit_entries(client),
-            "email_log": client_recent_emails(client),
-            "history": client_history(client)[:HISTORY_ROWS],
             "quick_links": links,
             "has_change_permission": self.has_change_permission(request, client),
+            **self.get_summary_context(request, client),
         }
         return TemplateResponse(request, self.summary_template, context)
 

@@ -19,11 +19,6 @@ from billing_admin.money import ZERO
 from billing_admin.parsing import parse_positive_int
 from clients.models import PHONE_DIGITS, Client
 
-# Status values of the invoices app's models, named here to keep clients free of that import.
-INVOICE_UNPAID = "Unpaid"
-INVOICE_PAID = "Paid"
-SERVICE_ACTIVE = "Active"
-
 RECENT_ROWS = 5
 SEARCH_WORD = re.compile(r"\w+")
 NON_DIGITS = re.compile(r"[^0-9]")
@@ -62,46 +57,18 @@ def clients_search(queryset: QuerySet[Client], term: str) -> QuerySet[Client]:
 
 @dataclass(frozen=True)
 class ClientFigures:
-    unpaid_invoices: int
-    unpaid_due: Decimal
-    paid_invoices: int
-    paid_total: Decimal
     transactions: int
     income: Decimal
-    active_services: int
-
-
-def client_active_service_count(client: Client) -> int:
-    return client.services.filter(status=SERVICE_ACTIVE).count()
 
 
 def client_figures(client: Client) -> ClientFigures:
-    """The Client Summary's counts and totals, in three aggregate queries."""
-    invoices = client.invoices.aggregate(
-        unpaid_count=Count("id", filter=Q(status=INVOICE_UNPAID)),
-        unpaid_due=Coalesce(
-            Sum(
-                F("total") - F("credit_applied") - F("amount_paid"),
-                filter=Q(status=INVOICE_UNPAID),
-            ),
-            ZERO,
-        ),
-        paid_count=Count("id", filter=Q(status=INVOICE_PAID)),
-        paid_total=Coalesce(Sum("total", filter=Q(status=INVOICE_PAID)), ZERO),
-    )
+    """The Client Summary's transaction figures in one aggregate query (the invoices app adds
+    its own through ClientAdmin's summary hook)."""
     transactions = client.transactions.aggregate(
         count=Count("id"),
         income=Coalesce(Sum(F("amount_in") - F("fees") - F("amount_out")), ZERO),
     )
-    return ClientFigures(
-        unpaid_invoices=invoices["unpaid_count"],
-        unpaid_due=invoices["unpaid_due"],
-        paid_invoices=invoices["paid_count"],
-        paid_total=invoices["paid_total"],
-        transactions=transactions["count"],
-        income=transactions["income"],
-        active_services=client_active_service_count(client),
-    )
+    return ClientFigures(transactions=transactions["count"], income=transactions["income"])
 
 
 def client_recent_credit_entries(client: Client):
@@ -120,6 +87,8 @@ def client_history(client: Client):
 # Bulk status changes: the selections of set_client_status, the admin's bulk actions and the
 # automatic status update (clients.services.bulk).
 
+# Status values of the invoices app's services, named here to keep clients free of that import.
+SERVICE_ACTIVE = "Active"
 SERVICE_SUSPENDED = "Suspended"
 STATUS_CHANGE_SAMPLE_SIZE = 10
 STATUS_VALUES = Client.Status.values

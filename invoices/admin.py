@@ -42,6 +42,14 @@ MSG_PAYMENT_ADDED = "Recorded a payment of %(amount)s on invoice #%(number)s."
 MSG_CREATED = "Invoice #%(number)s created."
 MSG_CANCELLED = "Invoice #%(number)s is cancelled."
 MSG_CLIENT_CLOSED = "%(client)s is closed: open invoices cancelled, services cancelled."
+MSG_INACTIVE_WITH_SERVICES = (
+    "%(client)s is now Inactive but still has %(count)d active service(s): invoicing continues "
+    "while product statuses stay active."
+)
+MSG_CLOSED_LEAVES_OPEN_ITEMS = (
+    "%(client)s is now Closed; its %(services)d active service(s) and %(invoices)d unpaid "
+    "invoice(s) are unchanged. Use Close Client on the client's summary to cancel them."
+)
 
 SERVICE_FIELDS = list(services.SERVICE_FIELDS)
 # Invoices listed on the client summary.
@@ -512,16 +520,38 @@ class ClientServicesAdminMixin:
             )
         return links
 
-    def summary_view(self, request, object_id):
-        """Adds the client's latest invoices for admin/invoices/includes/client_invoices.html
-        (a lazy queryset: no query unless the summary template includes the list)."""
-        response = super().summary_view(request, object_id)
-        client = getattr(response, "context_data", {}).get("client")
-        if client is not None:
-            response.context_data["recent_invoices"] = selectors.client_invoice_summary(client.pk)[
-                :SUMMARY_INVOICES
-            ]
-        return response
+    def get_summary_context(self, request, client):
+        """The client's invoice figures and latest invoices (for
+        admin/invoices/includes/client_invoices.html)."""
+        return {
+            **super().get_summary_context(request, client),
+            "invoice_figures": selectors.client_invoice_figures(client.pk),
+            "recent_invoices": selectors.client_invoice_summary(client.pk)[:SUMMARY_INVOICES],
+        }
+
+    def report_status_change(self, request, client):
+        """Inactive and Closed only set the flag: say what the new status leaves running."""
+        super().report_status_change(request, client)
+        if client.status == Client.Status.ACTIVE:
+            return
+        figures = selectors.client_invoice_figures(client.pk)
+        if client.status == Client.Status.INACTIVE and figures.active_services:
+            messages.warning(
+                request,
+                MSG_INACTIVE_WITH_SERVICES % {"client": client, "count": figures.active_services},
+            )
+        elif client.status == Client.Status.CLOSED and (
+            figures.active_services or figures.due_invoices
+        ):
+            messages.warning(
+                request,
+                MSG_CLOSED_LEAVES_OPEN_ITEMS
+                % {
+                    "client": client,
+                    "services": figures.active_services,
+                    "invoices": figures.due_invoices,
+                },
+            )
 
     def close_client_view(self, request, object_id):
         """GET: what closing will do; POST: do it (client_close) and go back to the summary."""

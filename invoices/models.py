@@ -110,7 +110,12 @@ class Invoice(models.Model):
 
     @property
     def balance_due(self):
+        """BALANCE_DUE on a loaded row."""
         return self.total - self.credit_applied - self.amount_paid
+
+
+# What is still owed on an invoice, as SQL: every query that sums or sorts by it uses this.
+BALANCE_DUE = F("total") - F("credit_applied") - F("amount_paid")
 
 
 class InvoiceItem(models.Model):

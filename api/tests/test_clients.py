@@ -4,13 +4,14 @@ CloseClient, DeleteClient."""
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from api.tests.factories import add_client_params
 from clients.models import Client, ClientEvent, ClientGroup, EmailLog
 from clients.tests.factories import ClientFactory, ClientGroupFactory
 from credits.services import add_credit
 from invoices.models import Invoice
-from invoices.services import invoice_create
+from invoices.services import invoice_create, invoice_update
 from invoices.tests.factories import ClientServiceFactory
 from transactions.models import Transaction, TransactionDeletion
 
@@ -222,6 +223,32 @@ def test_get_clients_details_with_stats(call):
     assert stats["incredit"] is True
     assert stats["productsnumactive"] == 1
     assert "stats" not in call("GetClientsDetails", clientid=client.pk)
+
+
+def test_summary_and_get_clients_details_count_the_same_open_invoices(call, admin_client):
+    """Unpaid, Payment Pending and Collections all still expect money: both count all three."""
+    client = ClientFactory()
+    for status, amount in [
+        (Invoice.Status.UNPAID, "10.00"),
+        (Invoice.Status.PAYMENT_PENDING, "20.00"),
+        (Invoice.Status.COLLECTIONS, "30.00"),
+        (Invoice.Status.DRAFT, "99.00"),
+    ]:
+        invoice = invoice_create(
+            client_id=client.pk,
+            items=[{"description": status, "amount": amount}],
+            status=Invoice.Status.DRAFT,
+            actor=None,
+        )
+        invoice_update(invoice_id=invoice.pk, status=status, actor=None)
+
+    stats = call("GetClientsDetails", clientid=client.pk, stats="true")["stats"]
+    summary = admin_client.get(reverse("admin:clients_client_summary", args=[client.pk]))
+
+    figures = summary.context["invoice_figures"]
+    assert (stats["numdueinvoices"], stats["dueinvoicesbalance"]) == (3, "60.00 USD")
+    assert (figures.due_invoices, figures.due_balance) == (3, Decimal("60.00"))
+    assert "3 (60.00 USD due)" in summary.content.decode()
 
 
 def test_get_clients_details_errors(call):
