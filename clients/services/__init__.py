@@ -1,8 +1,9 @@
 """Every write to clients: the admin, the API and the commands call these.
 
 One module a concern: ``client`` (one client's record, status and welcome email), ``bulk``
-(status changes over many clients, set-based) and ``deletion`` (deleting clients, keeping their
-transactions). Import from ``clients.services``: every public name is re-exported here.
+(status changes over many clients, set-based), ``deletion`` (deleting clients, keeping their
+transactions) and ``imports`` (clients from CSV). Import from ``clients.services``: every public
+name is re-exported here.
 """
 
 from clients.models import EMAIL_TAKEN
@@ -22,11 +23,13 @@ from clients.services.client import (
     EMAIL_UNIQUE_CONSTRAINT,
     STATUS_INVALID,
     WELCOME_TEMPLATE,
+    client_build,
     client_create,
     client_has_money_history,
     client_send_welcome_email,
     client_set_status,
     client_update,
+    clients_insert,
     email_in_use,
 )
 from clients.services.deletion import (
@@ -41,6 +44,14 @@ from clients.services.deletion import (
     client_deletion_summary,
     clients_delete,
     deletion_plan,
+)
+from clients.services.imports import (
+    ImportProblem,
+    ImportResult,
+    clients_import,
+    decode_upload,
+    decode_upload_size_message,
+    rejects_csv,
 )
 
 __all__ = [
@@ -63,6 +74,9 @@ __all__ = [
     "DeletionSummary",
     "Step",
     "auto_status_inactive_since",
+    "ImportProblem",
+    "ImportResult",
+    "client_build",
     "client_create",
     "client_delete",
     "client_deletion_summary",
@@ -73,6 +87,11 @@ __all__ = [
     "clients_auto_update_status",
     "clients_bulk_set_status",
     "clients_delete",
+    "clients_import",
+    "clients_insert",
+    "decode_upload",
+    "decode_upload_size_message",
+    "rejects_csv",
     "deletion_plan",
     "email_in_use",
 ]
