@@ -29,22 +29,24 @@ INVOICE_PAYMENT_FROZEN = (
 # (PostgreSQL keeps two-key and one-key advisory locks apart, so this cannot meet bench's lock.)
 TRANSACTION_ID_LOCK_CLASS = 0x7472_6964  # "trid"
 
+# What staff or a script give when recording a transaction (transaction_create's arguments,
+# the Add Transaction form's fields); the rest of the row is copied or derived.
+TRANSACTION_INPUT_FIELDS = (
+    "date",
+    "client",
+    "invoice",
+    "gateway",
+    "transaction_id",
+    "description",
+    "amount_in",
+    "fees",
+    "amount_out",
+    "currency",
+)
 # The columns transaction_update may change. The invoice link is not among them: a payment is
 # recorded on the invoice (invoices.services.payment_record), which also moves its balance.
-EDITABLE_FIELDS = frozenset(
-    {
-        "client",
-        "currency",
-        "gateway",
-        "date",
-        "description",
-        "amount_in",
-        "fees",
-        "amount_out",
-        "transaction_id",
-    }
-)
-MONEY_FIELDS = ("amount_in", "fees", "amount_out")
+EDITABLE_FIELDS = frozenset(TRANSACTION_INPUT_FIELDS) - {"invoice"}
+MONEY_FIELDS = Transaction.AMOUNT_FIELDS
 NOTHING_SELECTED = "Select at least one transaction to delete."
 TRANSACTIONS_GONE = "Some of the selected transactions no longer exist; nothing was deleted."
 
