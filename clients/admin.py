@@ -40,9 +40,8 @@ from clients.selectors import (
 from clients.services import (
     CLIENT_PROFILE_FIELDS,
     client_create,
+    client_edit,
     client_send_welcome_email,
-    client_set_status,
-    client_update,
 )
 from credits.admin import ManageCreditsAdminMixin
 from invoices.admin import ClientServicesAdminMixin
@@ -237,13 +236,14 @@ class ClientAdminBase(admin.ModelAdmin):
             )
             obj.pk = client.pk
             return
-        changed_profile = {
-            field: data[field] for field in CLIENT_PROFILE_FIELDS if field in form.changed_data
-        }
-        if changed_profile:
-            client_update(client_id=obj.pk, actor=request.user, **changed_profile)
-        if "status" in form.changed_data:
-            client_set_status(client_id=obj.pk, status=data["status"], actor=request.user)
+        status_changed = "status" in form.changed_data
+        client_edit(
+            client_id=obj.pk,
+            actor=request.user,
+            status=data["status"] if status_changed else None,
+            **{field: data[field] for field in CLIENT_PROFILE_FIELDS if field in form.changed_data},
+        )
+        if status_changed:
             self.report_status_change(request, obj)
         if "credit_balance" in form.changed_data:
             # Imported here: credits sits above clients, and only its services write the balance.
