@@ -1,13 +1,12 @@
 """Client actions: AddClient, UpdateClient, GetClients, GetClientsDetails, CloseClient,
 DeleteClient."""
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from api.actions.lookups import currency_code, currency_id, language_code, language_name
-from api.auth import require_owner_permissions
+from api.auth import action_not_allowed, require_owner_permissions
 from api.protocol import (
     ApiError,
     Params,
@@ -22,11 +21,8 @@ from api.selectors import client_stats, clients_matching_start
 from billing_admin.iso_codes import COUNTRY_NAMES
 from clients import services as client_services
 from clients.models import Client, ClientGroup
-from clients.services import client_delete
-from credits.services import lock_client
 from invoices.services import client_close
-from transactions.models import Transaction
-from transactions.services import transactions_delete
+from transactions.services import client_delete
 
 CLIENT_ID_NOT_FOUND = "Client ID Not Found"
 CLIENT_NOT_FOUND = "Client Not Found"
@@ -172,11 +168,9 @@ def update_client(params: Params, *, actor) -> dict:
             raise ApiError(INVALID_STATUS.format(status=status))
     fields = _profile_fields(params)
     try:
-        with transaction.atomic():  # profile and status change together or not at all
-            if fields:
-                client_services.client_update(client_id=client_id, actor=actor, **fields)
-            if status:
-                client_services.client_set_status(client_id=client_id, status=status, actor=actor)
+        client_services.client_edit(
+            client_id=client_id, actor=actor, status=status or None, **fields
+        )
     except ValidationError as exc:
         raise ApiError(error_message(exc, UPDATE_ERRORS)) from None
     # WHMCS's documented answer gives this id as a string, and strict client libraries check.
@@ -284,17 +278,13 @@ def delete_client(params: Params, *, actor) -> dict:
     accepted and has nothing to do: clients here have no separate login users."""
     client_id = params.record_id("clientid", not_found=CLIENT_ID_NOT_FOUND)
     try:
-        with transaction.atomic():  # the client and, if asked, its transactions go together
-            lock_client(client_id)  # before listing its transactions, so none slips in
-            transaction_ids = list(
-                Transaction.objects.filter(client_id=client_id).values_list("pk", flat=True)
-            )
-            if params.boolean("deletetransactions") and transaction_ids:
-                require_owner_permissions(
-                    actor, action="DeleteClient", permissions=["transactions.delete_transaction"]
-                )
-                transactions_delete(ids=transaction_ids, actor=actor)
-            client_delete(client_id=client_id, actor=actor)
+        client_delete(
+            client_id=client_id,
+            actor=actor,
+            delete_transactions=params.boolean("deletetransactions"),
+        )
+    except PermissionDenied:
+        raise action_not_allowed("DeleteClient") from None
     except Client.DoesNotExist:
         raise ApiError(CLIENT_ID_NOT_FOUND) from None
     except ValidationError as exc:
