@@ -1,0 +1,118 @@
+"""Input classes that used to answer HTTP 500, each through the same path people use: the API
+over HTTP and the admin's lists and pages. One test per class, over every place of the class."""
+
+from urllib.parse import urlencode
+
+import pytest
+from django.urls import reverse
+
+from api.actions import ACTION_NAMES
+from api.services import credential_create
+from api.views import MALFORMED_BODY
+from billing_admin.tests.snapshots import billing_state
+
+pytestmark = pytest.mark.django_db
+
+# Past Python's 4,300-digit limit for int() of a string.
+HUGE = "9" * 5000
+
+
+@pytest.fixture
+def api_post(client, django_user_model):
+    """``api_post(action, **params)`` -> the HTTP response of a superuser-owned credential."""
+    owner = django_user_model.objects.create_superuser("api-owner", password="pw")
+    credential, secret = credential_create(
+        name="Hostile",
+        user=owner,
+        allowed_actions=ACTION_NAMES,
+        allowed_ips=["127.0.0.1"],
+        actor=None,
+    )
+
+    def post(action, **params):
+        data = {"identifier": credential.identifier, "secret": secret, "action": action}
+        body = urlencode({**data, **params}, doseq=True)
+        return client.post("/includes/api.php", body, "application/x-www-form-urlencoded")
+
+    return post
+
+
+# Every parameter the API reads as an id or a count, with the action that reads it.
+API_NUMBER_PARAMETERS = [
+    ("UpdateClient", "clientid"),
+    ("UpdateClient", "groupid"),
+    ("UpdateClient", "currency"),
+    ("GetClients", "limitstart"),
+    ("GetClients", "limitnum"),
+    ("GetClientsDetails", "clientid"),
+    ("CloseClient", "clientid"),
+    ("DeleteClient", "clientid"),
+    ("AddCredit", "clientid"),
+    ("AddCredit", "adminid"),
+    ("GetCredits", "clientid"),
+    ("ApplyCredit", "invoiceid"),
+    ("AddTransaction", "userid"),
+    ("AddTransaction", "invoiceid"),
+    ("AddTransaction", "currencyid"),
+    ("GetTransactions", "invoiceid"),
+    ("GetTransactions", "clientid"),
+    ("GetTransactions", "limitnum"),
+    ("UpdateTransaction", "transactionid"),
+    ("CreateInvoice", "userid"),
+    ("GetInvoice", "invoiceid"),
+    ("GetInvoices", "userid"),
+    ("GetInvoices", "limitstart"),
+    ("UpdateInvoice", "invoiceid"),
+    ("UpdateInvoice", "deletelineids[]"),
+    ("UpdateInvoice", f"itemdescription[{HUGE}]"),
+    ("CreateInvoice", f"itemdescription{HUGE}"),
+    ("AddInvoicePayment", "invoiceid"),
+]
+
+
+@pytest.mark.parametrize(("action", "parameter"), API_NUMBER_PARAMETERS)
+def test_api_huge_numbers_are_refused_or_bounded(api_post, world, action, parameter):
+    base = {"clientid": world.client.pk, "userid": world.client.pk, "invoiceid": world.invoice.pk}
+    before = billing_state()
+
+    response = api_post(action, **{**base, parameter: HUGE, "paymentmethod": "paypal"})
+
+    assert response.status_code == 200, response.content[:300]
+    answer = response.json()
+    if answer["result"] == "error":
+        assert answer["message"]
+        assert billing_state() == before
+
+
+@pytest.mark.parametrize(
+    ("changelist", "parameter"),
+    [
+        ("clients_client", "q"),
+        ("credits_creditentry", "q"),
+        ("credits_creditentry", "client"),
+        ("transactions_transaction", "q"),
+        ("invoices_invoice", "q"),
+        ("invoices_invoice", "client"),
+        ("clients_clientevent", "q"),
+        ("clients_client", "p"),
+    ],
+)
+def test_admin_lists_take_huge_numbers(admin_client, world, changelist, parameter):
+    response = admin_client.get(reverse(f"admin:{changelist}_changelist"), {parameter: HUGE})
+
+    assert response.status_code in (200, 302)
+
+
+def test_bulk_status_page_takes_huge_ids(admin_client, world):
+    url = reverse("admin:clients_client_bulk_status", args=["inactive"])
+    response = admin_client.get(url, {"ids": f"{world.client.pk},{HUGE}"})
+
+    assert response.status_code in (200, 302)
+
+
+def test_api_answers_an_unreadable_body_in_its_envelope(client):
+    # A multipart part header longer than Django's parser accepts.
+    response = client.post("/includes/api.php", {f"itemdescription{HUGE * 2}": "x"})
+
+    assert response.status_code == 400
+    assert response.json() == {"result": "error", "message": MALFORMED_BODY}
