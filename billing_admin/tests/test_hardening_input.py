@@ -116,3 +116,36 @@ def test_api_answers_an_unreadable_body_in_its_envelope(client):
 
     assert response.status_code == 400
     assert response.json() == {"result": "error", "message": MALFORMED_BODY}
+
+
+# ---- sums of valid amounts -----------------------------------------------------------------------
+
+LARGEST = "9999999999.99"  # the largest amount one money column accepts
+
+
+def test_sums_past_one_column_are_presentable_in_api_and_admin(api_post, admin_client, world):
+    for transid in ("BIG-1", "BIG-2"):
+        answer = api_post(
+            "AddTransaction",
+            userid=world.client.pk,
+            paymentmethod="paypal",
+            transid=transid,
+            amountin=LARGEST,
+            description="Wire",
+        ).json()
+        assert answer["result"] == "success", answer
+
+    response = api_post("GetClientsDetails", clientid=world.client.pk, stats="true")
+
+    assert response.status_code == 200
+    stats = response.json()["stats"]
+    assert stats["grossRevenue"] == "20000000009.98 USD"  # with the world's 10.00
+    summary = admin_client.get(reverse("admin:clients_client_summary", args=[world.client.pk]))
+    assert summary.status_code == 200
+
+
+def test_format_money_takes_any_finite_sum():
+    from billing_admin.money import format_money
+
+    assert format_money("19999999999.98") == "19999999999.98"
+    assert format_money("1" + "0" * 40 + ".005") == "1" + "0" * 40 + ".01"
