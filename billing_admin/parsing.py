@@ -42,3 +42,23 @@ def parse_count(text: str, *, default: int, minimum: int = 0, maximum: int = MAX
     if number is None:
         return maximum
     return max(minimum, min(number, maximum))
+
+
+# Search boxes: a search of thousands of words becomes a query deep enough to exceed
+# PostgreSQL's stack depth (a 500), and no one types more than a few words. The excess is
+# ignored, the same way on every list and in the API; the admin says so in a message.
+MAX_SEARCH_WORDS = 20
+MAX_SEARCH_LENGTH = 200
+SEARCH_TRIMMED = (
+    f"Only the first {MAX_SEARCH_WORDS} words and {MAX_SEARCH_LENGTH} characters of a search "
+    "are used; the rest was ignored."
+)
+
+
+def bound_search(term: str) -> str:
+    """``term`` cut to its first MAX_SEARCH_WORDS words and MAX_SEARCH_LENGTH characters (the
+    length also bounds the words that punctuation splits, "a-b-c-...")."""
+    words = term.split()
+    if len(words) > MAX_SEARCH_WORDS:
+        term = " ".join(words[:MAX_SEARCH_WORDS])
+    return term[:MAX_SEARCH_LENGTH]

@@ -9,6 +9,7 @@ from django.urls import reverse
 from api.actions import ACTION_NAMES
 from api.services import credential_create
 from api.views import MALFORMED_BODY
+from billing_admin.parsing import MAX_SEARCH_LENGTH, MAX_SEARCH_WORDS, SEARCH_TRIMMED, bound_search
 from billing_admin.tests.snapshots import billing_state
 
 pytestmark = pytest.mark.django_db
@@ -149,3 +150,44 @@ def test_format_money_takes_any_finite_sum():
 
     assert format_money("19999999999.98") == "19999999999.98"
     assert format_money("1" + "0" * 40 + ".005") == "1" + "0" * 40 + ".01"
+
+
+# ---- very long searches ------------------------------------------------------------------------
+
+LONG_SEARCH = " ".join(f"w{n}" for n in range(18_000))
+
+
+@pytest.mark.parametrize(
+    "changelist",
+    [
+        "clients_client",
+        "clients_clientevent",
+        "clients_clientdeletion",
+        "credits_creditentry",
+        "transactions_transaction",
+        "transactions_transactiondeletion",
+        "invoices_invoice",
+        "invoices_clientservice",
+        "api_apicredential",
+    ],
+)
+def test_every_admin_list_bounds_a_long_search(admin_client, world, changelist):
+    url = reverse(f"admin:{changelist}_changelist")
+
+    response = admin_client.get(url, {"q": LONG_SEARCH})
+
+    assert response.status_code == 200
+    assert SEARCH_TRIMMED in response.content.decode()
+    assert admin_client.get(url, {"q": "-".join(["a"] * 9_000)}).status_code == 200
+
+
+def test_api_search_bounds_a_long_search(api_post, world):
+    answer = api_post("GetClients", search=LONG_SEARCH).json()
+
+    assert answer["result"] == "success"
+
+
+def test_bound_search_keeps_short_terms_whole():
+    assert bound_search("  Ada  Lovelace ") == "  Ada  Lovelace "
+    assert bound_search(LONG_SEARCH).split() == LONG_SEARCH.split()[:MAX_SEARCH_WORDS]
+    assert len(bound_search("x" * 10_000)) == MAX_SEARCH_LENGTH
