@@ -219,4 +219,16 @@ def _xml_fill(element: ElementTree.Element, value) -> None:
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     elif value is not None:
-        element.text = str(value)
+        element.text = xml_safe(str(value))
+
+
+# Characters XML 1.0 forbids anywhere in a document: C0 controls but tab, newline and carriage
+# return; lone surrogates; U+FFFE and U+FFFF. ElementTree writes them anyway, and no parser
+# reads the result.
+XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` without the characters XML cannot carry. Every XML answer's text passes here,
+    so stored values and echoed input alike are dropped on output; JSON answers keep them."""
+    return XML_ILLEGAL.sub("", text)
