@@ -6,9 +6,9 @@ from django.db import InterfaceError, OperationalError
 from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 
-from api.actions import find_action
 from api.auth import authenticate, check_permission
 from api.protocol import ApiError, Params, render
+from api.registry import find_action
 
 POST_REQUIRED = "API calls must be sent with POST"
 COMMAND_NOT_FOUND = "Command Not Found"
