@@ -19,6 +19,7 @@ from api.protocol import (
 )
 from api.selectors import client_stats, clients_matching_start
 from billing_admin.iso_codes import COUNTRY_NAMES
+from billing_admin.parsing import bound_search
 from clients import services as client_services
 from clients.models import Client, ClientGroup
 from invoices.services import client_close
@@ -182,7 +183,7 @@ def get_clients(params: Params, *, actor) -> dict:
     status = params.text("status")
     if status:
         clients = clients.filter(status=status)
-    search = params.text("search")
+    search = bound_search(params.text("search"))
     if search:
         clients = clients_matching_start(clients, search)
     order_field = ORDER_BY.get(params.text("orderby").lower(), "id")
