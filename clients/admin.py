@@ -78,7 +78,6 @@ SETTINGS_FIELDS = (
         ]
     },
 )
-NOTES_FIELDS = ("Admin notes", {"fields": ["notes"]})
 
 
 class DropdownChoicesFilter(admin.ChoicesFieldListFilter):
@@ -197,7 +196,7 @@ class ClientAdminBase(admin.ModelAdmin):
                 PERSONAL_FIELDS,
                 ADDRESS_FIELDS,
                 SETTINGS_FIELDS,
-                NOTES_FIELDS,
+                ("Admin notes", {"fields": ["notes"]}),
                 (None, {"fields": ["send_welcome_email"]}),
             ]
         return [
@@ -205,7 +204,6 @@ class ClientAdminBase(admin.ModelAdmin):
             PERSONAL_FIELDS,
             ADDRESS_FIELDS,
             SETTINGS_FIELDS,
-            NOTES_FIELDS,
             ("Record", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
         ]
 
@@ -228,6 +226,7 @@ class ClientAdminBase(admin.ModelAdmin):
             client = client_create(
                 actor=request.user,
                 send_welcome_email=data["send_welcome_email"],
+                notes=data["notes"],
                 on_welcome_email=lambda log: self.report_welcome_email(request, log),
                 **{field: data[field] for field in CLIENT_PROFILE_FIELDS},
             )

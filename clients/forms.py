@@ -2,7 +2,7 @@
 
 from django import forms
 
-from clients.models import Client
+from clients.models import NOTE_MAX_LENGTH, Client
 from clients.services import (
     CLIENT_PROFILE_FIELDS,
     CURRENCY_LOCKED,
@@ -57,7 +57,16 @@ class ClientForm(forms.ModelForm):
 
 
 class ClientAddForm(ClientForm):
-    """Add New Client: the profile fields and, at the bottom, the welcome email tick box."""
+    """Add New Client: the profile fields, a first note for the notes log and, at the bottom,
+    the welcome email tick box."""
+
+    notes = forms.CharField(
+        label="Admin notes",
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Saved as the first note of the client's notes log.",
+    )
 
     send_welcome_email = forms.BooleanField(
         label="Send welcome email",

@@ -22,6 +22,7 @@ from api.selectors import client_stats, clients_matching_start
 from billing_admin.iso_codes import COUNTRY_NAMES
 from clients import services as client_services
 from clients.models import Client, ClientGroup
+from clients.selectors import client_notes_text
 from clients.services import client_delete
 from credits.services import lock_client
 from invoices.services import client_close
@@ -51,7 +52,6 @@ TEXT_PARAMS = {
     "postcode": "postcode",
     "country": "country",
     "phonenumber": "phone_number",
-    "notes": "notes",
 }
 FLAG_PARAMS = {
     "marketingoptin": "marketing_opt_in",
@@ -133,7 +133,10 @@ def add_client(params: Params, *, actor) -> dict:
             raise ApiError(message)
     try:
         client = client_services.client_create(
-            actor=actor, send_welcome_email=not params.boolean("noemail"), **_profile_fields(params)
+            actor=actor,
+            send_welcome_email=not params.boolean("noemail"),
+            notes=params.text("notes"),
+            **_profile_fields(params),
         )
     except ValidationError as exc:
         raise ApiError(error_message(exc, ADD_ERRORS)) from None
@@ -177,6 +180,11 @@ def update_client(params: Params, *, actor) -> dict:
                 client_services.client_update(client_id=client_id, actor=actor, **fields)
             if status:
                 client_services.client_set_status(client_id=client_id, status=status, actor=actor)
+            # WHMCS's notes field is one text; here it is a log, and the text sent is a new note.
+            if params.has("notes"):
+                client_services.client_note_add(
+                    client_id=client_id, actor=actor, text=params.text("notes")
+                )
     except ValidationError as exc:
         raise ApiError(error_message(exc, UPDATE_ERRORS)) from None
     # WHMCS's documented answer gives this id as a string, and strict client libraries check.
@@ -256,7 +264,7 @@ def _client_details(client: Client) -> dict:
         "overrideautoclose": client.override_auto_close,
         "marketing_emails_opt_in": client.marketing_opt_in,
         "isOptedInToMarketingEmails": client.marketing_opt_in,
-        "notes": client.notes,
+        "notes": client_notes_text(client),
         "datecreated": date_text(timezone.localdate(client.created_at)),
         # The client is its own (and only) login identity; see AddClient's owner_id.
         **wrapped(

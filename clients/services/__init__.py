@@ -1,8 +1,9 @@
 """Every write to clients: the admin, the API and the commands call these.
 
 One module a concern: ``client`` (one client's record, status and welcome email), ``bulk``
-(status changes over many clients, set-based) and ``deletion`` (deleting clients, keeping their
-transactions). Import from ``clients.services``: every public name is re-exported here.
+(status changes over many clients, set-based), ``deletion`` (deleting clients, keeping their
+transactions), ``contacts`` (a client's contacts) and ``notes`` (the notes log).
+Import from ``clients.services``: every public name is re-exported here.
 """
 
 from clients.models import EMAIL_TAKEN
@@ -29,6 +30,12 @@ from clients.services.client import (
     client_update,
     email_in_use,
 )
+from clients.services.contacts import (
+    CONTACT_FIELDS,
+    contact_create,
+    contact_delete,
+    contact_update,
+)
 from clients.services.deletion import (
     KEPT_MODEL_LABELS,
     MSG_CLIENT_NOT_FOUND,
@@ -42,10 +49,19 @@ from clients.services.deletion import (
     clients_delete,
     deletion_plan,
 )
+from clients.services.notes import (
+    NOTE_EMPTY,
+    NOTE_NOT_YOURS,
+    client_note_add,
+    client_note_delete,
+    client_note_update,
+    note_editable_by,
+)
 
 __all__ = [
     "BATCH_SIZE_INVALID",
     "CLIENT_PROFILE_FIELDS",
+    "CONTACT_FIELDS",
     "CURRENCY_LOCKED",
     "DEFAULT_BATCH_SIZE",
     "EMAIL_TAKEN",
@@ -54,6 +70,8 @@ __all__ = [
     "MSG_CLIENT_NOT_FOUND",
     "MSG_NO_CLIENTS",
     "MSG_PROTECTED",
+    "NOTE_EMPTY",
+    "NOTE_NOT_YOURS",
     "SET_STATUS_SQL",
     "STATUS_INVALID",
     "WELCOME_TEMPLATE",
@@ -67,12 +85,19 @@ __all__ = [
     "client_delete",
     "client_deletion_summary",
     "client_has_money_history",
+    "client_note_add",
+    "client_note_delete",
+    "client_note_update",
     "client_send_welcome_email",
     "client_set_status",
     "client_update",
     "clients_auto_update_status",
     "clients_bulk_set_status",
     "clients_delete",
+    "contact_create",
+    "contact_delete",
+    "contact_update",
     "deletion_plan",
     "email_in_use",
+    "note_editable_by",
 ]
