@@ -54,7 +54,8 @@ def delete_url(client: Client) -> str:
 def make_rich_client(**fields) -> Client:
     """A client with a row in every related table, built through the real services:
     history, a contact, a note, an email, credit (added, then applied to an invoice), a
-    service, an invoice with an item, a payment on it, and a transaction without invoice. USD 20.00 + 99.99 of income."""
+    service, an invoice with an item, a payment on it, and a transaction without invoice.
+    USD 20.00 + 99.99 of income."""
     client = ClientFactory(currency="USD", **fields)
     client_set_status(client_id=client.pk, status=Client.Status.INACTIVE, actor=None)
     contact_create(
