@@ -2,9 +2,9 @@
 
 from django.views.decorators.csrf import csrf_exempt
 
-from api.actions import find_action
 from api.auth import authenticate, check_permission
 from api.protocol import ApiError, Params, render
+from api.registry import find_action
 
 POST_REQUIRED = "API calls must be sent with POST"
 COMMAND_NOT_FOUND = "Command Not Found"

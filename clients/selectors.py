@@ -12,9 +12,9 @@ from decimal import Decimal
 
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Lower
 
+from billing_admin.bulk_sql import unnest
 from billing_admin.money import ZERO
 from billing_admin.parsing import parse_positive_int
 from clients.models import PHONE_DIGITS, Client, ClientNote, Contact
@@ -197,7 +197,7 @@ def has_active_service() -> Exists:
 
 def clients_with_ids(ids: Iterable[int]) -> QuerySet[Client]:
     """The clients among ``ids``, sent as one array parameter however many ids there are."""
-    return Client.objects.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", (list(ids),)))
+    return Client.objects.filter(pk__in=unnest(ids, "bigint"))
 
 
 def existing_client_ids(ids: Iterable[int]) -> set[int]:
@@ -207,7 +207,7 @@ def existing_client_ids(ids: Iterable[int]) -> set[int]:
 def client_ids_by_email(emails: Iterable[str]) -> dict[str, int]:
     """Client ids keyed by lower-cased email, for the emails that belong to a client."""
     matches = Client.objects.alias(email_lower=Lower("email")).filter(
-        email_lower__in=RawSQL("SELECT unnest(%s::text[])", ([email.lower() for email in emails],))
+        email_lower__in=unnest((email.lower() for email in emails), "text")
     )
     return {email.lower(): pk for pk, email in matches.values_list("pk", "email")}
 

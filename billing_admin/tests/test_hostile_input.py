@@ -14,7 +14,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from api.actions import ACTION_NAMES
+from api.registry import ACTION_NAMES
 from api.services import credential_create
 from billing_admin.tests.snapshots import billing_state
 from billing_admin.tests.test_csrf_and_get_safety import all_routes, concrete_path

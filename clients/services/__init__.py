@@ -1,27 +1,27 @@
 """Every write to clients: the admin, the API and the commands call these.
 
-One module a concern: ``client`` (one client's record, status and welcome email), ``bulk``
-(status changes over many clients, set-based), ``deletion`` (deleting clients, keeping their
-transactions), ``contacts`` (a client's contacts) and ``notes`` (the notes log).
-Import from ``clients.services``: every public name is re-exported here.
+One module a concern: ``client`` (one client's record, status and welcome email), ``status``
+(the status rules both status paths share), ``bulk`` (status changes over many clients,
+set-based) with its SQL in ``bulk_sql``, ``deletion`` (deleting clients, keeping their
+transactions), ``contacts`` (a client's contacts) and ``notes`` (the notes log). Import from
+``clients.services``: every public name is re-exported here.
 """
 
 from clients.models import EMAIL_TAKEN
 from clients.services.bulk import (
     BATCH_SIZE_INVALID,
     DEFAULT_BATCH_SIZE,
-    SET_STATUS_SQL,
     AutoStatusRun,
     BulkStatusResult,
     auto_status_inactive_since,
     clients_auto_update_status,
     clients_bulk_set_status,
 )
+from clients.services.bulk_sql import SET_STATUS_SQL
 from clients.services.client import (
     CLIENT_PROFILE_FIELDS,
     CURRENCY_LOCKED,
     EMAIL_UNIQUE_CONSTRAINT,
-    STATUS_INVALID,
     WELCOME_TEMPLATE,
     client_create,
     client_has_money_history,
@@ -57,6 +57,7 @@ from clients.services.notes import (
     client_note_update,
     note_editable_by,
 )
+from clients.services.status import STATUS_INVALID, status_event_fields, validate_status
 
 __all__ = [
     "BATCH_SIZE_INVALID",
@@ -100,4 +101,6 @@ __all__ = [
     "deletion_plan",
     "email_in_use",
     "note_editable_by",
+    "status_event_fields",
+    "validate_status",
 ]

@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from billing_admin.actors import actor_fields
 from clients.models import EMAIL_TAKEN, Client, ClientEvent, EmailLog
 from clients.services.notes import client_note_add
+from clients.services.status import status_event_fields, validate_status
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +20,6 @@ CURRENCY_LOCKED = (
     "The currency cannot be changed once the client has invoices, transactions or credit: "
     "changing it would relabel existing amounts without converting them."
 )
-STATUS_INVALID = "Choose Active, Inactive or Closed."
 EMAIL_UNIQUE_CONSTRAINT = "client_email_ci_unique"
 WELCOME_TEMPLATE = "welcome"
 
@@ -171,8 +171,7 @@ def client_set_status(*, client_id: int, status: str, actor) -> ClientEvent | No
     Profile drop-down does: closing a client's services and invoices is the invoices layer's
     "close client" operation, which calls this.
     """
-    if status not in Client.Status.values:
-        raise ValidationError({"status": STATUS_INVALID})
+    validate_status(status)
     client = Client.objects.select_for_update().get(pk=client_id)
     old_status = client.status
     if status == old_status:
@@ -180,12 +179,7 @@ def client_set_status(*, client_id: int, status: str, actor) -> ClientEvent | No
     client.status = status
     client.save(update_fields=["status", "updated_at"])
     return ClientEvent.objects.create(
-        client=client,
-        kind=ClientEvent.Kind.STATUS_CHANGED,
-        field="status",
-        old_value=old_status,
-        new_value=status,
-        **actor_fields(actor),
+        client=client, **status_event_fields(old_status=old_status, new_status=status, actor=actor)
     )
 
 
