@@ -82,7 +82,6 @@ SETTINGS_FIELDS = (
         ]
     },
 )
-NOTES_FIELDS = ("Admin notes", {"fields": ["notes"]})
 
 
 class DropdownChoicesFilter(admin.ChoicesFieldListFilter):
@@ -201,7 +200,7 @@ class ClientAdminBase(admin.ModelAdmin):
                 PERSONAL_FIELDS,
                 ADDRESS_FIELDS,
                 SETTINGS_FIELDS,
-                NOTES_FIELDS,
+                ("Admin notes", {"fields": ["notes"]}),
                 (None, {"fields": ["send_welcome_email"]}),
             ]
         return [
@@ -209,7 +208,6 @@ class ClientAdminBase(admin.ModelAdmin):
             PERSONAL_FIELDS,
             ADDRESS_FIELDS,
             SETTINGS_FIELDS,
-            NOTES_FIELDS,
             ("Record", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
         ]
 
@@ -232,6 +230,7 @@ class ClientAdminBase(admin.ModelAdmin):
             client = client_create(
                 actor=request.user,
                 send_welcome_email=data["send_welcome_email"],
+                notes=data["notes"],
                 on_welcome_email=lambda log: self.report_welcome_email(request, log),
                 **{field: data[field] for field in CLIENT_PROFILE_FIELDS},
             )

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from clients.csv_export import COLUMN_KEYS, EXPORT_COLUMNS
-from clients.models import Client
+from clients.models import NOTE_MAX_LENGTH, Client
 from clients.services import (
     CLIENT_PROFILE_FIELDS,
     CURRENCY_LOCKED,
@@ -62,7 +62,16 @@ class ClientForm(forms.ModelForm):
 
 
 class ClientAddForm(ClientForm):
-    """Add New Client: the profile fields and, at the bottom, the welcome email tick box."""
+    """Add New Client: the profile fields, a first note for the notes log and, at the bottom,
+    the welcome email tick box."""
+
+    notes = forms.CharField(
+        label="Admin notes",
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Saved as the first note of the client's notes log.",
+    )
 
     send_welcome_email = forms.BooleanField(
         label="Send welcome email",

@@ -2,6 +2,7 @@
 DeleteClient."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -22,6 +23,7 @@ from billing_admin.iso_codes import COUNTRY_NAMES
 from billing_admin.parsing import bound_search
 from clients import services as client_services
 from clients.models import Client, ClientGroup
+from clients.selectors import client_notes_text
 from invoices.services import client_close
 from transactions.services import client_delete
 
@@ -48,7 +50,6 @@ TEXT_PARAMS = {
     "postcode": "postcode",
     "country": "country",
     "phonenumber": "phone_number",
-    "notes": "notes",
 }
 FLAG_PARAMS = {
     "marketingoptin": "marketing_opt_in",
@@ -130,7 +131,10 @@ def add_client(params: Params, *, actor) -> dict:
             raise ApiError(message)
     try:
         client = client_services.client_create(
-            actor=actor, send_welcome_email=not params.boolean("noemail"), **_profile_fields(params)
+            actor=actor,
+            send_welcome_email=not params.boolean("noemail"),
+            notes=params.text("notes"),
+            **_profile_fields(params),
         )
     except ValidationError as exc:
         raise ApiError(error_message(exc, ADD_ERRORS)) from None
@@ -169,9 +173,15 @@ def update_client(params: Params, *, actor) -> dict:
             raise ApiError(INVALID_STATUS.format(status=status))
     fields = _profile_fields(params)
     try:
-        client_services.client_edit(
-            client_id=client_id, actor=actor, status=status or None, **fields
-        )
+        with transaction.atomic():  # the note lands with the profile change or not at all
+            client_services.client_edit(
+                client_id=client_id, actor=actor, status=status or None, **fields
+            )
+            # WHMCS's notes field is one text; here it is a log, and the text sent is a new note.
+            if params.has("notes"):
+                client_services.client_note_add(
+                    client_id=client_id, actor=actor, text=params.text("notes")
+                )
     except ValidationError as exc:
         raise ApiError(error_message(exc, UPDATE_ERRORS)) from None
     # WHMCS's documented answer gives this id as a string, and strict client libraries check.
@@ -251,7 +261,7 @@ def _client_details(client: Client) -> dict:
         "overrideautoclose": client.override_auto_close,
         "marketing_emails_opt_in": client.marketing_opt_in,
         "isOptedInToMarketingEmails": client.marketing_opt_in,
-        "notes": client.notes,
+        "notes": client_notes_text(client),
         "datecreated": date_text(timezone.localdate(client.created_at)),
         # The client is its own (and only) login identity; see AddClient's owner_id.
         **wrapped(

@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from billing_admin.actors import actor_fields
 from clients.models import EMAIL_TAKEN, Client, ClientEvent, EmailLog
 from clients.selectors import client_ids_by_email
+from clients.services.notes import client_note_add
 from clients.services.status import status_event_fields, validate_status
 
 logger = logging.getLogger(__name__)
@@ -41,7 +42,6 @@ CLIENT_PROFILE_FIELDS = (
     "marketing_opt_in",
     "tax_exempt",
     "override_auto_close",
-    "notes",
 )
 
 
@@ -97,9 +97,11 @@ def client_create(
     actor,
     send_welcome_email: bool = False,
     on_welcome_email: Callable[[EmailLog], None] | None = None,
+    notes: str = "",
     **fields,
 ) -> Client:
-    """Create a client (status Active) and record who created it.
+    """Create a client (status Active) and record who created it; ``notes``, if given, becomes
+    the first entry of its notes log.
 
     ``fields`` are the profile fields of ``CLIENT_PROFILE_FIELDS``; anything else is refused, so
     a caller can never set the balance or status through this door. With ``send_welcome_email``
@@ -114,6 +116,8 @@ def client_create(
     _validate(client)
     _save_client(client)
     ClientEvent.objects.create(client=client, kind=ClientEvent.Kind.CREATED, **actor_fields(actor))
+    if notes.strip():
+        client_note_add(client_id=client.pk, actor=actor, text=notes)
     if send_welcome_email:
         _send_welcome_email_after_commit(client.pk, actor=actor, on_sent=on_welcome_email)
     return client
