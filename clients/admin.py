@@ -41,6 +41,7 @@ from clients.services import (
     client_update,
 )
 from credits.admin import ManageCreditsAdminMixin
+from customfields.admin import CustomFieldsClientAdminMixin
 from invoices.admin import ClientServicesAdminMixin
 
 STATUS_COLOURS = {
@@ -389,6 +390,7 @@ class ClientAdmin(
     ManageCreditsAdminMixin,
     ClientDeletionAdminMixin,
     ClientServicesAdminMixin,
+    CustomFieldsClientAdminMixin,
     ClientAdminBase,
 ):
     """Feature mixins from other modules go before ClientAdminBase in the bases."""

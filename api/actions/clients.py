@@ -6,6 +6,11 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from api.actions.custom_fields import (
+    custom_field_error,
+    custom_field_values,
+    custom_fields_details,
+)
 from api.actions.lookups import currency_code, currency_id, language_code, language_name
 from api.auth import require_owner_permissions
 from api.protocol import (
@@ -24,6 +29,7 @@ from clients import services as client_services
 from clients.models import Client, ClientGroup
 from clients.services import client_delete
 from credits.services import lock_client
+from customfields.services import client_create_with_custom_fields, client_set_custom_field_values
 from invoices.services import client_close
 from transactions.models import Transaction
 from transactions.services import transactions_delete
@@ -131,12 +137,16 @@ def add_client(params: Params, *, actor) -> dict:
     for param, message in REQUIRED_ON_ADD.items():
         if not params.has(param):
             raise ApiError(message)
+    custom_values = custom_field_values(params) or {}
     try:
-        client = client_services.client_create(
-            actor=actor, send_welcome_email=not params.boolean("noemail"), **_profile_fields(params)
+        client = client_create_with_custom_fields(
+            actor=actor,
+            custom_field_values=custom_values,
+            send_welcome_email=not params.boolean("noemail"),
+            **_profile_fields(params),
         )
     except ValidationError as exc:
-        raise ApiError(error_message(exc, ADD_ERRORS)) from None
+        raise ApiError(custom_field_error(exc) or error_message(exc, ADD_ERRORS)) from None
     # Clients here are their own login identity: the owner is the client itself.
     return {"clientid": client.pk, "owner_id": client.pk}
 
@@ -171,14 +181,20 @@ def update_client(params: Params, *, actor) -> dict:
         if status not in Client.Status.values:
             raise ApiError(INVALID_STATUS.format(status=status))
     fields = _profile_fields(params)
+    custom_values = custom_field_values(params)
     try:
-        with transaction.atomic():  # profile and status change together or not at all
+        # Profile, custom fields and status change together or not at all.
+        with transaction.atomic():
             if fields:
                 client_services.client_update(client_id=client_id, actor=actor, **fields)
+            if custom_values:
+                client_set_custom_field_values(
+                    client_id=client_id, values=custom_values, actor=actor
+                )
             if status:
                 client_services.client_set_status(client_id=client_id, status=status, actor=actor)
     except ValidationError as exc:
-        raise ApiError(error_message(exc, UPDATE_ERRORS)) from None
+        raise ApiError(custom_field_error(exc) or error_message(exc, UPDATE_ERRORS)) from None
     # WHMCS's documented answer gives this id as a string, and strict client libraries check.
     return {"clientid": str(client_id)}
 
@@ -258,6 +274,7 @@ def _client_details(client: Client) -> dict:
         "isOptedInToMarketingEmails": client.marketing_opt_in,
         "notes": client.notes,
         "datecreated": date_text(timezone.localdate(client.created_at)),
+        **custom_fields_details(client),
         # The client is its own (and only) login identity; see AddClient's owner_id.
         **wrapped(
             "users",

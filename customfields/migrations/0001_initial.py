@@ -26,50 +26,199 @@ GRANT = {
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('contenttypes', '0002_remove_content_type_name'),
-        ('clients', '0009_choices_by_reference'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("clients", "0009_choices_by_reference"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CustomField',
+            name="CustomField",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('field_type', models.CharField(choices=[('text', 'Text box'), ('textarea', 'Text area'), ('number', 'Number'), ('date', 'Date'), ('dropdown', 'Drop down'), ('tickbox', 'Tick box'), ('link', 'Link')], default='text', max_length=10, verbose_name='type')),
-                ('description', models.CharField(blank=True, help_text="Shown under the field on the client's Profile.", max_length=255)),
-                ('options', models.TextField(blank=True, help_text="Drop down only: the choices, separated by commas (as WHMCS's Select Options).", verbose_name='drop-down options')),
-                ('required', models.BooleanField(default=False)),
-                ('admin_only', models.BooleanField(default=False, help_text='Staff only: never shown to the client, in emails or anything sent to them.', verbose_name='admin only')),
-                ('show_in_list', models.BooleanField(default=False, help_text='One more column in the Clients list.', verbose_name='show in the client list')),
-                ('filterable', models.BooleanField(default=False, help_text="Drop down and tick box only: a filter in the Clients list's sidebar.", verbose_name='usable as a list filter')),
-                ('searchable', models.BooleanField(default=False, help_text='Text box and link only: the Clients list search finds a client by the start of this value.')),
-                ('personal', models.BooleanField(default=False, help_text='Its values identify a person: data-protection exports and erasure include them.', verbose_name='holds personal data')),
-                ('sort_order', models.PositiveIntegerField(default=0, help_text='Lower numbers come first.', verbose_name='display order')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "field_type",
+                    models.CharField(
+                        choices=[
+                            ("text", "Text box"),
+                            ("textarea", "Text area"),
+                            ("number", "Number"),
+                            ("date", "Date"),
+                            ("dropdown", "Drop down"),
+                            ("tickbox", "Tick box"),
+                            ("link", "Link"),
+                        ],
+                        default="text",
+                        max_length=10,
+                        verbose_name="type",
+                    ),
+                ),
+                (
+                    "description",
+                    models.CharField(
+                        blank=True,
+                        help_text="Shown under the field on the client's Profile.",
+                        max_length=255,
+                    ),
+                ),
+                (
+                    "options",
+                    models.TextField(
+                        blank=True,
+                        help_text="Drop down only: the choices, separated by commas (as WHMCS's Select Options).",
+                        verbose_name="drop-down options",
+                    ),
+                ),
+                ("required", models.BooleanField(default=False)),
+                (
+                    "admin_only",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Staff only: never shown to the client, in emails or anything sent to them.",
+                        verbose_name="admin only",
+                    ),
+                ),
+                (
+                    "show_in_list",
+                    models.BooleanField(
+                        default=False,
+                        help_text="One more column in the Clients list.",
+                        verbose_name="show in the client list",
+                    ),
+                ),
+                (
+                    "filterable",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Drop down and tick box only: a filter in the Clients list's sidebar.",
+                        verbose_name="usable as a list filter",
+                    ),
+                ),
+                (
+                    "searchable",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Text box and link only: the Clients list search finds a client by the start of this value.",
+                    ),
+                ),
+                (
+                    "personal",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Its values identify a person: data-protection exports and erasure include them.",
+                        verbose_name="holds personal data",
+                    ),
+                ),
+                (
+                    "sort_order",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="Lower numbers come first.",
+                        verbose_name="display order",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': 'custom client field',
-                'ordering': ['sort_order', 'id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('field_type__in', ['text', 'textarea', 'number', 'date', 'dropdown', 'tickbox', 'link'])), name='customfield_type_valid'), models.CheckConstraint(condition=models.Q(('filterable', False), ('field_type__in', ['dropdown', 'tickbox']), _connector='OR'), name='customfield_filter_only_choices'), models.CheckConstraint(condition=models.Q(('searchable', False), ('field_type__in', ['text', 'link']), _connector='OR'), name='customfield_search_only_text')],
+                "verbose_name": "custom client field",
+                "ordering": ["sort_order", "id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "field_type__in",
+                                [
+                                    "text",
+                                    "textarea",
+                                    "number",
+                                    "date",
+                                    "dropdown",
+                                    "tickbox",
+                                    "link",
+                                ],
+                            )
+                        ),
+                        name="customfield_type_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("filterable", False),
+                            ("field_type__in", ["dropdown", "tickbox"]),
+                            _connector="OR",
+                        ),
+                        name="customfield_filter_only_choices",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("searchable", False),
+                            ("field_type__in", ["text", "link"]),
+                            _connector="OR",
+                        ),
+                        name="customfield_search_only_text",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='CustomFieldValue',
+            name="CustomFieldValue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('value', models.TextField()),
-                ('client', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='custom_field_values', to='clients.client')),
-                ('field', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='values', to='customfields.customfield')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("value", models.TextField()),
+                (
+                    "client",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="custom_field_values",
+                        to="clients.client",
+                    ),
+                ),
+                (
+                    "field",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="values",
+                        to="customfields.customfield",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(models.F('field'), django.contrib.postgres.indexes.OpClass(django.db.models.functions.text.Lower(django.db.models.functions.text.Left('value', 100)), name='text_pattern_ops'), name='customfieldvalue_key_idx')],
-                'constraints': [models.UniqueConstraint(fields=('client', 'field'), name='customfieldvalue_unique'), models.CheckConstraint(condition=models.Q(('value', ''), _negated=True), name='customfieldvalue_not_empty')],
+                "indexes": [
+                    models.Index(
+                        models.F("field"),
+                        django.contrib.postgres.indexes.OpClass(
+                            django.db.models.functions.text.Lower(
+                                django.db.models.functions.text.Left("value", 100)
+                            ),
+                            name="text_pattern_ops",
+                        ),
+                        name="customfieldvalue_key_idx",
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("client", "field"), name="customfieldvalue_unique"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("value", ""), _negated=True),
+                        name="customfieldvalue_not_empty",
+                    ),
+                ],
             },
         ),
         migrations.RunPython(
