@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "transactions",
     "invoices",
     "api",
+    "customfields",
 ]
 
 MIDDLEWARE = [

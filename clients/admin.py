@@ -45,6 +45,7 @@ from clients.services import (
     client_send_welcome_email,
 )
 from credits.admin import ManageCreditsAdminMixin
+from customfields.admin import CustomFieldsClientAdminMixin
 from invoices.admin import ClientServicesAdminMixin
 
 STATUS_COLOURS = {
@@ -394,6 +395,7 @@ class ClientAdmin(
     ManageCreditsAdminMixin,
     ClientDeletionAdminMixin,
     ClientServicesAdminMixin,
+    CustomFieldsClientAdminMixin,
     ClientAdminBase,
 ):
     """Feature mixins from other modules go before ClientAdminBase in the bases."""

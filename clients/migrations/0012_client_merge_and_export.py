@@ -24,7 +24,7 @@ def revoke(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("clients", "0009_choices_by_reference"),
+        ("clients", "0010_contacts_and_notes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
