@@ -24,6 +24,7 @@ from clients.admin_bulk import BulkStatusAdminMixin
 from clients.admin_deletion import ClientDeletionAdminMixin
 from clients.admin_links import ORDER_EDIT_PROFILE, ORDER_WELCOME_EMAIL, QuickLink
 from clients.admin_pagination import EstimatedCountPaginator
+from clients.admin_tabs import ClientFilter, ClientTabsChangelistMixin, client_tabs
 from clients.forms import ClientAddForm, ClientForm
 from clients.models import Client, ClientEvent, ClientGroup, EmailLog
 from clients.selectors import (
@@ -291,6 +292,7 @@ class ClientAdminBase(admin.ModelAdmin):
         }
         if client is not None:
             extra_context.update(
+                client_tabs=client_tabs(request, client, current="profile"),
                 history=client_history(client)[:HISTORY_ROWS],
                 email_log=client_recent_emails(client),
                 can_send_email=self.has_change_permission(request, client),
@@ -361,6 +363,7 @@ class ClientAdminBase(admin.ModelAdmin):
             "title": f"Client summary: {client}",
             "subtitle": None,
             "client": client,
+            "client_tabs": client_tabs(request, client, current="summary"),
             "quick_links": links,
             "has_change_permission": self.has_change_permission(request, client),
             **self.get_summary_context(request, client),
@@ -401,7 +404,7 @@ class ClientGroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClientEvent)
-class ClientEventAdmin(AuditLogAdmin):
+class ClientEventAdmin(ClientTabsChangelistMixin, AuditLogAdmin):
     """Client history across all clients (status changes, balance edits, profile edits): the
     audit trail staff can browse. Read-only for everyone, superusers included."""
 
@@ -415,7 +418,8 @@ class ClientEventAdmin(AuditLogAdmin):
         "balance_delta",
         "actor_label",
     ]
-    list_filter = ["kind", ("created_at", admin.DateFieldListFilter)]
+    list_filter = ["kind", ("created_at", admin.DateFieldListFilter), ClientFilter]
+    client_tab = "history"
     list_select_related = ["client"]
     list_per_page = 50
     search_fields = ["=client__id"]

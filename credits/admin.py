@@ -27,6 +27,7 @@ from billing_admin.admin_mixins import AuditLogAdmin
 from billing_admin.money import format_money
 from billing_admin.parsing import parse_positive_int
 from clients.admin_links import ORDER_MANAGE_CREDITS, QuickLink
+from clients.admin_tabs import TAB_CREDITS, ClientTab, client_tabs, register_client_tab
 from clients.models import Client
 from credits.forms import CreditChangeForm
 from credits.models import DESCRIPTION_SEARCH_VECTOR, CreditEntry
@@ -50,6 +51,19 @@ CREDIT_OPERATIONS = {
         "Remove Credit", remove_credit, "Removed {amount} credit: {description}."
     ),
 }
+
+
+# The credit log, as WHMCS's Credits tab; its page is Manage Credits opened as a full page.
+register_client_tab(
+    ClientTab(
+        "credits",
+        "Credits",
+        "admin:clients_client_credits",
+        TAB_CREDITS,
+        permission=MANAGE_CREDIT_PERMISSION,
+        count=lambda: CreditEntry.objects.all(),
+    )
+)
 
 
 def balance_text(client: Client) -> str:
@@ -118,13 +132,16 @@ class ManageCreditsAdminMixin:
             raise Http404(f"Client {object_id!r} does not exist.") from None
 
     def _credit_context(self, request, client: Client, **extra) -> dict:
+        is_popup = IS_POPUP_VAR in request.GET or IS_POPUP_VAR in request.POST
         return {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "client": client,
             "balance": balance_text(client),
-            "is_popup": IS_POPUP_VAR in request.GET or IS_POPUP_VAR in request.POST,
+            "is_popup": is_popup,
             "is_popup_var": IS_POPUP_VAR,
+            # A popup is one task in its own window: no tab bar (and no query for one).
+            "client_tabs": None if is_popup else client_tabs(request, client, current="credits"),
             **extra,
         }
 
