@@ -162,7 +162,7 @@ class ClientAdminBase(admin.ModelAdmin):
             client.get_status_display(),
         )
 
-    @admin.display(description="Credit balance", ordering="credit_balance")
+    @admin.display(description="Credit Balance", ordering="credit_balance")
     def balance_display(self, client: Client) -> str:
         return f"{format_money(client.credit_balance)} {client.currency}"
 
@@ -276,6 +276,17 @@ class ClientAdminBase(admin.ModelAdmin):
             # (say, the same email saved elsewhere). Django's atomic block has rolled back.
             messages.error(request, " ".join(error.messages))
             return HttpResponseRedirect(request.get_full_path())
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": "Clients", **(extra_context or {})})
+
+    # After Save the clerk lands on the client's Summary, as in WHMCS, with Django's "added" or
+    # "changed" message; not on the list, where the client would have to be found again.
+    def response_post_save_add(self, request, obj):
+        return HttpResponseRedirect(reverse("admin:clients_client_summary", args=[obj.pk]))
+
+    def response_post_save_change(self, request, obj):
+        return HttpResponseRedirect(reverse("admin:clients_client_summary", args=[obj.pk]))
 
     def add_view(self, request, form_url="", extra_context=None):
         return super().add_view(

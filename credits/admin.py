@@ -83,7 +83,7 @@ class ManageCreditsAdminMixin:
         # The client list listens for balance changes made in a Manage Credits popup.
         return super().media + forms.Media(js=[BALANCE_SCRIPT])
 
-    @admin.display(description="Credit balance", ordering="credit_balance")
+    @admin.display(description="Credit Balance", ordering="credit_balance")
     def balance_display(self, client: Client) -> str:
         return format_html(
             '<span data-credit-balance-client="{}">{}</span>', client.pk, balance_text(client)
