@@ -33,7 +33,8 @@ if not DEBUG:
         raise SystemExit("error: ALLOWED_HOSTS must be set (DEBUG is off)")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with our AdminSite (billing_admin/admin_site.py) as admin.site.
+    "billing_admin.apps.BillingAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -146,6 +147,8 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
 # Billing settings.
 COMPANY_NAME = env.str("COMPANY_NAME", default="Example Hosting")
+# The admin's header and page titles; empty means the company name + " Billing".
+PRODUCT_NAME = env.str("PRODUCT_NAME", default="") or f"{COMPANY_NAME} Billing"
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="USD").upper()
 if len(DEFAULT_CURRENCY) != 3 or not DEFAULT_CURRENCY.isalpha():
     raise ImproperlyConfigured("DEFAULT_CURRENCY must be an ISO 4217 code such as USD.")

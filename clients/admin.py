@@ -29,6 +29,7 @@ from clients.admin_links import (
     client_summary_link,
 )
 from clients.admin_pagination import EstimatedCountPaginator
+from clients.admin_tabs import ClientFilter, ClientTabsChangelistMixin, client_tabs
 from clients.forms import ClientAddForm, ClientForm
 from clients.models import Client, ClientEvent, ClientGroup, EmailLog
 from clients.selectors import (
@@ -165,7 +166,7 @@ class ClientAdminBase(admin.ModelAdmin):
             client.get_status_display(),
         )
 
-    @admin.display(description="Credit balance", ordering="credit_balance")
+    @admin.display(description="Credit Balance", ordering="credit_balance")
     def balance_display(self, client: Client) -> str:
         return f"{format_money(client.credit_balance)} {client.currency}"
 
@@ -281,6 +282,17 @@ class ClientAdminBase(admin.ModelAdmin):
             messages.error(request, " ".join(error.messages))
             return HttpResponseRedirect(request.get_full_path())
 
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": "Clients", **(extra_context or {})})
+
+    # After Save the clerk lands on the client's Summary, as in WHMCS, with Django's "added" or
+    # "changed" message; not on the list, where the client would have to be found again.
+    def response_post_save_add(self, request, obj):
+        return HttpResponseRedirect(reverse("admin:clients_client_summary", args=[obj.pk]))
+
+    def response_post_save_change(self, request, obj):
+        return HttpResponseRedirect(reverse("admin:clients_client_summary", args=[obj.pk]))
+
     def add_view(self, request, form_url="", extra_context=None):
         return super().add_view(
             request, form_url, {"title": "Add New Client", **(extra_context or {})}
@@ -296,6 +308,7 @@ class ClientAdminBase(admin.ModelAdmin):
         }
         if client is not None:
             extra_context.update(
+                client_tabs=client_tabs(request, client, current="profile"),
                 history=client_history(client)[:HISTORY_ROWS],
                 email_log=client_recent_emails(client),
                 can_send_email=self.has_change_permission(request, client),
@@ -366,6 +379,7 @@ class ClientAdminBase(admin.ModelAdmin):
             "title": f"Client summary: {client}",
             "subtitle": None,
             "client": client,
+            "client_tabs": client_tabs(request, client, current="summary"),
             "quick_links": links,
             "has_change_permission": self.has_change_permission(request, client),
             **self.get_summary_context(request, client),
@@ -408,7 +422,7 @@ class ClientGroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClientEvent)
-class ClientEventAdmin(ClientIdSearchMixin, AuditLogAdmin):
+class ClientEventAdmin(ClientIdSearchMixin, ClientTabsChangelistMixin, AuditLogAdmin):
     """Client history across all clients (status changes, balance edits, profile edits): the
     audit trail staff can browse. Read-only for everyone, superusers included."""
 
@@ -422,7 +436,8 @@ class ClientEventAdmin(ClientIdSearchMixin, AuditLogAdmin):
         "balance_delta",
         "actor_label",
     ]
-    list_filter = ["kind", ("created_at", admin.DateFieldListFilter)]
+    list_filter = ["kind", ("created_at", admin.DateFieldListFilter), ClientFilter]
+    client_tab = "history"
     list_select_related = ["client"]
     list_per_page = 50
     search_fields = ["=client__id"]
