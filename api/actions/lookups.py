@@ -4,8 +4,8 @@ other actions share: WHMCS names currencies by id and languages by English name.
 from django.conf import settings
 from django.conf.locale import LANG_INFO
 
+from api import selectors
 from api.protocol import Params, is_number, wrapped
-from clients.models import ClientGroup
 
 
 def currency_id(code: str) -> int:
@@ -39,7 +39,7 @@ def language_name(code: str) -> str:
 def get_client_groups(params: Params, *, actor) -> dict:
     groups = [
         {"id": group.pk, "groupname": group.name, "groupcolour": group.colour}
-        for group in ClientGroup.objects.order_by("pk")
+        for group in selectors.client_groups()
     ]
     return {"totalresults": len(groups), **wrapped("groups", "group", groups)}
 
