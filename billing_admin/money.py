@@ -1,7 +1,7 @@
 """Money: Decimal with two places, everywhere. The one place that knows how to make an amount."""
 
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -48,9 +48,21 @@ def parse_money_field(value, *, field: str = "amount") -> Decimal:
         raise ValidationError({field: AMOUNT_INVALID}) from None
 
 
-def format_money(amount: Decimal) -> str:
-    """Two-decimal string, as WHMCS and our pages show money ("45.90")."""
-    return f"{to_money(amount):.2f}"
+def format_money(amount: Decimal | int | str) -> str:
+    """Two-decimal string, as WHMCS and our pages show money ("45.90").
+
+    Any finite amount, however large: a sum of valid amounts (a client's income, a day's
+    invoicing) can pass what one money column holds and must still be shown, so this does not
+    apply ``to_money``'s column range. The context is widened to the amount's own digits, as the
+    default 28 would make quantize() raise for a sum that long.
+    """
+    if isinstance(amount, float | bool):
+        raise TypeError(f"money must be Decimal, int or str, not {type(amount).__name__}")
+    amount = Decimal(amount)
+    if not amount.is_finite():
+        raise ValueError(f"not a finite amount: {amount!r}")
+    context = Context(prec=max(28, amount.adjusted() + 4))
+    return f"{amount.quantize(MONEY_PLACES, rounding=ROUND_HALF_UP, context=context):.2f}"
 
 
 def money_field(**kwargs) -> models.DecimalField:

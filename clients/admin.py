@@ -20,6 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from billing_admin.admin_mixins import AuditLogAdmin, ClientIdSearchMixin
 from billing_admin.money import format_money
 from clients.admin_bulk import BulkStatusAdminMixin
+from clients.admin_csv import ClientCsvAdminMixin
 from clients.admin_deletion import ClientDeletionAdminMixin
 from clients.admin_links import (
     ORDER_EDIT_PROFILE,
@@ -28,6 +29,7 @@ from clients.admin_links import (
     client_summary_link,
 )
 from clients.admin_pagination import EstimatedCountPaginator
+from clients.admin_tabs import ClientFilter, ClientTabsChangelistMixin, client_tabs
 from clients.forms import ClientAddForm, ClientForm
 from clients.models import Client, ClientEvent, ClientGroup, EmailLog
 from clients.selectors import (
@@ -44,6 +46,7 @@ from clients.services import (
     client_send_welcome_email,
 )
 from credits.admin import ManageCreditsAdminMixin
+from customfields.admin import CustomFieldsClientAdminMixin
 from invoices.admin import ClientServicesAdminMixin
 
 STATUS_COLOURS = {
@@ -81,7 +84,6 @@ SETTINGS_FIELDS = (
         ]
     },
 )
-NOTES_FIELDS = ("Admin notes", {"fields": ["notes"]})
 
 
 class DropdownChoicesFilter(admin.ChoicesFieldListFilter):
@@ -164,7 +166,7 @@ class ClientAdminBase(admin.ModelAdmin):
             client.get_status_display(),
         )
 
-    @admin.display(description="Credit balance", ordering="credit_balance")
+    @admin.display(description="Credit Balance", ordering="credit_balance")
     def balance_display(self, client: Client) -> str:
         return f"{format_money(client.credit_balance)} {client.currency}"
 
@@ -200,7 +202,7 @@ class ClientAdminBase(admin.ModelAdmin):
                 PERSONAL_FIELDS,
                 ADDRESS_FIELDS,
                 SETTINGS_FIELDS,
-                NOTES_FIELDS,
+                ("Admin notes", {"fields": ["notes"]}),
                 (None, {"fields": ["send_welcome_email"]}),
             ]
         return [
@@ -208,7 +210,6 @@ class ClientAdminBase(admin.ModelAdmin):
             PERSONAL_FIELDS,
             ADDRESS_FIELDS,
             SETTINGS_FIELDS,
-            NOTES_FIELDS,
             ("Record", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
         ]
 
@@ -231,6 +232,7 @@ class ClientAdminBase(admin.ModelAdmin):
             client = client_create(
                 actor=request.user,
                 send_welcome_email=data["send_welcome_email"],
+                notes=data["notes"],
                 on_welcome_email=lambda log: self.report_welcome_email(request, log),
                 **{field: data[field] for field in CLIENT_PROFILE_FIELDS},
             )
@@ -280,6 +282,17 @@ class ClientAdminBase(admin.ModelAdmin):
             messages.error(request, " ".join(error.messages))
             return HttpResponseRedirect(request.get_full_path())
 
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": "Clients", **(extra_context or {})})
+
+    # After Save the clerk lands on the client's Summary, as in WHMCS, with Django's "added" or
+    # "changed" message; not on the list, where the client would have to be found again.
+    def response_post_save_add(self, request, obj):
+        return HttpResponseRedirect(reverse("admin:clients_client_summary", args=[obj.pk]))
+
+    def response_post_save_change(self, request, obj):
+        return HttpResponseRedirect(reverse("admin:clients_client_summary", args=[obj.pk]))
+
     def add_view(self, request, form_url="", extra_context=None):
         return super().add_view(
             request, form_url, {"title": "Add New Client", **(extra_context or {})}
@@ -295,6 +308,7 @@ class ClientAdminBase(admin.ModelAdmin):
         }
         if client is not None:
             extra_context.update(
+                client_tabs=client_tabs(request, client, current="profile"),
                 history=client_history(client)[:HISTORY_ROWS],
                 email_log=client_recent_emails(client),
                 can_send_email=self.has_change_permission(request, client),
@@ -365,6 +379,7 @@ class ClientAdminBase(admin.ModelAdmin):
             "title": f"Client summary: {client}",
             "subtitle": None,
             "client": client,
+            "client_tabs": client_tabs(request, client, current="summary"),
             "quick_links": links,
             "has_change_permission": self.has_change_permission(request, client),
             **self.get_summary_context(request, client),
@@ -390,9 +405,11 @@ class ClientAdminBase(admin.ModelAdmin):
 @admin.register(Client)
 class ClientAdmin(
     BulkStatusAdminMixin,
+    ClientCsvAdminMixin,
     ManageCreditsAdminMixin,
     ClientDeletionAdminMixin,
     ClientServicesAdminMixin,
+    CustomFieldsClientAdminMixin,
     ClientAdminBase,
 ):
     """Feature mixins from other modules go before ClientAdminBase in the bases."""
@@ -405,7 +422,7 @@ class ClientGroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClientEvent)
-class ClientEventAdmin(ClientIdSearchMixin, AuditLogAdmin):
+class ClientEventAdmin(ClientIdSearchMixin, ClientTabsChangelistMixin, AuditLogAdmin):
     """Client history across all clients (status changes, balance edits, profile edits): the
     audit trail staff can browse. Read-only for everyone, superusers included."""
 
@@ -419,7 +436,8 @@ class ClientEventAdmin(ClientIdSearchMixin, AuditLogAdmin):
         "balance_delta",
         "actor_label",
     ]
-    list_filter = ["kind", ("created_at", admin.DateFieldListFilter)]
+    list_filter = ["kind", ("created_at", admin.DateFieldListFilter), ClientFilter]
+    client_tab = "history"
     list_select_related = ["client"]
     list_per_page = 50
     search_fields = ["=client__id"]

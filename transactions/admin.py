@@ -16,6 +16,13 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from billing_admin.admin_mixins import AuditLogAdmin
+from clients.admin_tabs import (
+    TAB_TRANSACTIONS,
+    ClientFilter,
+    ClientTab,
+    ClientTabsChangelistMixin,
+    register_client_tab,
+)
 from transactions.forms import TransactionForm
 from transactions.models import Transaction, TransactionChange, TransactionDeletion
 from transactions.selectors import transaction_list, transaction_totals, transactions_search
@@ -89,8 +96,21 @@ def _admin_link(url_name: str, pk, text: str) -> str:
         return text
 
 
+register_client_tab(
+    ClientTab(
+        "transactions",
+        "Transactions",
+        "admin:transactions_transaction_changelist",
+        TAB_TRANSACTIONS,
+        permission="transactions.view_transaction",
+        by_filter=True,
+        count=lambda: Transaction.objects.all(),
+    )
+)
+
+
 @admin.register(Transaction)
-class TransactionAdmin(admin.ModelAdmin):
+class TransactionAdmin(ClientTabsChangelistMixin, admin.ModelAdmin):
     form = TransactionForm
     list_display = [
         "day",
@@ -116,7 +136,9 @@ class TransactionAdmin(admin.ModelAdmin):
         ("date", DateRangeFilter),
         ("currency", admin.AllValuesFieldListFilter),
         ClientDeletedFilter,
+        ClientFilter,
     ]
+    client_tab = "transactions"
     raw_id_fields = ["client", "invoice"]
     actions = ["delete_selected_transactions"]
     change_list_template = "admin/transactions/transaction/change_list.html"

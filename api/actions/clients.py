@@ -2,9 +2,15 @@
 DeleteClient."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.utils import timezone
 
 from api import selectors
+from api.actions.custom_fields import (
+    custom_field_error,
+    custom_field_values,
+    custom_fields_details,
+)
 from api.actions.lookups import currency_code, currency_id, language_code, language_name
 from api.auth import action_not_allowed, require_owner_permissions
 from api.protocol import (
@@ -18,8 +24,11 @@ from api.protocol import (
     wrapped,
 )
 from billing_admin.iso_codes import COUNTRY_NAMES
+from billing_admin.parsing import bound_search
 from clients import services as client_services
 from clients.models import Client
+from clients.selectors import client_notes_text
+from customfields.services import client_create_with_custom_fields, client_set_custom_field_values
 from invoices.services import client_close
 from transactions.services import client_delete
 
@@ -46,7 +55,6 @@ TEXT_PARAMS = {
     "postcode": "postcode",
     "country": "country",
     "phonenumber": "phone_number",
-    "notes": "notes",
 }
 FLAG_PARAMS = {
     "marketingoptin": "marketing_opt_in",
@@ -126,12 +134,17 @@ def add_client(params: Params, *, actor) -> dict:
     for param, message in REQUIRED_ON_ADD.items():
         if not params.has(param):
             raise ApiError(message)
+    custom_values = custom_field_values(params) or {}
     try:
-        client = client_services.client_create(
-            actor=actor, send_welcome_email=not params.boolean("noemail"), **_profile_fields(params)
+        client = client_create_with_custom_fields(
+            actor=actor,
+            custom_field_values=custom_values,
+            send_welcome_email=not params.boolean("noemail"),
+            notes=params.text("notes"),
+            **_profile_fields(params),
         )
     except ValidationError as exc:
-        raise ApiError(error_message(exc, ADD_ERRORS)) from None
+        raise ApiError(custom_field_error(exc) or error_message(exc, ADD_ERRORS)) from None
     # Clients here are their own login identity: the owner is the client itself.
     return {"clientid": client.pk, "owner_id": client.pk}
 
@@ -160,12 +173,24 @@ def update_client(params: Params, *, actor) -> dict:
         if status not in Client.Status.values:
             raise ApiError(INVALID_STATUS.format(status=status))
     fields = _profile_fields(params)
+    custom_values = custom_field_values(params)
     try:
-        client_services.client_edit(
-            client_id=client_id, actor=actor, status=status or None, **fields
-        )
+        # Profile, status, custom fields and the note change together or not at all.
+        with transaction.atomic():
+            client_services.client_edit(
+                client_id=client_id, actor=actor, status=status or None, **fields
+            )
+            if custom_values:
+                client_set_custom_field_values(
+                    client_id=client_id, values=custom_values, actor=actor
+                )
+            # WHMCS's notes field is one text; here it is a log, and the text sent is a new note.
+            if params.has("notes"):
+                client_services.client_note_add(
+                    client_id=client_id, actor=actor, text=params.text("notes")
+                )
     except ValidationError as exc:
-        raise ApiError(error_message(exc, UPDATE_ERRORS)) from None
+        raise ApiError(custom_field_error(exc) or error_message(exc, UPDATE_ERRORS)) from None
     # WHMCS's documented answer gives this id as a string, and strict client libraries check.
     return {"clientid": str(client_id)}
 
@@ -173,7 +198,7 @@ def update_client(params: Params, *, actor) -> dict:
 def get_clients(params: Params, *, actor) -> dict:
     clients = selectors.client_list(
         status=params.text("status"),
-        search=params.text("search"),
+        search=bound_search(params.text("search")),
         order_field=ORDER_BY.get(params.text("orderby").lower(), "id"),
         descending=params.text("sorting").upper() == "DESC",
     )
@@ -238,8 +263,9 @@ def _client_details(client: Client) -> dict:
         "overrideautoclose": client.override_auto_close,
         "marketing_emails_opt_in": client.marketing_opt_in,
         "isOptedInToMarketingEmails": client.marketing_opt_in,
-        "notes": client.notes,
+        "notes": client_notes_text(client),
         "datecreated": date_text(timezone.localdate(client.created_at)),
+        **custom_fields_details(client),
         # The client is its own (and only) login identity; see AddClient's owner_id.
         **wrapped(
             "users",

@@ -57,6 +57,7 @@ NASTY = [
     "%s %(x)s {0}",
     "../../etc/passwd",
     "a" * 5000,
+    "9" * 5000,  # past the 4,300 digits int() converts
     "Ωmega ünïcödé 中文 🙂",
     "2026-02-30",
     "9999-12-31 23:59:59",
