@@ -8,8 +8,8 @@ mixin may (a) add URLs by overriding ``get_urls()`` and putting its paths before
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -30,6 +30,7 @@ from clients.admin_links import (
 )
 from clients.admin_pagination import EstimatedCountPaginator
 from clients.admin_tabs import ClientFilter, ClientTabsChangelistMixin, client_tabs
+from clients.admin_views import client_view
 from clients.forms import ClientAddForm, ClientForm
 from clients.models import Client, ClientEvent, ClientGroup, EmailLog
 from clients.selectors import (
@@ -351,12 +352,6 @@ class ClientAdminBase(admin.ModelAdmin):
             ]
         return links
 
-    def get_client_or_404(self, request, object_id) -> Client:
-        client = self.get_object(request, unquote(object_id))
-        if client is None:
-            raise Http404(f"Client {object_id!r} does not exist.")
-        return client
-
     def get_summary_context(self, request, client: Client) -> dict:
         """What the Summary shows about ``client``, beyond the page frame. Mixins of other apps
         extend it (``{**super().get_summary_context(request, client), ...}``) and the summary
@@ -368,10 +363,8 @@ class ClientAdminBase(admin.ModelAdmin):
             "history": client_history(client)[:HISTORY_ROWS],
         }
 
-    def summary_view(self, request, object_id):
-        client = self.get_client_or_404(request, object_id)
-        if not self.has_view_or_change_permission(request, client):
-            raise PermissionDenied
+    @client_view(lambda self, request, client: self.has_view_or_change_permission(request, client))
+    def summary_view(self, request, client: Client):
         links = sorted(self.get_quick_links(request, client), key=lambda link: link.order)
         context = {
             **self.admin_site.each_context(request),
@@ -386,12 +379,10 @@ class ClientAdminBase(admin.ModelAdmin):
         }
         return TemplateResponse(request, self.summary_template, context)
 
-    def send_welcome_email_view(self, request, object_id):
+    @client_view(lambda self, request, client: self.has_change_permission(request, client))
+    def send_welcome_email_view(self, request, client: Client):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        client = self.get_client_or_404(request, object_id)
-        if not self.has_change_permission(request, client):
-            raise PermissionDenied
         log = client_send_welcome_email(client_id=client.pk, actor=request.user)
         self.report_welcome_email(request, log)
         next_url = request.POST.get("next", "")

@@ -27,6 +27,7 @@ from clients.admin_tabs import (
     client_tabs,
     register_client_tab,
 )
+from clients.admin_views import client_view
 from clients.models import Client
 from invoices import selectors, services
 from invoices.forms import (
@@ -83,8 +84,6 @@ def add_service_error(form: forms.Form, error: ValidationError) -> None:
 def form_auto_id(action: str) -> str:
     """Element ids per box: the invoice page shows several forms with an "amount" field."""
     return f"id_{action}_%s"
-
-
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -549,13 +548,9 @@ class ClientServicesAdminMixin:
                 },
             )
 
-    def close_client_view(self, request, object_id):
+    @client_view(lambda self, request, client: request.user.has_perms(PERMS_CLOSE_CLIENT))
+    def close_client_view(self, request, client):
         """GET: what closing will do; POST: do it (client_close) and go back to the summary."""
-        if not request.user.has_perms(PERMS_CLOSE_CLIENT):
-            raise PermissionDenied
-        client = self.get_object(request, unquote(object_id))
-        if client is None:
-            raise Http404(f"Client {object_id!r} does not exist.")
         summary_url = reverse("admin:clients_client_summary", args=[client.pk])
         if request.method == "POST":
             services.client_close(client_id=client.pk, actor=request.user)

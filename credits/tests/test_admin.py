@@ -178,9 +178,14 @@ def test_description_is_required(billing_client):
     assert_unchanged(customer)
 
 
-def test_unknown_client_is_404(billing_client):
-    assert billing_client.get(reverse("admin:clients_client_credits", args=[0])).status_code == 404
-    assert billing_client.get("/admin/clients/client/abc/credits/").status_code == 404
+def test_unknown_client_goes_back_to_the_client_list(billing_client):
+    client_list = reverse("admin:clients_client_changelist")
+    for url in (
+        reverse("admin:clients_client_credits", args=[0]),
+        "/admin/clients/client/abc/credits/",
+    ):
+        response = billing_client.get(url)
+        assert (response.status_code, response["Location"]) == (302, client_list)
 
 
 def test_support_staff_cannot_manage_credits(support_client):
