@@ -18,7 +18,6 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from billing_admin.admin_mixins import AuditLogAdmin, ClientIdSearchMixin
-from billing_admin.money import format_money
 from clients.admin_bulk import BulkStatusAdminMixin
 from clients.admin_csv import ClientCsvAdminMixin
 from clients.admin_deletion import ClientDeletionAdminMixin
@@ -26,6 +25,7 @@ from clients.admin_links import (
     ORDER_EDIT_PROFILE,
     ORDER_WELCOME_EMAIL,
     QuickLink,
+    balance_text,
     client_summary_link,
 )
 from clients.admin_pagination import EstimatedCountPaginator
@@ -50,12 +50,6 @@ from credits.admin import ManageCreditsAdminMixin
 from customfields.admin import CustomFieldsClientAdminMixin
 from invoices.admin import ClientServicesAdminMixin
 
-STATUS_COLOURS = {
-    Client.Status.ACTIVE: "#2e7d32",
-    Client.Status.INACTIVE: "#757575",
-    Client.Status.CLOSED: "#c62828",
-}
-BADGE_STYLE = "color:#fff;border-radius:.7em;padding:.1em .6em;white-space:nowrap;"
 HISTORY_ROWS = 20
 MSG_WELCOME_SENT = "The welcome email was sent to %(to)s."
 MSG_WELCOME_FAILED = (
@@ -160,16 +154,19 @@ class ClientAdminBase(admin.ModelAdmin):
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, client: Client) -> str:
+        # The colours are the stylesheet's (billing_admin/admin.css), shared with the Summary.
         return format_html(
-            '<span style="{}background:{}">{}</span>',
-            BADGE_STYLE,
-            STATUS_COLOURS[client.status],
+            '<span class="status-badge status-{}">{}</span>',
+            client.status,
             client.get_status_display(),
         )
 
     @admin.display(description="Credit Balance", ordering="credit_balance")
     def balance_display(self, client: Client) -> str:
-        return f"{format_money(client.credit_balance)} {client.currency}"
+        # A Manage Credits popup updates this cell in place (credits/js/credit_balance.js).
+        return format_html(
+            '<span data-credit-balance-client="{}">{}</span>', client.pk, balance_text(client)
+        )
 
     @admin.display(description="Created", ordering="created_at")
     def created_date(self, client: Client) -> str:

@@ -20,11 +20,15 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
 
 from billing_admin.admin_mixins import AuditLogAdmin, ClientIdSearchMixin
 from billing_admin.money import format_money
-from clients.admin_links import ORDER_MANAGE_CREDITS, QuickLink, client_summary_link
+from clients.admin_links import (
+    ORDER_MANAGE_CREDITS,
+    QuickLink,
+    balance_text,
+    client_summary_link,
+)
 from clients.admin_tabs import TAB_CREDITS, ClientTab, client_tabs, register_client_tab
 from clients.admin_views import client_view
 from clients.models import Client
@@ -69,11 +73,6 @@ def may_manage_credit(modeladmin, request, client) -> bool:
     return request.user.has_perm(MANAGE_CREDIT_PERMISSION)
 
 
-def balance_text(client: Client) -> str:
-    """The balance as the client list and summary show it ("12.50 USD")."""
-    return f"{format_money(client.credit_balance)} {client.currency}"
-
-
 class ManageCreditsAdminMixin:
     """For ClientAdmin: the credit log popup with Add Credit and Remove Credit."""
 
@@ -85,12 +84,6 @@ class ManageCreditsAdminMixin:
     def media(self):
         # The client list listens for balance changes made in a Manage Credits popup.
         return super().media + forms.Media(js=[BALANCE_SCRIPT])
-
-    @admin.display(description="Credit Balance", ordering="credit_balance")
-    def balance_display(self, client: Client) -> str:
-        return format_html(
-            '<span data-credit-balance-client="{}">{}</span>', client.pk, balance_text(client)
-        )
 
     def get_urls(self):
         view = self.admin_site.admin_view

@@ -66,11 +66,6 @@ SERVICE_FIELDS = list(services.SERVICE_FIELDS)
 SUMMARY_INVOICES = 10
 # The most services the client Profile edits inline.
 INLINE_SERVICES_LIMIT = 50
-STATUS_COLOURS = {
-    Invoice.Status.UNPAID: "#c62828",
-    Invoice.Status.PAID: "#2e7d32",
-    Invoice.Status.CANCELLED: "#757575",
-}
 
 
 def add_service_error(form: forms.Form, error: ValidationError) -> None:
@@ -223,9 +218,10 @@ class InvoiceAdmin(ClientTabsChangelistMixin, SearchByIdMixin, admin.ModelAdmin)
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, invoice: Invoice) -> str:
+        # The colours are the stylesheet's (billing_admin/admin.css), shared with the invoice page.
         return format_html(
-            '<span style="color:{};font-weight:bold">{}</span>',
-            STATUS_COLOURS.get(invoice.status, "#333"),
+            '<span class="invoice-status {}">{}</span>',
+            invoice.status,
             invoice.get_status_display(),
         )
 
