@@ -12,7 +12,7 @@ from django.db.models import Sum
 from clients.models import ClientEvent
 from credits import services
 from credits.models import CreditEntry
-from credits.selectors import credit_invariant_violations
+from credits.tests.assertions import assert_credit_invariant
 from credits.tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -69,7 +69,7 @@ def test_concurrent_adds_and_removes_lose_no_update():
     assert customer.credit_balance == Decimal("100.00") + per_kind * Decimal("0.75")
     assert customer.credit_entries.filter(kind=CreditEntry.Kind.ADDED).count() == per_kind + 1
     assert customer.credit_entries.filter(kind=CreditEntry.Kind.REMOVED).count() == per_kind
-    assert credit_invariant_violations() == []
+    assert_credit_invariant()
 
 
 def test_concurrent_removals_never_overdraw():
@@ -89,7 +89,7 @@ def test_concurrent_removals_never_overdraw():
     customer.refresh_from_db()
     assert customer.credit_balance == Decimal("0.00")
     assert customer.credit_entries.filter(kind=CreditEntry.Kind.REMOVED).count() == 5
-    assert credit_invariant_violations() == []
+    assert_credit_invariant()
 
 
 def test_manual_adjustments_racing_credit_changes_keep_the_ledger_exact():
@@ -121,7 +121,7 @@ def test_manual_adjustments_racing_credit_changes_keep_the_ledger_exact():
     assert entries == Decimal("50.00") + 3 * OPERATIONS_PER_THREAD * Decimal("0.90")
     assert customer.credit_entries.count() == 1 + 6 * OPERATIONS_PER_THREAD
     assert customer.credit_balance == entries + deltas
-    assert credit_invariant_violations() == []
+    assert_credit_invariant()
 
 
 def test_a_form_submitted_twice_at_once_records_one_entry():
