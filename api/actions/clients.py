@@ -3,9 +3,9 @@ DeleteClient."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models.functions import Lower
 from django.utils import timezone
 
+from api import selectors
 from api.actions.custom_fields import (
     custom_field_error,
     custom_field_values,
@@ -30,11 +30,10 @@ from api.protocol import (
     paged,
     wrapped,
 )
-from api.selectors import client_stats, clients_matching_start
 from billing_admin.iso_codes import COUNTRY_NAMES
 from billing_admin.parsing import bound_search
 from clients import services as client_services
-from clients.models import Client, ClientGroup
+from clients.models import Client
 from clients.selectors import client_notes_text
 from customfields.services import client_create_with_custom_fields, client_set_custom_field_values
 from invoices.services import client_close
@@ -126,7 +125,7 @@ def _profile_fields(params: Params) -> dict:
             fields["group"] = None
         else:
             group_id = params.record_id("groupid", not_found=GROUP_NOT_FOUND)
-            fields["group"] = ClientGroup.objects.filter(pk=group_id).first()
+            fields["group"] = selectors.client_group_or_none(group_id)
             if fields["group"] is None:
                 raise ApiError(GROUP_NOT_FOUND)
     if params.has("language"):
@@ -159,16 +158,10 @@ def add_client(params: Params, *, actor) -> dict:
 def _client_id_from(params: Params, *, id_param: str, email_param: str, not_found: str) -> int:
     if params.has(id_param):
         client_id = client_id_param(params, id_param)
-        if not Client.objects.filter(pk=client_id).exists():
+        if not selectors.client_exists(client_id):
             raise ApiError(not_found)
         return client_id
-    # lower(email) equality is what the case-insensitive unique index on email serves.
-    client_id = (
-        Client.objects.alias(email_lower=Lower("email"))
-        .filter(email_lower=params.text(email_param).lower())
-        .values_list("pk", flat=True)
-        .first()
-    )
+    client_id = selectors.client_id_by_email(params.text(email_param))
     if client_id is None:
         raise ApiError(not_found)
     return client_id
@@ -209,17 +202,12 @@ def update_client(params: Params, *, actor) -> dict:
 
 
 def get_clients(params: Params, *, actor) -> dict:
-    clients = Client.objects.all()
-    status = params.text("status")
-    if status:
-        clients = clients.filter(status=status)
-    search = bound_search(params.text("search"))
-    if search:
-        clients = clients_matching_start(clients, search)
-    order_field = ORDER_BY.get(params.text("orderby").lower(), "id")
-    descending = params.text("sorting").upper() == "DESC"
-    sign = "-" if descending else ""
-    clients = clients.order_by(f"{sign}{order_field}", f"{sign}id")
+    clients = selectors.client_list(
+        status=params.text("status"),
+        search=bound_search(params.text("search")),
+        order_field=ORDER_BY.get(params.text("orderby").lower(), "id"),
+        descending=params.text("sorting").upper() == "DESC",
+    )
     start, limit = page(params)
     rows = [
         {
@@ -243,10 +231,10 @@ def get_clients_details(params: Params, *, actor) -> dict:
     client_id = _client_id_from(
         params, id_param="clientid", email_param="email", not_found=CLIENT_NOT_FOUND
     )
-    client = Client.objects.select_related("group").get(pk=client_id)
+    client = selectors.client_details(client_id)
     answer = {"client": _client_details(client)}
     if params.boolean("stats"):
-        answer["stats"] = client_stats(client)
+        answer["stats"] = selectors.client_stats(client)
     return answer
 
 

@@ -18,21 +18,15 @@ ROLES = ("superuser", "billing", "support", "nogroup")
 
 
 @pytest.fixture
-def login(django_user_model):
+def login(staff_in_group):
     """``login("support")`` -> a test client logged in as a fresh staff user in that role."""
-    from django.contrib.auth.models import Group
-
     groups = {"billing": BILLING_ADMINISTRATORS, "support": SUPPORT_STAFF}
 
     def log_in(role: str, *, enforce_csrf_checks: bool = False) -> HttpClient:
-        user = django_user_model.objects.create_user(
-            f"{role}-user", f"{role}@example.com", "pw", is_staff=True
-        )
+        user = staff_in_group(groups.get(role), username=f"{role}-user")
         if role == "superuser":
             user.is_superuser = True
             user.save(update_fields=["is_superuser"])
-        if role in groups:
-            user.groups.add(Group.objects.get(name=groups[role]))
         http = HttpClient(enforce_csrf_checks=enforce_csrf_checks)
         http.force_login(user)
         http.user = user

@@ -6,7 +6,6 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -20,22 +19,6 @@ pytestmark = pytest.mark.django_db
 
 CHANGELIST = reverse("admin:clients_client_changelist")
 EXPORT = reverse("admin:clients_client_export")
-
-
-@pytest.fixture
-def billing_client(client, django_user_model):
-    user = django_user_model.objects.create_user("billing", password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name="Billing administrators"))
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def support_client(client, django_user_model):
-    user = django_user_model.objects.create_user("support", password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name="Support staff"))
-    client.force_login(user)
-    return client
 
 
 def read_csv(text: str) -> list[dict]:

@@ -6,7 +6,7 @@ from django.core.management import call_command
 from clients.management.commands.seed_demo import DEMO_CLIENT_COUNT
 from clients.models import Client, ClientEvent
 from credits.models import CreditEntry
-from credits.selectors import credit_invariant_violations
+from credits.tests.assertions import assert_credit_invariant
 from invoices.models import Invoice
 from transactions.models import Transaction
 
@@ -42,4 +42,4 @@ def test_seed_demo_bills_the_open_clients_with_credit_applied_and_payments():
     payments = Transaction.objects.filter(invoice__isnull=False)
     assert payments.exists()
     assert all(txn.invoice.status == "Paid" for txn in payments.select_related("invoice"))
-    assert credit_invariant_violations() == []
+    assert_credit_invariant()

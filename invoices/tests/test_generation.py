@@ -9,8 +9,8 @@ from django.db import IntegrityError, transaction
 from clients.models import Client
 from clients.tests.factories import ClientFactory
 from credits.models import CreditEntry
-from credits.selectors import credit_invariant_violations
 from credits.services import add_credit
+from credits.tests.assertions import assert_credit_invariant
 from invoices import services
 from invoices.models import ClientService, Invoice, InvoiceItem
 from invoices.services import generation, invoices_generate
@@ -26,11 +26,6 @@ Cycle = ClientService.BillingCycle
 def billing_settings(settings):
     settings.INVOICE_DAYS_IN_ADVANCE = 7
     settings.AUTO_APPLY_CREDIT = True
-
-
-def assert_credit_invariant():
-    """The credits app's invariant (balance == entries + adjustments, >= 0), for every client."""
-    assert credit_invariant_violations() == []
 
 
 def generate(**kwargs):
