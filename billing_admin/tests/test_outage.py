@@ -70,10 +70,15 @@ def test_api_answers_503_in_its_envelope_while_the_database_is_cut_off(api_post,
 
     assert response.status_code == 503
     body = response.content.decode()
-    assert "<result>error</result>" in body if responsetype == "xml" else response.json() == {
-        "result": "error",
-        "message": UNAVAILABLE,
-    }
+    assert (
+        "<result>error</result>" in body
+        if responsetype == "xml"
+        else response.json()
+        == {
+            "result": "error",
+            "message": UNAVAILABLE,
+        }
+    )
     assert UNAVAILABLE in body
     next_request()
     assert api_post("GetClients").json()["result"] == "success"
