@@ -343,7 +343,7 @@ class InvoiceAdmin(SearchByIdMixin, admin.ModelAdmin):
             )
         except ValidationError as error:
             # Deleted (with its client) since the page was opened: nothing to show again.
-            if error.code == services.NOT_FOUND_CODE:
+            if getattr(error, "code", None) == services.NOT_FOUND_CODE:
                 messages.error(request, " ".join(error.messages))
                 return HttpResponseRedirect(reverse("admin:invoices_invoice_changelist"))
             if form is None:
