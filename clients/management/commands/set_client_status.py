@@ -17,6 +17,7 @@ from django.core.validators import validate_email
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from billing_admin.command_runs import STOPPING_ERRORS, run_stopped
 from billing_admin.iso_codes import COUNTRY_CODES
 from billing_admin.parsing import parse_positive_int
 from clients.models import Client, ClientGroup
@@ -30,8 +31,6 @@ from clients.selectors import (
 )
 from clients.services import DEFAULT_BATCH_SIZE, BulkStatusResult, clients_bulk_set_status
 
-# Exit status of a run stopped with Ctrl-C, as shells report SIGINT.
-INTERRUPTED_EXIT_STATUS = 130
 # A typo such as 1-10000000000 should fail fast, not build a huge set.
 MAX_RANGE = 1_000_000
 HEADER_NAMES = {"id", "client_id", "clientid", "userid", "email", "client_email"}
@@ -79,25 +78,20 @@ class BulkStatusCommand(BaseCommand):
     """Progress on stderr and a clean report on Ctrl-C, shared by both status commands."""
 
     def run_batches(self, service: Callable[..., T], **kwargs) -> T:
-        """Call a batched service with progress reporting; on Ctrl-C say how far it got."""
+        """Call a batched service with progress reporting; stopped by Ctrl-C or a database
+        failure, say how far it got in one line."""
         self.latest: BulkStatusResult | None = None
         try:
             return service(on_batch=self.show_progress, **kwargs)
-        except KeyboardInterrupt:
+        except STOPPING_ERRORS as exc:
             self.stderr.write("")
             done = self.latest
-            if done is None:
-                raise CommandError(
-                    "Interrupted before the first batch committed: nothing changed.",
-                    returncode=INTERRUPTED_EXIT_STATUS,
-                ) from None
-            raise CommandError(
-                f"Interrupted after {done.batches_done} of {done.batches_total} batches "
-                f"({done.processed} of {done.selected} clients): changed {done.changed} clients "
-                f"to {done.status} ({done.already} already {done.status}). Every committed batch "
-                "is complete; run the same command again to finish.",
-                returncode=INTERRUPTED_EXIT_STATUS,
-            ) from None
+            progress = done and (
+                f"changed {done.changed:,} of {done.selected:,} clients to {done.status} in "
+                f"{done.batches_done:,} of {done.batches_total:,} whole batches "
+                f"({done.already:,} already {done.status})"
+            )
+            raise run_stopped(exc, progress=progress) from None
 
     def report_dry_run(self, selection: QuerySet[Client], status: str, *, not_found: int) -> None:
         """What a run would do: counts by current status, a sample, and the would-be summary."""
