@@ -171,3 +171,23 @@ def test_generate_invoices_reports_a_database_failure_in_one_line(monkeypatch, s
     assert "\n" not in message
     next_request()
     assert Invoice.objects.count() == 2
+
+
+def test_admin_bulk_status_cut_off_half_way_says_how_many_changed(monkeypatch, django_user_model):
+    from clients.services import bulk
+
+    ids = [client.pk for client in ClientFactory.create_batch(5)]
+    http = HttpClient(raise_request_exception=False)
+    http.force_login(django_user_model.objects.create_superuser("boss", password="pw"))
+    monkeypatch.setitem(bulk.clients_bulk_set_status.__kwdefaults__, "batch_size", 2)
+    cut_off_on_second_call(monkeypatch, bulk, "set_status_for_batch")
+    url = reverse("admin:clients_client_bulk_status", args=["inactive"])
+
+    response = http.post(f"{url}?ids={','.join(map(str, ids))}", {"post": "yes"})
+
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert "changed 2 of 5 clients to Inactive in 1 of 3 whole batches" in page
+    assert "submit the same change again to finish the rest" in page
+    next_request()
+    assert Client.objects.filter(status=Client.Status.INACTIVE).count() == 2

@@ -86,12 +86,7 @@ class BulkStatusCommand(BaseCommand):
         except STOPPING_ERRORS as exc:
             self.stderr.write("")
             done = self.latest
-            progress = done and (
-                f"changed {done.changed:,} of {done.selected:,} clients to {done.status} in "
-                f"{done.batches_done:,} of {done.batches_total:,} whole batches "
-                f"({done.already:,} already {done.status})"
-            )
-            raise run_stopped(exc, progress=progress) from None
+            raise run_stopped(exc, progress=done and done.progress_text()) from None
 
     def report_dry_run(self, selection: QuerySet[Client], status: str, *, not_found: int) -> None:
         """What a run would do: counts by current status, a sample, and the would-be summary."""
