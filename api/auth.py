@@ -49,7 +49,7 @@ def _credential_text(params: Params, name: str) -> str:
 def check_permission(credential: ApiCredential, *, action: str, permissions, sent_as: str) -> None:
     """The credential's role must list the action and its owner hold ``permissions``."""
     if action not in credential.allowed_actions:
-        raise ApiError(ACTION_NOT_ALLOWED.format(action=sent_as.lower()), status=FORBIDDEN)
+        raise action_not_allowed(sent_as)
     require_owner_permissions(credential, action=sent_as, permissions=permissions)
 
 
@@ -57,7 +57,12 @@ def require_owner_permissions(credential: ApiCredential, *, action: str, permiss
     """Refuse what the credential's owner could not do in the admin (also used by actions
     whose optional flags need more, e.g. UpdateClient's ``status``)."""
     if not credential.user.has_perms(permissions):
-        raise ApiError(ACTION_NOT_ALLOWED.format(action=action.lower()), status=FORBIDDEN)
+        raise action_not_allowed(action)
+
+
+def action_not_allowed(action: str) -> ApiError:
+    """The refusal of an action (or of one of its options) the credential may not use."""
+    return ApiError(ACTION_NOT_ALLOWED.format(action=action.lower()), status=FORBIDDEN)
 
 
 def ip_allowed(credential: ApiCredential, ip: str) -> bool:

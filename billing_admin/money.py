@@ -1,9 +1,11 @@
 """Money: Decimal with two places, everywhere. The one place that knows how to make an amount."""
 
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Count, Sum
 
 MONEY_PLACES = Decimal("0.01")
 MONEY_MAX_DIGITS = 12
@@ -67,3 +69,13 @@ def money_field(**kwargs) -> models.DecimalField:
     """Every money column: 12 digits, 2 places, defaulting to 0.00."""
     kwargs.setdefault("default", ZERO)
     return models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=2, **kwargs)
+
+
+def currency_totals(queryset: models.QuerySet, amount_fields: Iterable[str]) -> list[dict]:
+    """Per currency (in currency order): the row count and the sum of each of ``amount_fields``,
+    in one aggregate query. Amounts in different currencies are never added up together."""
+    return list(
+        queryset.order_by("currency")
+        .values("currency")
+        .annotate(count=Count("pk"), **{name: Sum(name) for name in amount_fields})
+    )
