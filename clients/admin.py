@@ -239,7 +239,7 @@ class ClientAdminBase(admin.ModelAdmin):
         )
         if status_changed:
             self.report_status_change(request, obj)
-        if "credit_balance" in form.changed_data:
+        if form.balance_edited():
             # Imported here: credits sits above clients, and only its services write the balance.
             from credits.services import adjust_balance
 
