@@ -31,6 +31,7 @@ from clients.admin_links import (
 from clients.admin_pagination import EstimatedCountPaginator
 from clients.admin_tabs import ClientFilter, ClientTabsChangelistMixin, client_tabs
 from clients.admin_views import client_view
+from clients.field_permissions import fields_not_changeable_by
 from clients.forms import ClientAddForm, ClientForm
 from clients.models import Client, ClientEvent, ClientGroup, EmailLog
 from clients.selectors import (
@@ -65,8 +66,6 @@ ADDRESS_FIELDS = (
     "Address",
     {"fields": ["address1", "address2", "city", "state", "postcode", "country"]},
 )
-# Billing settings: changed only with clients.change_client_billing (Support staff cannot).
-BILLING_SETTINGS = ["currency", "group", "tax_exempt", "override_auto_close"]
 SETTINGS_FIELDS = (
     "Billing and settings",
     {
@@ -215,14 +214,7 @@ class ClientAdminBase(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        readonly = list(self.readonly_fields)
-        if not request.user.has_perm("clients.change_client_status"):
-            readonly.append("status")
-        if not request.user.has_perm("clients.adjust_client_balance"):
-            readonly.append("credit_balance")
-        if not request.user.has_perm("clients.change_client_billing"):
-            readonly += BILLING_SETTINGS
-        return readonly
+        return [*self.readonly_fields, *fields_not_changeable_by(request.user)]
 
     def save_model(self, request, obj, form, change):
         """Every write goes through the services; Django's ``obj.save()`` is never called."""
@@ -246,7 +238,7 @@ class ClientAdminBase(admin.ModelAdmin):
         )
         if status_changed:
             self.report_status_change(request, obj)
-        if "credit_balance" in form.changed_data:
+        if form.balance_edited():
             # Imported here: credits sits above clients, and only its services write the balance.
             from credits.services import adjust_balance
 

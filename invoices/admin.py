@@ -341,6 +341,10 @@ class InvoiceAdmin(ClientTabsChangelistMixin, SearchByIdMixin, admin.ModelAdmin)
                 invoice.pk, form.cleaned_data if form else {}, request.user
             )
         except ValidationError as error:
+            # Deleted (with its client) since the page was opened: nothing to show again.
+            if getattr(error, "code", None) == services.NOT_FOUND_CODE:
+                messages.error(request, " ".join(error.messages))
+                return HttpResponseRedirect(reverse("admin:invoices_invoice_changelist"))
             if form is None:
                 messages.error(request, " ".join(error.messages))
                 return HttpResponseRedirect(invoice_url)

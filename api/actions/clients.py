@@ -33,6 +33,7 @@ from api.protocol import (
 from billing_admin.iso_codes import COUNTRY_NAMES
 from billing_admin.parsing import bound_search
 from clients import services as client_services
+from clients.field_permissions import FIELD_PERMISSIONS
 from clients.models import Client
 from clients.selectors import client_notes_text
 from customfields.services import client_create_with_custom_fields, client_set_custom_field_values
@@ -172,13 +173,16 @@ def update_client(params: Params, *, actor) -> dict:
         params, id_param="clientid", email_param="clientemail", not_found=CLIENT_ID_NOT_FOUND
     )
     status = params.text("status")
-    if status:
-        require_owner_permissions(
-            actor, action="UpdateClient", permissions=["clients.change_client_status"]
-        )
-        if status not in Client.Status.values:
-            raise ApiError(INVALID_STATUS.format(status=status))
     fields = _profile_fields(params)
+    # The fields the admin's Profile makes read-only without a permission are refused here.
+    sent = [*fields, "status"] if status else list(fields)
+    require_owner_permissions(
+        actor,
+        action="UpdateClient",
+        permissions=[FIELD_PERMISSIONS[field] for field in sent if field in FIELD_PERMISSIONS],
+    )
+    if status and status not in Client.Status.values:
+        raise ApiError(INVALID_STATUS.format(status=status))
     custom_values = custom_field_values(params)
     try:
         # Profile, status, custom fields and the note change together or not at all.

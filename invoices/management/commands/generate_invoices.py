@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from billing_admin.command_runs import STOPPING_ERRORS, run_stopped
 from billing_admin.money import format_money
 from invoices.services import invoices_generate
 
@@ -32,10 +33,21 @@ class Command(BaseCommand):
     def handle(self, *args, date=None, dry_run=False, **options):
         today = _iso_date(date) if date else timezone.localdate()
 
+        latest = None
+
         def progress(result):
+            nonlocal latest
+            latest = result
             self.stderr.write(f"batch {result.batches}: {result.invoices} invoices so far")
 
-        result = invoices_generate(today=today, dry_run=dry_run, progress=progress)
+        try:
+            result = invoices_generate(today=today, dry_run=dry_run, progress=progress)
+        except STOPPING_ERRORS as exc:
+            done = latest and (
+                f"{'would create' if dry_run else 'created'} {latest.invoices:,} invoices "
+                f"(total {format_money(latest.total)}) in {latest.batches:,} whole batches"
+            )
+            raise run_stopped(exc, progress=done) from None
         verb = "Would create" if dry_run else "Created"
         self.stdout.write(
             f"{verb} {result.invoices} invoices ({result.items} items, total "
