@@ -21,6 +21,7 @@ from billing_admin.admin_mixins import AuditLogAdmin
 from billing_admin.money import format_money
 from billing_admin.parsing import parse_positive_int
 from clients.admin_bulk import BulkStatusAdminMixin
+from clients.admin_contacts import ContactsAndNotesAdminMixin
 from clients.admin_deletion import ClientDeletionAdminMixin
 from clients.admin_links import ORDER_EDIT_PROFILE, ORDER_WELCOME_EMAIL, QuickLink
 from clients.admin_pagination import EstimatedCountPaginator
@@ -385,6 +386,7 @@ class ClientAdminBase(admin.ModelAdmin):
 @admin.register(Client)
 class ClientAdmin(
     BulkStatusAdminMixin,
+    ContactsAndNotesAdminMixin,
     ManageCreditsAdminMixin,
     ClientDeletionAdminMixin,
     ClientServicesAdminMixin,

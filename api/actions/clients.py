@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from api.actions.contacts import contacts_answer
 from api.actions.lookups import currency_code, currency_id, language_code, language_name
 from api.auth import require_owner_permissions
 from api.protocol import (
@@ -22,7 +23,7 @@ from api.selectors import client_stats, clients_matching_start
 from billing_admin.iso_codes import COUNTRY_NAMES
 from clients import services as client_services
 from clients.models import Client, ClientGroup
-from clients.selectors import client_notes_text
+from clients.selectors import client_contacts, client_notes_text
 from clients.services import client_delete
 from credits.services import lock_client
 from invoices.services import client_close
@@ -227,13 +228,14 @@ def get_clients_details(params: Params, *, actor) -> dict:
         params, id_param="clientid", email_param="email", not_found=CLIENT_NOT_FOUND
     )
     client = Client.objects.select_related("group").get(pk=client_id)
-    answer = {"client": _client_details(client)}
+    answer = {"client": _client_details(client, contacts=list(client_contacts(client)))}
     if params.boolean("stats"):
         answer["stats"] = client_stats(client)
     return answer
 
 
-def _client_details(client: Client) -> dict:
+def _client_details(client: Client, *, contacts: list) -> dict:
+    billing_contact = next((contact for contact in contacts if contact.is_billing_contact), None)
     return {
         "id": client.pk,
         "client_id": client.pk,
@@ -265,6 +267,8 @@ def _client_details(client: Client) -> dict:
         "marketing_emails_opt_in": client.marketing_opt_in,
         "isOptedInToMarketingEmails": client.marketing_opt_in,
         "notes": client_notes_text(client),
+        # 0 means the client itself, as in WHMCS.
+        "billingcid": billing_contact.pk if billing_contact else 0,
         "datecreated": date_text(timezone.localdate(client.created_at)),
         # The client is its own (and only) login identity; see AddClient's owner_id.
         **wrapped(
@@ -272,6 +276,8 @@ def _client_details(client: Client) -> dict:
             "user",
             [{"id": client.pk, "name": client.full_name, "email": client.email, "is_owner": True}],
         ),
+        # WHMCS lists contacts only through GetContacts; the same rows here save a second call.
+        **wrapped("contacts", "contact", contacts_answer(contacts)),
     }
 
 

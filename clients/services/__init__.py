@@ -34,6 +34,7 @@ from clients.services.contacts import (
     CONTACT_FIELDS,
     contact_create,
     contact_delete,
+    contact_email_in_use,
     contact_update,
 )
 from clients.services.deletion import (
@@ -97,6 +98,7 @@ __all__ = [
     "clients_delete",
     "contact_create",
     "contact_delete",
+    "contact_email_in_use",
     "contact_update",
     "deletion_plan",
     "email_in_use",
