@@ -112,7 +112,7 @@ def client_billing_contact(client: Client) -> Contact | None:
 
 
 class EmailKind:
-    """The kinds of email a client receives; contacts opt into the first three as CC."""
+    """The kinds of email contacts opt into as CC (Contact's three "receives" flags)."""
 
     GENERAL = "general"
     INVOICE = "invoice"
@@ -127,18 +127,16 @@ CC_FLAGS = {
     EmailKind.INVOICE: "invoice_emails",
     EmailKind.STATEMENT: "statement_emails",
 }
-EMAIL_KINDS = (*CC_FLAGS, EmailKind.WELCOME)
 
 
 def client_email_cc(client: Client, kind: str) -> list[str]:
     """The addresses to CC on one email of ``kind`` to ``client`` (one message, not copies).
 
-    ``kind`` is one of ``EMAIL_KINDS``: "general", "invoice" or "statement" CC the contacts that
-    receive that kind; "welcome" CCs nobody. A contact whose address is the client's own is left
-    out (it is already the To). One query; addresses in the contacts' order, no duplicates.
+    "general", "invoice" and "statement" (``EmailKind``) CC the contacts that receive that
+    kind; any other kind, "welcome" included, CCs nobody. A contact whose address is the
+    client's own is left out (it is already the To). One query at most; addresses in the
+    contacts' order, each once (ignoring case).
     """
-    if kind not in EMAIL_KINDS:
-        raise ValueError(f"Unknown email kind {kind!r}; expected one of {EMAIL_KINDS}.")
     flag = CC_FLAGS.get(kind)
     if flag is None:
         return []
