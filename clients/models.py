@@ -123,6 +123,8 @@ class Client(models.Model):
                 "change_client_billing",
                 "Can change client billing settings (currency, group, tax exemption)",
             ),
+            ("export_clients", "Can export the client list as CSV"),
+            ("import_clients", "Can import clients from CSV"),
         ]
 
     def __str__(self) -> str:
@@ -337,3 +339,30 @@ class ClientDeletion(AuditFields):
 
     def __str__(self) -> str:
         return f"Deleted client #{self.client_id} — {self.client_name}"
+
+
+class ClientImport(AuditFields):
+    """A CSV import: the uploaded file between its preview and its confirmation, and what the
+    import did. The file's text is cleared once imported: the clients hold the data now."""
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", "Previewed"
+        IMPORTED = "imported", "Imported"
+        REFUSED = "refused", "Refused"
+
+    filename = models.CharField(max_length=255)
+    content = models.TextField(blank=True)
+    update_existing = models.BooleanField(default=False)
+    skip_invalid = models.BooleanField(default=False)
+    send_welcome_email = models.BooleanField(default=False)
+    status = models.CharField(max_length=9, choices=Status.choices, default=Status.PREVIEWED)
+    # The dry run's findings, then the import's: counts, problems, the column mapping, a preview.
+    report = models.JSONField(default=dict, blank=True)
+    rejects_csv = models.TextField(blank=True)
+    imported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import of {self.filename} ({self.get_status_display()})"

@@ -3,8 +3,8 @@
 One module a concern: ``client`` (one client's record, status and welcome email), ``status``
 (the status rules both status paths share), ``bulk`` (status changes over many clients,
 set-based) with its SQL in ``bulk_sql``, ``deletion`` (deleting clients, keeping their
-transactions), ``contacts`` (a client's contacts) and ``notes`` (the notes log). Import from
-``clients.services``: every public name is re-exported here.
+transactions), ``imports`` (clients from CSV), ``contacts`` (a client's contacts) and ``notes``
+(the notes log). Import from ``clients.services``: every public name is re-exported here.
 """
 
 from clients.models import EMAIL_TAKEN
@@ -23,11 +23,14 @@ from clients.services.client import (
     CURRENCY_LOCKED,
     EMAIL_UNIQUE_CONSTRAINT,
     WELCOME_TEMPLATE,
+    client_build,
     client_create,
+    client_edit,
     client_has_money_history,
     client_send_welcome_email,
     client_set_status,
     client_update,
+    clients_insert,
     email_in_use,
 )
 from clients.services.contacts import (
@@ -49,6 +52,14 @@ from clients.services.deletion import (
     client_deletion_summary,
     clients_delete,
     deletion_plan,
+)
+from clients.services.imports import (
+    ImportProblem,
+    ImportResult,
+    clients_import,
+    decode_upload,
+    decode_upload_size_message,
+    rejects_csv,
 )
 from clients.services.notes import (
     NOTE_EMPTY,
@@ -83,9 +94,13 @@ __all__ = [
     "DeletionSummary",
     "Step",
     "auto_status_inactive_since",
+    "ImportProblem",
+    "ImportResult",
+    "client_build",
     "client_create",
     "client_delete",
     "client_deletion_summary",
+    "client_edit",
     "client_has_money_history",
     "client_note_add",
     "client_note_delete",
@@ -96,6 +111,11 @@ __all__ = [
     "clients_auto_update_status",
     "clients_bulk_set_status",
     "clients_delete",
+    "clients_import",
+    "clients_insert",
+    "decode_upload",
+    "decode_upload_size_message",
+    "rejects_csv",
     "contact_create",
     "contact_delete",
     "contact_email_in_use",
