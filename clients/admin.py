@@ -20,8 +20,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from billing_admin.admin_mixins import AuditLogAdmin, ClientIdSearchMixin
 from billing_admin.money import format_money
 from clients.admin_bulk import BulkStatusAdminMixin
-from clients.admin_csv import ClientCsvAdminMixin
 from clients.admin_contacts import ContactsAndNotesAdminMixin
+from clients.admin_csv import ClientCsvAdminMixin
 from clients.admin_deletion import ClientDeletionAdminMixin
 from clients.admin_links import (
     ORDER_EDIT_PROFILE,
