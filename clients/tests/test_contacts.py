@@ -3,11 +3,17 @@ selector, the list search by a contact, and the admin pages reached from the Sum
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
-from clients.models import CONTACT_EMAIL_TAKEN, ClientEvent, Contact
-from clients.selectors import EmailKind, client_email_cc, clients_search
+from clients import selectors
+from clients.models import CONTACT_EMAIL_TAKEN, Client, ClientEvent, Contact
+from clients.selectors import (
+    EmailKind,
+    client_email_cc,
+    clients_search,
+    contact_search_client_ids,
+)
 from clients.services import contact_create, contact_delete, contact_update
 from clients.tests.factories import ClientFactory
 
@@ -146,19 +152,41 @@ def test_list_search_finds_a_client_by_a_contacts_email_or_name():
     add_contact(customer, first_name="Charles", last_name="Babbage", email="cb@engines.example")
 
     for term in ["cb@engines", "CB@ENGINES.example", "babbage", "charles bab"]:
-        assert list(clients_search(ClientFactory._meta.model.objects.all(), term)) == [customer]
+        assert list(clients_search(Client.objects.all(), term)) == [customer]
 
 
 def test_list_search_by_contact_uses_the_contact_indexes():
-    from django.db import connection
-
     customer = ClientFactory()
     add_contact(customer)
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-        plan = clients_search(ClientFactory._meta.model.objects.order_by(), "bill@ex").explain()
-    assert "contact_email_prefix_idx" in plan
-    assert "contact_name_search_idx" in plan
+        by_email = contact_search_client_ids("bill@ex").explain()
+        by_name = contact_search_client_ids("payer").explain()
+    assert "contact_email_prefix_idx" in by_email
+    assert "contact_name_search_idx" in by_name
+    assert "to_tsvector" not in by_name  # the stored column, not the names parsed again
+
+
+def test_list_search_past_the_inline_limit_finds_the_same_clients(monkeypatch):
+    clients = ClientFactory.create_batch(3)
+    for customer in clients:
+        add_contact(customer, last_name="Shared")
+    own_match = ClientFactory(last_name="Shared")
+    expected = {*clients, own_match}
+    all_clients = Client.objects.all()
+    assert set(clients_search(all_clients, "shared")) == expected
+
+    monkeypatch.setattr(selectors, "CONTACT_MATCHES_INLINE", 2)
+
+    assert set(clients_search(all_clients, "shared")) == expected
+    assert set(clients_search(all_clients, "bill@")) == set(clients)
+
+
+def test_list_search_by_contact_costs_one_query_more(django_assert_num_queries):
+    add_contact(ClientFactory())
+
+    with django_assert_num_queries(2):
+        list(clients_search(Client.objects.all(), "bill"))
 
 
 # ---- admin --------------------------------------------------------------------------------
