@@ -114,7 +114,10 @@ class ClientAdminBase(admin.ModelAdmin):
     list_per_page = 50
     # The search itself is clients.selectors.clients_search; a field here shows the box.
     search_fields = ["email"]
-    search_help_text = "Name or company words, email (start), client ID or phone number (start)."
+    search_help_text = (
+        "Name or company words, email (start), client ID or phone number (start); also a "
+        "contact's name or email."
+    )
     # Counting every client on each page costs more than it is worth at a million rows: no
     # second, unfiltered count, and the paginator estimates or caps its own.
     show_full_result_count = False

@@ -16,6 +16,7 @@ from clients.selectors import (
 )
 from clients.services import contact_create, contact_delete, contact_update
 from clients.tests.factories import ClientFactory
+from clients.tests.test_concurrency import run_in_threads
 
 pytestmark = pytest.mark.django_db
 
@@ -301,3 +302,21 @@ def test_admin_removes_a_contact_through_the_service(admin_client):
     assert response["Location"] == reverse("admin:clients_client_summary", args=[customer.pk])
     assert not customer.contacts.exists()
     assert customer.events.filter(kind=ClientEvent.Kind.CONTACT_REMOVED).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_staff_marking_different_billing_contacts_at_once_leave_exactly_one():
+    customer = ClientFactory()
+    contacts = [add_contact(customer, email=f"c{n}@example.com") for n in range(2)]
+
+    results = run_in_threads(
+        *[
+            lambda contact=contact: contact_update(
+                contact_id=contact.pk, actor=None, is_billing_contact=True
+            )
+            for contact in contacts
+        ]
+    )
+
+    assert all(isinstance(result, Contact) for result in results), results
+    assert customer.contacts.filter(is_billing_contact=True).count() == 1
