@@ -239,3 +239,16 @@ def test_admin_delete_keeps_the_text_in_the_history(admin_client):
 
     assert response["Location"] == reverse("admin:clients_client_summary", args=[customer.pk])
     assert customer.events.get(kind=ClientEvent.Kind.NOTE_DELETED).old_value == "Old news"
+
+
+def test_all_notes_link_lists_only_that_clients_notes(admin_client):
+    customer, other = ClientFactory(), ClientFactory()
+    client_note_add(client_id=customer.pk, actor=None, text="Mine")
+    client_note_add(client_id=other.pk, actor=None, text="Other's")
+
+    response = admin_client.get(
+        reverse("admin:clients_clientnote_changelist"), {"client__id__exact": customer.pk}
+    )
+
+    assert response.status_code == 200
+    assert [note.text for note in response.context["cl"].result_list] == ["Mine"]
