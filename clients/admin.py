@@ -49,6 +49,7 @@ from clients.services import (
 from credits.admin import ManageCreditsAdminMixin
 from customfields.admin import CustomFieldsClientAdminMixin
 from invoices.admin import ClientServicesAdminMixin
+from merges.admin import ClientMergeAdminMixin
 
 STATUS_COLOURS = {
     Client.Status.ACTIVE: "#2e7d32",
@@ -408,6 +409,7 @@ class ClientAdminBase(admin.ModelAdmin):
 
 @admin.register(Client)
 class ClientAdmin(
+    ClientMergeAdminMixin,
     BulkStatusAdminMixin,
     ContactsAndNotesAdminMixin,
     ClientCsvAdminMixin,
