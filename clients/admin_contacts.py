@@ -106,6 +106,7 @@ class ClientRecordAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(summary_url(client_id)) if client_id else response
 
     def delete_model(self, request, obj):
+        # response_delete() is given only the deleted row's id: keep its client's for it.
         request._deleted_client_id = obj.client_id
         self.delete_with_service(request, obj)
 
