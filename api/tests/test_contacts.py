@@ -106,6 +106,7 @@ def test_get_contacts_filters_and_pages(call):
 
     by_client = call("GetContacts", userid=first.pk, limitnum=2)
     by_email = call("GetContacts", email="C0@X.IO")
+    by_name = call("GetContacts", firstname="other")
 
     assert (by_client["totalresults"], by_client["numreturned"]) == (3, 2)
     rows = by_client["contacts"]["contact"]
@@ -114,6 +115,8 @@ def test_get_contacts_filters_and_pages(call):
     assert sorted(row["userid"] for row in by_email["contacts"]["contact"]) == sorted(
         [first.pk, second.pk]
     )
+    assert [row["firstname"] for row in by_name["contacts"]["contact"]] == ["Other"]
+    assert call("GetContacts", firstname="Oth")["totalresults"] == 0  # exact, not a prefix
 
 
 def test_get_clients_details_has_billingcid_and_contacts(call):
