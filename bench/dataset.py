@@ -7,6 +7,7 @@ harness knows which rows a filter selects without asking the database:
 - one service per client; it is due today or earlier exactly when ``i % 10 = 7`` (10%), and
   those clients are Active; every other service is due 40+ days ahead (beyond any horizon of
   INVOICE_DAYS_IN_ADVANCE a deployment would use);
+- one contact per client, email ``billing<i>@...`` (``CONTACT_EMAIL_PREFIX``);
 - two credit entries per client (added, then removed), two invoices with one item each, one
   transaction; ``credit_balance`` is the sum of the client's entries (zero when ``i % 3 = 0``);
 - client ``N + 1`` is the "large client" with 10,000 services, credit entries, invoices (one item
@@ -25,6 +26,8 @@ from django.db import connection
 BENCH_APPS = ("clients", "credits", "invoices", "transactions")
 LARGE_CLIENT_ROWS = 10_000
 LARGE_CLIENT_EMAIL = "large.client@bench.example"
+# Client i's contact is "billing<i>@<domain>": a prefix such as "billing1234" finds a handful.
+CONTACT_EMAIL_PREFIX = "billing"
 
 FIRST_NAMES = (
     "Olivia Liam Emma Noah Amelia Oliver Sophia Elijah Mia James Harper William Evelyn Benjamin "
@@ -169,6 +172,20 @@ def build_statements(n: int, today: date) -> list[tuple[str, str]]:
             "clients",
             f"INSERT INTO clients_client ({client_columns}) "
             f"{regular_client} UNION ALL {large_client}",
+        ),
+        (
+            # One contact per client (every tenth its billing contact), so the list search by a
+            # contact's email is timed against as many contacts as clients.
+            "contacts",
+            f"""INSERT INTO clients_contact
+                (client_id, first_name, last_name, company_name, email, phone_number, address1,
+                 address2, city, state, postcode, country, general_emails, invoice_emails,
+                 statement_emails, is_billing_contact, created_at, updated_at)
+                SELECT i, {_pick(FIRST_NAMES, "i * 7")}, {_pick(LAST_NAMES, "i * 11")}, '',
+                       '{CONTACT_EMAIL_PREFIX}' || i || '@' || {_pick(DOMAINS, "i")},
+                       '', '', '', '', '', '', '', i % 2 = 0, true, false, i % 10 = 0,
+                       {now_sql}, {now_sql}
+                FROM generate_series(1, {n}) AS i""",
         ),
         (
             "client events",

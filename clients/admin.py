@@ -19,6 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from billing_admin.admin_mixins import AuditLogAdmin, ClientIdSearchMixin
 from clients.admin_bulk import BulkStatusAdminMixin
+from clients.admin_contacts import ContactsAndNotesAdminMixin
 from clients.admin_csv import ClientCsvAdminMixin
 from clients.admin_deletion import ClientDeletionAdminMixin
 from clients.admin_links import (
@@ -108,7 +109,10 @@ class ClientAdminBase(admin.ModelAdmin):
     list_per_page = 50
     # The search itself is clients.selectors.clients_search; a field here shows the box.
     search_fields = ["email"]
-    search_help_text = "Name or company words, email (start), client ID or phone number (start)."
+    search_help_text = (
+        "Name or company words, email (start), client ID or phone number (start); also a "
+        "contact's name or email."
+    )
     # Counting every client on each page costs more than it is worth at a million rows: no
     # second, unfiltered count, and the paginator estimates or caps its own.
     show_full_result_count = False
@@ -387,6 +391,7 @@ class ClientAdminBase(admin.ModelAdmin):
 class ClientAdmin(
     ClientMergeAdminMixin,
     BulkStatusAdminMixin,
+    ContactsAndNotesAdminMixin,
     ClientCsvAdminMixin,
     ManageCreditsAdminMixin,
     ClientDeletionAdminMixin,

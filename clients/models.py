@@ -261,6 +261,11 @@ class Contact(models.Model):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
+    def validate_constraints(self, exclude=None):
+        """Neither constraint is a form error here: the contact services check the email (as a
+        field error, also when the client field is not on the form) and move the billing mark
+        from the previous billing contact instead of refusing a second one."""
+
 
 class ClientNote(models.Model):
     """One entry of the client's notes log (WHMCS: the Notes tab). Sticky notes show as a warning

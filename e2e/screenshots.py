@@ -81,6 +81,11 @@ def take_screenshots(page, client: Client) -> list[Path]:
     expect(page.locator(".quick-links")).to_be_visible()
     shoot("client-summary")
 
+    page.get_by_role("link", name="Add Contact", exact=True).click()
+    expect(page.get_by_label("Receives invoice emails")).to_be_visible()
+    shoot("add-contact")
+    page.go_back()
+
     with page.expect_popup() as popup_opened:
         page.get_by_role("link", name="Manage Credits").click()
     popup = popup_opened.value

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from api import selectors
+from api.actions.contacts import contacts_answer
 from api.actions.custom_fields import (
     custom_field_error,
     custom_field_values,
@@ -35,7 +36,7 @@ from billing_admin.parsing import bound_search
 from clients import services as client_services
 from clients.field_permissions import FIELD_PERMISSIONS
 from clients.models import Client
-from clients.selectors import client_notes_text
+from clients.selectors import client_contacts, client_notes_text
 from customfields.services import client_create_with_custom_fields, client_set_custom_field_values
 from invoices.services import client_close
 from transactions.services import client_delete
@@ -236,13 +237,14 @@ def get_clients_details(params: Params, *, actor) -> dict:
         params, id_param="clientid", email_param="email", not_found=CLIENT_NOT_FOUND
     )
     client = selectors.client_details(client_id)
-    answer = {"client": _client_details(client)}
+    answer = {"client": _client_details(client, contacts=list(client_contacts(client)))}
     if params.boolean("stats"):
         answer["stats"] = selectors.client_stats(client)
     return answer
 
 
-def _client_details(client: Client) -> dict:
+def _client_details(client: Client, *, contacts: list) -> dict:
+    billing_contact = next((contact for contact in contacts if contact.is_billing_contact), None)
     return {
         "id": client.pk,
         "client_id": client.pk,
@@ -274,6 +276,8 @@ def _client_details(client: Client) -> dict:
         "marketing_emails_opt_in": client.marketing_opt_in,
         "isOptedInToMarketingEmails": client.marketing_opt_in,
         "notes": client_notes_text(client),
+        # 0 means the client itself, as in WHMCS.
+        "billingcid": billing_contact.pk if billing_contact else 0,
         "datecreated": date_text(timezone.localdate(client.created_at)),
         **custom_fields_details(client),
         # The client is its own (and only) login identity; see AddClient's owner_id.
@@ -282,6 +286,8 @@ def _client_details(client: Client) -> dict:
             "user",
             [{"id": client.pk, "name": client.full_name, "email": client.email, "is_owner": True}],
         ),
+        # WHMCS lists contacts only through GetContacts; the same rows here save a second call.
+        **wrapped("contacts", "contact", contacts_answer(contacts)),
     }
 
 

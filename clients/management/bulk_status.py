@@ -14,7 +14,6 @@ from clients.selectors import status_change_preview, status_change_sample
 from clients.services import BulkStatusResult
 
 # Exit status of a run stopped with Ctrl-C, as shells report SIGINT.
-INTERRUPTED_EXIT_STATUS = 130
 PROGRESS_WIDTH = 30
 T = TypeVar("T")
 

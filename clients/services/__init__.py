@@ -37,6 +37,7 @@ from clients.services.contacts import (
     CONTACT_FIELDS,
     contact_create,
     contact_delete,
+    contact_email_in_use,
     contact_update,
 )
 from clients.services.deletion import (
@@ -117,6 +118,7 @@ __all__ = [
     "rejects_csv",
     "contact_create",
     "contact_delete",
+    "contact_email_in_use",
     "contact_update",
     "deletion_plan",
     "email_in_use",

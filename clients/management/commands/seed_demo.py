@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clients.models import Client, ClientGroup
-from clients.services import client_create, client_set_status
+from clients.services import client_create, client_note_add, client_set_status, contact_create
 from credits.services import add_credit
 from invoices.models import ClientService, Invoice
 from invoices.services import client_service_create, invoices_generate, payment_record
@@ -64,6 +64,14 @@ PRODUCTS = [
     ("Domain registration (.com)", ClientService.BillingCycle.ANNUALLY, Decimal("14.95")),
 ]
 GATEWAYS = ["Bank Transfer", "PayPal", "Credit Card"]
+# Every fourth client has an accounts contact (its billing contact, copied on invoices) and a
+# note; every eighth note is sticky, so the warning banner shows on a few clients' pages.
+CONTACT_EVERY = 4
+STICKY_NOTES = [
+    "Pays by bank transfer only: do not chase card payments.",
+    "Reseller: check with the account manager before suspending anything.",
+]
+NOTES = ["Asked about moving to annual billing.", "Prefers email over phone calls."]
 # Every sixth client Inactive and every ninth Closed, the rest Active (as a real book looks).
 INACTIVE_EVERY = 6
 CLOSED_EVERY = 9
@@ -104,6 +112,8 @@ class Command(BaseCommand):
                 client_set_status(client_id=client.pk, status=Client.Status.CLOSED, actor=None)
             elif n % INACTIVE_EVERY == INACTIVE_EVERY - 1:
                 client_set_status(client_id=client.pk, status=Client.Status.INACTIVE, actor=None)
+            if n % CONTACT_EVERY == 0:
+                self._contact_and_note(client, n)
             if n % 3 == 0:
                 add_credit(
                     client_id=client.pk,
@@ -114,6 +124,23 @@ class Command(BaseCommand):
         invoices = self._bill(Client.objects.exclude(status=Client.Status.CLOSED).order_by("pk"))
         self.stdout.write(
             self.style.SUCCESS(f"Loaded {DEMO_CLIENT_COUNT} demo clients and {invoices} invoices.")
+        )
+
+    def _contact_and_note(self, client: Client, n: int) -> None:
+        contact_create(
+            client_id=client.pk,
+            actor=None,
+            first_name="Accounts",
+            last_name=client.last_name,
+            email=f"accounts.{n}@{DEMO_EMAIL_DOMAIN}",
+            invoice_emails=True,
+            statement_emails=True,
+            is_billing_contact=True,
+        )
+        sticky = n % (2 * CONTACT_EVERY) == 0
+        texts = STICKY_NOTES if sticky else NOTES
+        client_note_add(
+            client_id=client.pk, actor=None, text=texts[n // CONTACT_EVERY % 2], sticky=sticky
         )
 
     def _bill(self, clients) -> int:
