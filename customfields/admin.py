@@ -131,13 +131,13 @@ class CustomFieldsClientAdminMixin:
 
     def get_form(self, request, obj=None, **kwargs):
         definitions = self.custom_field_definitions(request)
-        if "fields" not in kwargs:
-            names = {form_field_name(field.pk) for field in definitions}
-            kwargs["fields"] = [
-                name
-                for name in flatten_fieldsets(self.get_fieldsets(request, obj))
-                if name not in names
-            ]
+        # The fieldsets name the custom fields, which the model form must not look for on Client;
+        # they are added as form fields below.
+        names = {form_field_name(field.pk) for field in definitions}
+        fields = kwargs.get("fields")
+        if fields is None:
+            fields = flatten_fieldsets(self.get_fieldsets(request, obj))
+        kwargs["fields"] = [name for name in fields if name not in names]
         form_class = super().get_form(request, obj, **kwargs)
         values = custom_field_values_for([obj.pk]).get(obj.pk, {}) if obj is not None else {}
         return with_custom_fields(form_class, definitions, initial=values)
