@@ -55,9 +55,13 @@ def client_search_filter(term: str) -> Q:
     return condition
 
 
-def clients_search(queryset: QuerySet[Client], term: str) -> QuerySet[Client]:
+def clients_search(
+    queryset: QuerySet[Client], term: str, *, also: Iterable[QuerySet] = ()
+) -> QuerySet[Client]:
     """The clients ``term`` finds by their own row (``client_search_filter``) or by one of their
-    contacts' name, company or email (the same indexes, on the contacts table).
+    contacts' name, company or email (the same indexes, on the contacts table). ``also``: more
+    querysets of client ids that match (other apps' rows, such as custom field values), each
+    served by its own index, joined into the same union.
 
     One ``id IN (own matches UNION ALL contacts' client ids)``: each side is a bitmap scan of its
     own indexes and the few ids are joined back by primary key. An OR of the contact subquery
@@ -75,7 +79,7 @@ def clients_search(queryset: QuerySet[Client], term: str) -> QuerySet[Client]:
         .filter(_names_and_email_filter(term.strip()))
         .values("client_id")
     )
-    return queryset.filter(pk__in=own.union(by_contact, all=True))
+    return queryset.filter(pk__in=own.union(by_contact, *also, all=True))
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from customfields.selectors import (
     client_custom_fields,
     client_list_fields,
     column_alias,
-    custom_field_search_condition,
+    custom_field_search_client_ids,
     custom_field_values_for,
     custom_fields,
     filter_by_custom_field,
@@ -112,12 +112,10 @@ class CustomFieldsClientAdminMixin:
         queryset = super().get_queryset(request)
         return with_custom_field_columns(queryset, shown) if shown else queryset
 
-    def get_search_results(self, request, queryset, search_term):
-        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        condition = custom_field_search_condition(search_term, self._list_fields(request))
-        if condition is None:
-            return results, may_have_duplicates
-        return results | queryset.filter(condition), may_have_duplicates
+    def get_search_client_ids(self, request, search_term) -> list:
+        matches = custom_field_search_client_ids(search_term, self._list_fields(request))
+        extra = [] if matches is None else [matches]
+        return [*super().get_search_client_ids(request, search_term), *extra]
 
     # ---- Add New Client and the Profile -----------------------------------------------------
 
