@@ -31,6 +31,7 @@ from customfields.services import (
 FIELDSET_TITLE = "Custom fields"
 MSG_VALUES_REMOVED = "The field %(name)s and its values on %(count)s client(s) were deleted."
 NOT_TICKED = "off"
+SEARCH_HELP = " Also %(fields)s (start)."
 # The definitions a request uses, read once per request (the admin asks several times).
 _ALL_ATTR = "_custom_fields_all"
 _LIST_ATTR = "_custom_fields_list"
@@ -93,8 +94,13 @@ class CustomFieldsClientAdminMixin:
 
     def get_changelist_instance(self, request):
         # Read here, once, before the list asks for its columns, filters and queryset.
-        setattr(request, _LIST_ATTR, client_list_fields())
-        return super().get_changelist_instance(request)
+        fields = client_list_fields()
+        setattr(request, _LIST_ATTR, fields)
+        changelist = super().get_changelist_instance(request)
+        searchable = [field.name for field in fields if field.searchable]
+        if searchable and changelist.search_help_text:
+            changelist.search_help_text += SEARCH_HELP % {"fields": ", ".join(searchable)}
+        return changelist
 
     def _list_fields(self, request) -> list[CustomField]:
         return getattr(request, _LIST_ATTR, [])

@@ -129,6 +129,7 @@ def test_client_list_column_filter_and_search(admin_client):
     _set(silver, vat, "GB-99887766")
     page = admin_client.get(LIST_URL)
     assert f"column-custom_field_{plan.pk}" in page.content.decode()
+    assert "Also VAT number (start)." in page.content.decode()
     filtered = admin_client.get(LIST_URL, {f"cf{plan.pk}": "Gold"})
     assert list(filtered.context["cl"].result_list) == [gold]
     found = admin_client.get(LIST_URL, {"q": "gb-9988"})
