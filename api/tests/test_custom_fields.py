@@ -167,3 +167,27 @@ def test_any_text_decodes_to_a_dict_or_a_value_error(text):
         assert isinstance(decode_base64_php_array(text), dict)
     except ValueError:
         pass
+
+
+def test_get_clients_details_xml_lists_custom_fields(client, credential_and_secret):
+    from xml.etree import ElementTree
+
+    credential, secret = credential_and_secret
+    customer = ClientFactory()
+    plan = dropdown()
+    client_set_custom_field_values(client_id=customer.pk, values={plan.pk: "Gold"}, actor=None)
+    response = client.post(
+        "/includes/api.php",
+        {
+            "identifier": credential.identifier,
+            "secret": secret,
+            "action": "GetClientsDetails",
+            "clientid": customer.pk,
+            "responsetype": "xml",
+        },
+    )
+    root = ElementTree.fromstring(response.content)
+    assert root.findtext("result") == "success"
+    (field,) = root.findall("client/customfields")
+    assert (field.findtext("id"), field.findtext("value")) == (str(plan.pk), "Gold")
+    assert root.findtext("client/customfields1") == "Gold"
