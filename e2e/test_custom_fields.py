@@ -23,11 +23,15 @@ def test_define_a_dropdown_set_it_on_a_client_and_filter_the_list(admin_page):
     admin_page.get_by_role("button", name="Save", exact=True).click()
     expect(admin_page.locator(".messagelist")).to_contain_text("was added successfully")
     field = CustomField.objects.get(name="Support plan")
+    admin_page.goto(f"/admin/customfields/customfield/{field.pk}/change/")
+    expect(admin_page.get_by_label("Drop-down options")).to_have_value("Gold, Silver, Bronze")
+    assert_looks_finished(admin_page)
+    save_screenshot(admin_page, "custom-client-field")
 
     admin_page.goto(f"/admin/clients/client/{chosen.pk}/change/")
     admin_page.get_by_label("Support plan").select_option("Gold")
     assert_looks_finished(admin_page)
-    admin_page.get_by_role("button", name="Save", exact=True).click()
+    admin_page.get_by_role("button", name="Save Changes", exact=True).click()
     expect(admin_page.locator(".messagelist")).to_contain_text("was changed successfully")
     assert custom_field_values_for([chosen.pk]) == {chosen.pk: {field.pk: "Gold"}}
 
