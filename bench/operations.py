@@ -22,7 +22,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
 from bench.concurrency import RAW_ADD_CREDIT, run_concurrently
-from bench.dataset import CONTACT_EMAIL_PREFIX, Dataset, vacuum_analyze
+from bench.dataset import (
+    CONTACT_EMAIL_PREFIX,
+    CUSTOM_PLAN_FIELD_ID,
+    CUSTOM_VAT_FIELD_ID,
+    Dataset,
+    vacuum_analyze,
+)
 from bench.harness import Result, Timer
 
 
@@ -196,6 +202,36 @@ def admin_search_contact_email(ctx: Context) -> Result:
         "c.id IN (SELECT client_id FROM clients_contact WHERE lower(email) LIKE %s)",
         [prefix + "%"],
     )
+
+
+CUSTOM_PLAN_FILTER = f"?cf{CUSTOM_PLAN_FIELD_ID}=Platinum"
+# A hundred clients (12,300-12,399) have a VAT number starting with this.
+CUSTOM_VAT_PREFIX = "GB0000123"
+
+
+@guarded
+def admin_filter_custom_dropdown(ctx: Context) -> Result:
+    """admin list filtered by a custom drop-down field"""
+    # 5% of clients: the page walks the newest clients and probes each one's value.
+    url = reverse("admin:clients_client_changelist") + CUSTOM_PLAN_FILTER
+    where = (
+        "EXISTS (SELECT 1 FROM customfields_customfieldvalue v WHERE v.client_id = c.id "
+        "AND v.field_id = %s AND v.value = %s)"
+    )
+    baseline = _sql(_changelist_sql(where, [CUSTOM_PLAN_FIELD_ID, "Platinum"]))
+    label = "admin list, custom drop-down filter ('Platinum')"
+    return _page_result(ctx, label, url, baseline, max_ms=60)
+
+
+@guarded
+def admin_search_custom_text(ctx: Context) -> Result:
+    """admin search by a searchable custom text field"""
+    where = (
+        "c.id IN (SELECT client_id FROM customfields_customfieldvalue "
+        "WHERE field_id = %s AND lower(left(value, 100)) LIKE %s)"
+    )
+    params = [CUSTOM_VAT_FIELD_ID, CUSTOM_VAT_PREFIX.lower() + "%"]
+    return _search(ctx, "custom text field prefix", CUSTOM_VAT_PREFIX, where, params)
 
 
 SUMMARY_URL_NAMES = ("admin:clients_client_summary", "admin:clients_client_change")
@@ -550,6 +586,8 @@ OPERATIONS = {
     "generate": generate_invoices,
     "delete": delete_large_client,
     "add-credit": concurrent_add_credit,
+    "custom-filter": admin_filter_custom_dropdown,
+    "custom-search": admin_search_custom_text,
 }
 
 
@@ -563,6 +601,10 @@ EXPLAINED_PAGES = {
     "search-contact": lambda ctx: (
         reverse("admin:clients_client_changelist")
         + f"?q={CONTACT_EMAIL_PREFIX}{ctx.dataset.clients // 2 + 7}"
+    ),
+    "custom-filter": lambda ctx: reverse("admin:clients_client_changelist") + CUSTOM_PLAN_FILTER,
+    "custom-search": lambda ctx: (
+        reverse("admin:clients_client_changelist") + f"?q={CUSTOM_VAT_PREFIX}"
     ),
 }
 

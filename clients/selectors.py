@@ -70,9 +70,13 @@ def contact_search_client_ids(term: str) -> QuerySet:
     )
 
 
-def clients_search(queryset: QuerySet[Client], term: str) -> QuerySet[Client]:
-    """The clients ``term`` finds by their own row (``client_search_filter``) or by one of their
-    contacts' name, company or email.
+def clients_search(
+    queryset: QuerySet[Client], term: str, *, also: Iterable[QuerySet] = ()
+) -> QuerySet[Client]:
+    """The clients ``term`` finds by their own row (``client_search_filter``), by one of their
+    contacts' name, company or email, or through ``also``: more querysets of matching client ids
+    from other apps' rows (custom field values), each served by its own index and searched with
+    the contacts.
 
     The contacts are searched first, in a query of their own. Their few client ids then join
     the client conditions as ``OR id IN (1, 2, ...)``, which leaves the client query the shape
@@ -85,6 +89,8 @@ def clients_search(queryset: QuerySet[Client], term: str) -> QuerySet[Client]:
     own = client_search_filter(term)
     clients = queryset.alias(email_lower=Lower("email"), phone_digits=PHONE_DIGITS)
     by_contact = contact_search_client_ids(term)
+    if also:
+        by_contact = by_contact.union(*also, all=True)
     contact_client_ids = list(by_contact[: CONTACT_MATCHES_INLINE + 1])
     if len(contact_client_ids) <= CONTACT_MATCHES_INLINE:
         if contact_client_ids:
@@ -96,7 +102,7 @@ def clients_search(queryset: QuerySet[Client], term: str) -> QuerySet[Client]:
         .filter(own)
         .values("pk")
     )
-    return queryset.filter(pk__in=own_ids.union(by_contact, all=True))
+    return queryset.filter(pk__in=own_ids.union(contact_search_client_ids(term), *also, all=True))
 
 
 @dataclass(frozen=True)
