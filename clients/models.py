@@ -71,6 +71,9 @@ class Client(models.Model):
         help_text="Exclude this client from the automatic Active/Inactive status update.",
     )
     notes = models.TextField("admin notes", blank=True)
+    # Set once, when the client's personal data is erased (privacy.services): such a client is
+    # read-only and never anonymised twice.
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
     # A cached balance, written only by credits.services under a row lock (see credits/).
     credit_balance = money_field()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -104,6 +107,13 @@ class Client(models.Model):
             models.Index(fields=["country"], name="client_country_idx"),
             models.Index(fields=["currency"], name="client_currency_idx"),
             models.Index(fields=["created_at"], name="client_created_at_idx"),
+            # The retention run's selection (privacy.selectors.retention_candidates): idle
+            # Inactive and Closed clients not yet anonymised.
+            models.Index(
+                fields=["status", "updated_at"],
+                condition=models.Q(anonymised_at__isnull=True),
+                name="client_retention_idx",
+            ),
             # The client list's search (clients.selectors.client_search_filter): word prefixes
             # of name and company by full-text search, email and phone by prefix (LIKE 'x%').
             GinIndex(fields=["search_vector"], name="client_name_search_idx"),
@@ -122,6 +132,8 @@ class Client(models.Model):
                 "change_client_billing",
                 "Can change client billing settings (currency, group, tax exemption)",
             ),
+            ("anonymise_client", "Can anonymise clients (erase their personal data)"),
+            ("export_client_data", "Can export a client's data"),
         ]
 
     def __str__(self) -> str:
@@ -158,6 +170,7 @@ class ClientEvent(AuditFields):
         STATUS_CHANGED = "status_changed", "Status changed"
         BALANCE_ADJUSTED = "balance_adjusted", "Credit balance edited by hand"
         PROFILE_CHANGED = "profile_changed", "Profile changed"
+        ANONYMISED = "anonymised", "Personal data erased"
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -218,3 +231,18 @@ class ClientDeletion(AuditFields):
 
     def __str__(self) -> str:
         return f"Deleted client #{self.client_id} — {self.client_name}"
+
+
+class ClientDataExport(AuditFields):
+    """A record of each export of a client's data (GDPR access and portability): who, when, why."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="data_exports")
+    reason = models.CharField("stated reason", max_length=500)
+    format_version = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["client", "-created_at"], name="clientexport_client_idx")]
+
+    def __str__(self) -> str:
+        return f"Export of client #{self.client_id} by {self.actor_label}"

@@ -16,7 +16,7 @@ from clients.services.bulk import (
     clients_auto_update_status,
     clients_bulk_set_status,
 )
-from clients.services.bulk_sql import SET_STATUS_SQL
+from clients.services.bulk_sql import SET_STATUS_SQL, set_status_for_batch
 from clients.services.client import (
     CLIENT_PROFILE_FIELDS,
     CURRENCY_LOCKED,
@@ -76,6 +76,7 @@ __all__ = [
     "clients_delete",
     "deletion_plan",
     "email_in_use",
+    "set_status_for_batch",
     "status_event_fields",
     "validate_status",
 ]

@@ -106,6 +106,7 @@ def test_confirmation_page_lists_what_goes_and_the_income_kept(admin_client, ric
     assert summary.removed_counts == {
         "client events": 1,
         "email logs": 1,
+        "client data exports": 0,
         "credit entries": 2,
         "client services": 1,
         "invoices": 1,
