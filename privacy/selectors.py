@@ -2,7 +2,7 @@
 run takes, and the rows of a client's data export."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -18,13 +18,15 @@ from transactions.models import Transaction
 
 
 def retention_cutoff(today: date | None = None) -> date:
-    """Records dated before this day are past their legal retention (INVOICE_RETENTION_YEARS)."""
+    """The first day still inside legal retention: records dated before it have been kept
+    INVOICE_RETENTION_YEARS full years and may go (with 0 years, everything up to today)."""
     today = today or timezone.localdate()
     years = settings.INVOICE_RETENTION_YEARS
     try:
-        return today.replace(year=today.year - years)
+        start = today.replace(year=today.year - years)
     except ValueError:  # 29 February, in a year that has none
-        return today.replace(year=today.year - years, day=28)
+        start = today.replace(year=today.year - years, day=28)
+    return start + timedelta(days=1)
 
 
 def dated_before(holder: Holder, cutoff: date) -> Q:

@@ -17,7 +17,8 @@ from clients.models import Client, ClientEvent
 from clients.services import set_status_for_batch
 from credits.services import lock_client
 from invoices.services import client_close
-from privacy.services.erasure import erase_personal_data, retention_cutoff
+from privacy.selectors import retention_cutoff
+from privacy.services.erasure import erase_personal_data
 
 MSG_NOT_FOUND = "Client #{client_id} does not exist."
 MSG_ALREADY = "Client #{client_id} was already anonymised on {date}; nothing was changed."
