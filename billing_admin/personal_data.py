@@ -60,6 +60,16 @@ class Numbered(Eraser):
         )
 
 
+@dataclass(frozen=True)
+class Deleted(Eraser):
+    """The row itself goes (a note, a personal custom field value): nothing of it is a record
+    the books need, and an empty row would mean nothing."""
+
+    def expression(self, model):
+        return None
+
+
+DELETED = Deleted()
 BLANK = Constant("")
 NULL = Constant(None)
 EMPTY_JSON = Constant({})
@@ -116,6 +126,10 @@ class Holder:
         rows = self.client_rows(client_ids)
         return rows.filter(self.erase_only) if self.erase_only is not None else rows
 
+    @property
+    def deletes_rows(self) -> bool:
+        return any(isinstance(eraser, Deleted) for eraser in self.erase.values())
+
     def erased_values(self) -> dict[str, Any]:
         model = self.model_class
         return {name: eraser.expression(model) for name, eraser in self.erase.items()}
@@ -136,8 +150,10 @@ def _transaction_changes(model, client_ids):
     return model._base_manager.filter(transaction_pk__in=txns.values("pk"))
 
 
-# Profile fields whose history (old and new values) holds nothing personal; every other
-# "profile changed" entry has its values erased, so a new personal field is covered by default.
+# History entries whose old and new values hold nothing personal: status changes, balance edits,
+# creation, anonymising, and profile changes of these fields. Every other entry (profile fields,
+# contacts, notes, custom fields, and kinds added later) has its values erased.
+NON_PERSONAL_EVENT_KINDS = ("created", "status_changed", "balance_adjusted", "anonymised")
 NON_PERSONAL_PROFILE_FIELDS = (
     "currency",
     "language",
@@ -147,6 +163,9 @@ NON_PERSONAL_PROFILE_FIELDS = (
     "marketing_opt_in",
     "override_auto_close",
     "country",
+)
+PERSONAL_HISTORY = ~Q(kind__in=NON_PERSONAL_EVENT_KINDS) & ~Q(
+    kind="profile_changed", field__in=NON_PERSONAL_PROFILE_FIELDS
 )
 
 IDENTITY_SNAPSHOT = "the identity the record was issued to, kept while its retention runs"
@@ -168,7 +187,6 @@ REGISTRY: list[Holder] = [
             "city": BLANK,
             "state": BLANK,
             "postcode": BLANK,
-            "notes": BLANK,
         },
         keep={
             "country": "kept for tax reporting (a country identifies nobody)",
@@ -181,11 +199,65 @@ REGISTRY: list[Holder] = [
         "clients.ClientEvent",
         client="client",
         erase={"old_value": BLANK, "new_value": BLANK},
-        erase_only=Q(kind="profile_changed") & ~Q(field__in=NON_PERSONAL_PROFILE_FIELDS),
+        erase_only=PERSONAL_HISTORY,
         keep={
             "kind": CODE,
             "field": "the name of the field changed",
             "actor_label": "the staff member or system that made the change",
+        },
+    ),
+    Holder(
+        "clients.Contact",
+        client="client",
+        erase={
+            "first_name": Constant("Anonymised"),
+            "last_name": Numbered("contact #"),
+            "company_name": BLANK,
+            "email": undeliverable_email("contact-"),
+            "phone_number": BLANK,
+            "address1": BLANK,
+            "address2": BLANK,
+            "city": BLANK,
+            "state": BLANK,
+            "postcode": BLANK,
+        },
+        keep={"country": "a country identifies nobody"},
+    ),
+    Holder(
+        "clients.ClientNote",
+        client="client",
+        erase={"text": DELETED},
+        keep={"author_label": "staff"},
+    ),
+    Holder(
+        "customfields.CustomFieldValue",
+        client="client",
+        erase={"value": DELETED},
+        # Only values of fields marked as personal data: the rest (a plan code, a referral
+        # source) stay with the books.
+        erase_only=Q(field__personal=True),
+    ),
+    Holder(
+        "customfields.CustomField",
+        client=None,
+        keep={
+            "name": "a field's definition",
+            "field_type": CODE,
+            "description": "a field's definition",
+            "options": "a field's definition",
+        },
+        export=False,
+    ),
+    Holder(
+        "clients.ClientImport",
+        client=None,
+        keep={
+            "filename": "an uploaded file's name",
+            "content": "an upload awaiting confirmation; cleared once imported",
+            "status": CODE,
+            "report": "counts and problems of an import",
+            "rejects_csv": "rows an import refused: never clients",
+            "actor_label": "staff",
         },
     ),
     Holder(

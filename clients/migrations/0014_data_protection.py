@@ -29,7 +29,7 @@ def revoke(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("clients", "0009_choices_by_reference"),
+        ("clients", "0012_client_merge_and_export"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -64,6 +64,8 @@ class Migration(migrations.Migration):
                         "change_client_billing",
                         "Can change client billing settings (currency, group, tax exemption)",
                     ),
+                    ("export_clients", "Can export the client list as CSV"),
+                    ("import_clients", "Can import clients from CSV"),
                     ("anonymise_client", "Can anonymise clients (erase their personal data)"),
                     ("export_client_data", "Can export a client's data"),
                 ],
@@ -83,6 +85,11 @@ class Migration(migrations.Migration):
                     ("status_changed", "Status changed"),
                     ("balance_adjusted", "Credit balance edited by hand"),
                     ("profile_changed", "Profile changed"),
+                    ("contact_added", "Contact added"),
+                    ("contact_changed", "Contact changed"),
+                    ("contact_removed", "Contact removed"),
+                    ("note_edited", "Note edited"),
+                    ("note_deleted", "Note deleted"),
                     ("anonymised", "Personal data erased"),
                 ],
                 max_length=20,

@@ -26,7 +26,10 @@ def _not_yet_erased(holder: Holder) -> Q:
 def erase_personal_data(*, client_ids: list[int], cutoff: date) -> None:
     """Erase every declared personal value of the (locked) clients: one UPDATE per model."""
     for holder in holders().values():
-        if holder.erase:
+        if holder.deletes_rows:
+            # Few rows a client (notes, custom values); nothing refers to them.
+            erasable(holder, client_ids, cutoff).delete()
+        elif holder.erase:
             erasable(holder, client_ids, cutoff).update(**holder.erased_values())
 
 

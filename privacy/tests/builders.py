@@ -14,9 +14,16 @@ from django.db import connection
 from django.utils import timezone
 
 from clients.models import Client, EmailLog
-from clients.services import client_update
+from clients.services import (
+    client_note_add,
+    client_note_update,
+    client_update,
+    contact_create,
+    contact_update,
+)
 from clients.tests.factories import ClientFactory
 from credits.services import add_credit, remove_credit
+from customfields.services import client_set_custom_field_values, custom_field_create
 from invoices.services import client_service_create, invoice_create, invoice_update
 from privacy.services import client_export_record
 from transactions.services import transaction_create, transactions_delete
@@ -45,11 +52,37 @@ def build_marked_client(staff) -> Client:
         city=marked("oldcity"),
         state=marked("state"),
         postcode=marked("post"),
-        notes=marked("notes"),
     )
     # History of personal fields, old and new values.
     client_update(client_id=client.pk, actor=staff, city=marked("city"))
     client_update(client_id=client.pk, actor=staff, currency="EUR")
+    contact = contact_create(
+        client_id=client.pk,
+        actor=staff,
+        first_name=marked("contactfirst"),
+        last_name=marked("contactlast"),
+        company_name=marked("contactcompany"),
+        email=f"{MARK}contact@example.com",
+        phone_number=marked("contactphone"),
+        address1=marked("contactaddressone"),
+        address2=marked("contactaddresstwo"),
+        city=marked("contactoldcity"),
+        state=marked("contactstate"),
+        postcode=marked("contactpost"),
+        country="GB",
+        is_billing_contact=True,
+    )
+    contact_update(contact_id=contact.pk, actor=staff, city=marked("contactcity"))
+    note = client_note_add(client_id=client.pk, actor=staff, text=marked("note"))
+    client_note_update(note_id=note.pk, actor=staff, text=marked("noteedited"))
+    passport = custom_field_create(actor=staff, name="Passport number", personal=True)
+    plan = custom_field_create(actor=staff, name="Referral source")
+    client_set_custom_field_values(
+        client_id=client.pk, actor=staff, values={passport.pk: marked("passport"), plan.pk: "ads"}
+    )
+    client_set_custom_field_values(
+        client_id=client.pk, actor=staff, values={passport.pk: marked("passportnew")}
+    )
     EmailLog.objects.create(
         client=client,
         template="welcome",

@@ -50,4 +50,5 @@ def test_erasers_build_expressions_for_declared_columns(holder):
     for name, eraser in holder.erase.items():
         field = model._meta.get_field(name)
         assert isinstance(field, models.Field)
-        assert eraser.expression(model) is not None
+        if not holder.deletes_rows:
+            assert eraser.expression(model) is not None
