@@ -127,6 +127,11 @@ class Holder:
         return rows.filter(self.erase_only) if self.erase_only is not None else rows
 
     @property
+    def exported(self) -> bool:
+        """In a client's data export: declared so, and its rows can be found from a client."""
+        return self.export and (self.client is not None or self.rows is not None)
+
+    @property
     def deletes_rows(self) -> bool:
         return any(isinstance(eraser, Deleted) for eraser in self.erase.values())
 

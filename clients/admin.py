@@ -48,6 +48,7 @@ from clients.services import (
 from credits.admin import ManageCreditsAdminMixin
 from customfields.admin import CustomFieldsClientAdminMixin
 from invoices.admin import ClientServicesAdminMixin
+from privacy.admin import DataProtectionAdminMixin
 
 STATUS_COLOURS = {
     Client.Status.ACTIVE: "#2e7d32",
@@ -407,6 +408,7 @@ class ClientAdmin(
     BulkStatusAdminMixin,
     ClientCsvAdminMixin,
     ManageCreditsAdminMixin,
+    DataProtectionAdminMixin,
     ClientDeletionAdminMixin,
     ClientServicesAdminMixin,
     CustomFieldsClientAdminMixin,

@@ -32,7 +32,7 @@ def _columns(model) -> list[str]:
 
 def export_tables():
     """(label, holder) of each table in the export, the client's own record first."""
-    tables = [(model._meta.label, holder) for model, holder in holders().items() if holder.export]
+    tables = [(model._meta.label, holder) for model, holder in holders().items() if holder.exported]
     return sorted(tables, key=lambda table: (table[0] != "clients.Client", table[0]))
 
 
@@ -64,3 +64,7 @@ def client_export_chunks(client_id: int) -> Iterator[str]:
                 batch = []
         yield "".join(batch) + "]"
     yield "}}\n"
+
+
+def export_filename(client_id: int) -> str:
+    return f"client-{client_id}-data-{timezone.localdate():%Y%m%d}.json"

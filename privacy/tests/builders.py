@@ -5,6 +5,7 @@ When a model is added to billing_admin.personal_data, plant its rows here: the t
 every declared personal column of every declared model received a marker.
 """
 
+import itertools
 from datetime import timedelta
 from decimal import Decimal
 
@@ -26,7 +27,7 @@ from credits.services import add_credit, remove_credit
 from customfields.services import client_set_custom_field_values, custom_field_create
 from invoices.services import client_service_create, invoice_create, invoice_update
 from privacy.services import client_export_record
-from transactions.services import transaction_create, transactions_delete
+from transactions.services import transaction_create, transaction_update, transactions_delete
 
 MARK = "zqxmark"
 # Old enough that every retention period the tests use has run out.
@@ -37,15 +38,19 @@ def marked(name: str) -> str:
     return f"{MARK}{name}"
 
 
+_builds = itertools.count()
+
+
 def build_marked_client(staff) -> Client:
     """A client whose every personal value holds MARK, with old (past retention) and recent
     invoices and transactions, and rows in every related table."""
     now = timezone.now()
+    n = next(_builds)
     client = ClientFactory(
         first_name=marked("first"),
         last_name=marked("last"),
         company_name=marked("company"),
-        email=f"{MARK}@example.com",
+        email=f"{MARK}{n}@example.com",
         phone_number=marked("phone"),
         address1=marked("addressone"),
         address2=marked("addresstwo"),
@@ -62,7 +67,7 @@ def build_marked_client(staff) -> Client:
         first_name=marked("contactfirst"),
         last_name=marked("contactlast"),
         company_name=marked("contactcompany"),
-        email=f"{MARK}contact@example.com",
+        email=f"{MARK}contact{n}@example.com",
         phone_number=marked("contactphone"),
         address1=marked("contactaddressone"),
         address2=marked("contactaddresstwo"),
@@ -75,8 +80,8 @@ def build_marked_client(staff) -> Client:
     contact_update(contact_id=contact.pk, actor=staff, city=marked("contactcity"))
     note = client_note_add(client_id=client.pk, actor=staff, text=marked("note"))
     client_note_update(note_id=note.pk, actor=staff, text=marked("noteedited"))
-    passport = custom_field_create(actor=staff, name="Passport number", personal=True)
-    plan = custom_field_create(actor=staff, name="Referral source")
+    passport = custom_field_create(actor=staff, name=f"Passport number {n}", personal=True)
+    plan = custom_field_create(actor=staff, name=f"Referral source {n}")
     client_set_custom_field_values(
         client_id=client.pk, actor=staff, values={passport.pk: marked("passport"), plan.pk: "ads"}
     )
@@ -86,7 +91,7 @@ def build_marked_client(staff) -> Client:
     EmailLog.objects.create(
         client=client,
         template="welcome",
-        to_address=f"{MARK}@example.com",
+        to_address=f"{MARK}{n}@example.com",
         subject=marked("subject"),
         status=EmailLog.Status.FAILED,
         error=marked("error"),
@@ -123,13 +128,14 @@ def build_marked_client(staff) -> Client:
     )
     invoice_update(invoice_id=draft.pk, actor=staff, publish=True)
     for invoice in (old_invoice, recent_invoice):
-        transaction_create(
+        payment = transaction_create(
             gateway="paypal",
             actor=staff,
             invoice=invoice,
             amount_in=invoice.total,
             date=now - OLD if invoice is old_invoice else now,
         )
+    transaction_update(transaction_pk=payment.pk, actor=staff, description="Paid by card")
     for moment in (now - OLD, now):
         doomed = transaction_create(
             gateway="paypal",
