@@ -34,8 +34,8 @@ MSG_ANONYMISED = (
 class DataProtectionAdminMixin:
     """For ClientAdmin: Anonymise Client and Export Client Data."""
 
-    anonymise_template = "admin/privacy/anonymise_client.html"
-    export_template = "admin/privacy/export_client_data.html"
+    anonymise_client_template = "admin/privacy/anonymise_client.html"
+    export_client_data_template = "admin/privacy/export_client_data.html"
 
     def get_urls(self):
         return [
@@ -125,7 +125,7 @@ class DataProtectionAdminMixin:
             title=f"Anonymise client: {client}",
             summary=anonymisation_summary(client, cutoff=retention_cutoff()),
         )
-        return TemplateResponse(request, self.anonymise_template, context)
+        return TemplateResponse(request, self.anonymise_client_template, context)
 
     def export_client_data_view(self, request, object_id):
         """GET: a form asking why; POST: record the export and send the file, streamed."""
@@ -157,7 +157,7 @@ class DataProtectionAdminMixin:
             data_exports=client.data_exports.all()[:RECENT_EXPORTS],
         )
         return TemplateResponse(
-            request, self.export_template, context, status=400 if errors else 200
+            request, self.export_client_data_template, context, status=400 if errors else 200
         )
 
 
