@@ -290,6 +290,16 @@ REGISTRY: list[Holder] = [
         },
     ),
     Holder(
+        "merges.ClientMerge",
+        client="target",
+        # The merged-in client was the same person (or their duplicate record).
+        erase={
+            "source_name": placeholder_name("source_id"),
+            "source_email": undeliverable_email("client-", "source_id"),
+        },
+        keep={"moved_counts": "counts per model", "actor_label": "staff"},
+    ),
+    Holder(
         "credits.CreditEntry",
         client="client",
         keep={"description": STAFF_WRITTEN, "kind": CODE, "actor_label": "staff"},

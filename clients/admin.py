@@ -48,6 +48,7 @@ from clients.services import (
 from credits.admin import ManageCreditsAdminMixin
 from customfields.admin import CustomFieldsClientAdminMixin
 from invoices.admin import ClientServicesAdminMixin
+from merges.admin import ClientMergeAdminMixin
 from privacy.admin import DataProtectionAdminMixin
 
 STATUS_COLOURS = {
@@ -405,6 +406,7 @@ class ClientAdminBase(admin.ModelAdmin):
 
 @admin.register(Client)
 class ClientAdmin(
+    ClientMergeAdminMixin,
     BulkStatusAdminMixin,
     ClientCsvAdminMixin,
     ManageCreditsAdminMixin,

@@ -178,6 +178,7 @@ class ClientEvent(AuditFields):
         CONTACT_REMOVED = "contact_removed", "Contact removed"
         NOTE_EDITED = "note_edited", "Note edited"
         NOTE_DELETED = "note_deleted", "Note deleted"
+        MERGED = "merged", "Client merged in"
         ANONYMISED = "anonymised", "Personal data erased"
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="events")

@@ -29,7 +29,7 @@ def revoke(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("clients", "0012_client_merge_and_export"),
+        ("clients", "0017_clientevent_kind_merged"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -90,6 +90,7 @@ class Migration(migrations.Migration):
                     ("contact_removed", "Contact removed"),
                     ("note_edited", "Note edited"),
                     ("note_deleted", "Note deleted"),
+                    ("merged", "Client merged in"),
                     ("anonymised", "Personal data erased"),
                 ],
                 max_length=20,

@@ -26,6 +26,7 @@ from clients.tests.factories import ClientFactory
 from credits.services import add_credit, remove_credit
 from customfields.services import client_set_custom_field_values, custom_field_create
 from invoices.services import client_service_create, invoice_create, invoice_update
+from merges.services import client_merge
 from privacy.services import client_export_record
 from transactions.services import transaction_create, transaction_update, transactions_delete
 
@@ -149,6 +150,12 @@ def build_marked_client(staff) -> Client:
     add_credit(client_id=client.pk, amount="7.00", description="Goodwill", actor=staff)
     remove_credit(client_id=client.pk, amount="7.00", description="Refunded", actor=staff)
     client_export_record(client_id=client.pk, actor=staff, reason=marked("reason"))
+    duplicate = ClientFactory(
+        first_name=marked("dupfirst"),
+        last_name=marked("duplast"),
+        email=f"{MARK}dup{n}@example.com",
+    )
+    client_merge(source_id=duplicate.pk, target_id=client.pk, actor=staff, source_as_contact=False)
     client.refresh_from_db()
     return client
 
