@@ -52,6 +52,7 @@ from credits.admin import ManageCreditsAdminMixin
 from customfields.admin import CustomFieldsClientAdminMixin
 from invoices.admin import ClientServicesAdminMixin
 from merges.admin import ClientMergeAdminMixin
+from privacy.admin import DataProtectionAdminMixin
 
 HISTORY_ROWS = 20
 MSG_WELCOME_SENT = "The welcome email was sent to %(to)s."
@@ -400,6 +401,7 @@ class ClientAdmin(
     ContactsAndNotesAdminMixin,
     ClientCsvAdminMixin,
     ManageCreditsAdminMixin,
+    DataProtectionAdminMixin,
     ClientDeletionAdminMixin,
     ClientServicesAdminMixin,
     CustomFieldsClientAdminMixin,

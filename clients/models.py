@@ -72,6 +72,9 @@ class Client(models.Model):
         default=False,
         help_text="Exclude this client from the automatic Active/Inactive status update.",
     )
+    # Set once, when the client's personal data is erased (privacy.services): such a client is
+    # read-only and never anonymised twice.
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
     # A cached balance, written only by credits.services under a row lock (see credits/).
     credit_balance = money_field()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -105,6 +108,13 @@ class Client(models.Model):
             models.Index(fields=["country"], name="client_country_idx"),
             models.Index(fields=["currency"], name="client_currency_idx"),
             models.Index(fields=["created_at"], name="client_created_at_idx"),
+            # The retention run's selection (privacy.selectors.retention_candidates): idle
+            # Inactive and Closed clients not yet anonymised.
+            models.Index(
+                fields=["status", "updated_at"],
+                condition=models.Q(anonymised_at__isnull=True),
+                name="client_retention_idx",
+            ),
             # The client list's search (clients.selectors.client_search_filter): word prefixes
             # of name and company by full-text search, email and phone by prefix (LIKE 'x%').
             GinIndex(fields=["search_vector"], name="client_name_search_idx"),
@@ -125,6 +135,8 @@ class Client(models.Model):
             ),
             ("export_clients", "Can export the client list as CSV"),
             ("import_clients", "Can import clients from CSV"),
+            ("anonymise_client", "Can anonymise clients (erase their personal data)"),
+            ("export_client_data", "Can export a client's data"),
         ]
 
     def __str__(self) -> str:
@@ -167,6 +179,7 @@ class ClientEvent(AuditFields):
         NOTE_EDITED = "note_edited", "Note edited"
         NOTE_DELETED = "note_deleted", "Note deleted"
         MERGED = "merged", "Client merged in"
+        ANONYMISED = "anonymised", "Personal data erased"
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -367,3 +380,18 @@ class ClientImport(AuditFields):
 
     def __str__(self) -> str:
         return f"Import of {self.filename} ({self.get_status_display()})"
+
+
+class ClientDataExport(AuditFields):
+    """A record of each export of a client's data (GDPR access and portability): who, when, why."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="data_exports")
+    reason = models.CharField("stated reason", max_length=500)
+    format_version = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["client", "-created_at"], name="clientexport_client_idx")]
+
+    def __str__(self) -> str:
+        return f"Export of client #{self.client_id} by {self.actor_label}"

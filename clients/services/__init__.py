@@ -17,7 +17,7 @@ from clients.services.bulk import (
     clients_auto_update_status,
     clients_bulk_set_status,
 )
-from clients.services.bulk_sql import SET_STATUS_SQL
+from clients.services.bulk_sql import SET_STATUS_SQL, set_status_for_batch
 from clients.services.client import (
     CLIENT_PROFILE_FIELDS,
     CURRENCY_LOCKED,
@@ -123,6 +123,7 @@ __all__ = [
     "deletion_plan",
     "email_in_use",
     "note_editable_by",
+    "set_status_for_batch",
     "status_event_fields",
     "validate_status",
 ]

@@ -133,6 +133,7 @@ def test_confirmation_page_lists_what_goes_and_the_income_kept(admin_client, ric
     assert summary.removed_counts == {
         "client events": 4,
         "email logs": 1,
+        "client data exports": 0,
         "contacts": 1,
         "client notes": 1,
         "credit entries": 2,
