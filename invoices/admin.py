@@ -523,7 +523,7 @@ class ClientServicesAdminMixin:
         if client.status != Client.Status.CLOSED and user.has_perms(PERMS_CLOSE_CLIENT):
             url = reverse("admin:clients_client_close", args=[client.pk])
             links.append(
-                QuickLink("Close Client", url, css_class="danger", order=ORDER_DEFAULT + 30)
+                QuickLink("Close Client", url, css_class="caution", order=ORDER_DEFAULT + 30)
             )
         return links
 
