@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "transactions",
     "invoices",
     "api",
+    "customfields",
 ]
 
 MIDDLEWARE = [
@@ -59,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "billing_admin.middleware.BoundAdminSearchMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -171,6 +173,9 @@ INVOICE_DAYS_IN_ADVANCE = env.int("INVOICE_DAYS_IN_ADVANCE", default=7)
 if INVOICE_DAYS_IN_ADVANCE < 0:
     raise ImproperlyConfigured("INVOICE_DAYS_IN_ADVANCE must be zero or more.")
 AUTO_APPLY_CREDIT = env.bool("AUTO_APPLY_CREDIT", default=True)
+
+# Client CSV import (admin page and import_clients): the largest file accepted, in bytes.
+CLIENT_IMPORT_MAX_BYTES = env.int("CLIENT_IMPORT_MAX_BYTES", default=32 * 1024 * 1024)
 
 # Automatic client status update (manage.py auto_update_client_status, WHMCS "Client Status
 # Update"): on or off, and how many days an Active client must have been without an active

@@ -17,12 +17,17 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from billing_admin.admin_mixins import AuditLogAdmin
+from billing_admin.admin_mixins import AuditLogAdmin, ClientIdSearchMixin
 from billing_admin.money import format_money
-from billing_admin.parsing import parse_positive_int
 from clients.admin_bulk import BulkStatusAdminMixin
+from clients.admin_csv import ClientCsvAdminMixin
 from clients.admin_deletion import ClientDeletionAdminMixin
-from clients.admin_links import ORDER_EDIT_PROFILE, ORDER_WELCOME_EMAIL, QuickLink
+from clients.admin_links import (
+    ORDER_EDIT_PROFILE,
+    ORDER_WELCOME_EMAIL,
+    QuickLink,
+    client_summary_link,
+)
 from clients.admin_pagination import EstimatedCountPaginator
 from clients.admin_tabs import ClientFilter, ClientTabsChangelistMixin, client_tabs
 from clients.forms import ClientAddForm, ClientForm
@@ -37,11 +42,11 @@ from clients.selectors import (
 from clients.services import (
     CLIENT_PROFILE_FIELDS,
     client_create,
+    client_edit,
     client_send_welcome_email,
-    client_set_status,
-    client_update,
 )
 from credits.admin import ManageCreditsAdminMixin
+from customfields.admin import CustomFieldsClientAdminMixin
 from invoices.admin import ClientServicesAdminMixin
 
 STATUS_COLOURS = {
@@ -79,7 +84,6 @@ SETTINGS_FIELDS = (
         ]
     },
 )
-NOTES_FIELDS = ("Admin notes", {"fields": ["notes"]})
 
 
 class DropdownChoicesFilter(admin.ChoicesFieldListFilter):
@@ -198,7 +202,7 @@ class ClientAdminBase(admin.ModelAdmin):
                 PERSONAL_FIELDS,
                 ADDRESS_FIELDS,
                 SETTINGS_FIELDS,
-                NOTES_FIELDS,
+                ("Admin notes", {"fields": ["notes"]}),
                 (None, {"fields": ["send_welcome_email"]}),
             ]
         return [
@@ -206,7 +210,6 @@ class ClientAdminBase(admin.ModelAdmin):
             PERSONAL_FIELDS,
             ADDRESS_FIELDS,
             SETTINGS_FIELDS,
-            NOTES_FIELDS,
             ("Record", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
         ]
 
@@ -229,18 +232,20 @@ class ClientAdminBase(admin.ModelAdmin):
             client = client_create(
                 actor=request.user,
                 send_welcome_email=data["send_welcome_email"],
+                notes=data["notes"],
                 on_welcome_email=lambda log: self.report_welcome_email(request, log),
                 **{field: data[field] for field in CLIENT_PROFILE_FIELDS},
             )
             obj.pk = client.pk
             return
-        changed_profile = {
-            field: data[field] for field in CLIENT_PROFILE_FIELDS if field in form.changed_data
-        }
-        if changed_profile:
-            client_update(client_id=obj.pk, actor=request.user, **changed_profile)
-        if "status" in form.changed_data:
-            client_set_status(client_id=obj.pk, status=data["status"], actor=request.user)
+        status_changed = "status" in form.changed_data
+        client_edit(
+            client_id=obj.pk,
+            actor=request.user,
+            status=data["status"] if status_changed else None,
+            **{field: data[field] for field in CLIENT_PROFILE_FIELDS if field in form.changed_data},
+        )
+        if status_changed:
             self.report_status_change(request, obj)
         if "credit_balance" in form.changed_data:
             # Imported here: credits sits above clients, and only its services write the balance.
@@ -403,9 +408,11 @@ class ClientAdminBase(admin.ModelAdmin):
 @admin.register(Client)
 class ClientAdmin(
     BulkStatusAdminMixin,
+    ClientCsvAdminMixin,
     ManageCreditsAdminMixin,
     ClientDeletionAdminMixin,
     ClientServicesAdminMixin,
+    CustomFieldsClientAdminMixin,
     ClientAdminBase,
 ):
     """Feature mixins from other modules go before ClientAdminBase in the bases."""
@@ -418,7 +425,7 @@ class ClientGroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClientEvent)
-class ClientEventAdmin(ClientTabsChangelistMixin, AuditLogAdmin):
+class ClientEventAdmin(ClientIdSearchMixin, ClientTabsChangelistMixin, AuditLogAdmin):
     """Client history across all clients (status changes, balance edits, profile edits): the
     audit trail staff can browse. Read-only for everyone, superusers included."""
 
@@ -446,15 +453,8 @@ class ClientEventAdmin(ClientTabsChangelistMixin, AuditLogAdmin):
 
     @admin.display(description="Client", ordering="client_id")
     def client_link(self, event: ClientEvent) -> str:
-        url = reverse("admin:clients_client_summary", args=[event.client_id])
-        return format_html('<a href="{}">{}</a>', url, event.client)
+        return client_summary_link(event.client)
 
-    def get_search_results(self, request, queryset, search_term):
-        term = search_term.strip()
-        if not term:
-            return queryset, False
-        client_id = parse_positive_int(term)
-        if client_id is not None:
-            return queryset.filter(client_id=client_id), False
+    def search_text(self, queryset, term):
         matching_clients = clients_search(Client.objects.all(), term).values("pk")
-        return queryset.filter(client__in=matching_clients), False
+        return queryset.filter(client__in=matching_clients)

@@ -131,6 +131,8 @@ class ClientDeletionAdminMixin:
             request,
             clients,
             title="Delete selected clients",
+            selected=clients,
+            action_name="delete_selected_clients",
             action_checkbox_name=admin.helpers.ACTION_CHECKBOX_NAME,
         )
         return TemplateResponse(request, self.delete_selected_clients_template, context)

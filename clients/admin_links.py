@@ -7,6 +7,9 @@ so the box never shows a link that would answer 403). The page sorts the links b
 
 from dataclasses import dataclass
 
+from django.urls import reverse
+from django.utils.html import format_html
+
 # Where the standard links sit; a mixin picks its slot from these.
 ORDER_EDIT_PROFILE = 10
 ORDER_MANAGE_CREDITS = 20
@@ -30,3 +33,9 @@ class QuickLink:
     order: int = ORDER_DEFAULT
     # Shown on its own below the others, past a rule, so it is not clicked for a neighbour.
     set_apart: bool = False
+
+
+def client_summary_link(client) -> str:
+    """The client's name linking to its Summary, as every list that names a client shows it."""
+    url = reverse("admin:clients_client_summary", args=[client.pk])
+    return format_html('<a href="{}">{}</a>', url, client)

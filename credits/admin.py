@@ -23,10 +23,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from billing_admin.admin_mixins import AuditLogAdmin
+from billing_admin.admin_mixins import AuditLogAdmin, ClientIdSearchMixin
 from billing_admin.money import format_money
-from billing_admin.parsing import parse_positive_int
-from clients.admin_links import ORDER_MANAGE_CREDITS, QuickLink
+from clients.admin_links import ORDER_MANAGE_CREDITS, QuickLink, client_summary_link
 from clients.admin_tabs import TAB_CREDITS, ClientTab, client_tabs, register_client_tab
 from clients.models import Client
 from credits.forms import CreditChangeForm
@@ -202,7 +201,7 @@ class ManageCreditsAdminMixin:
 
 
 @admin.register(CreditEntry)
-class CreditEntryAdmin(AuditLogAdmin):
+class CreditEntryAdmin(ClientIdSearchMixin, AuditLogAdmin):
     """The credit log across all clients. Read-only for everyone: a mistake gets a new entry."""
 
     list_display = [
@@ -222,16 +221,9 @@ class CreditEntryAdmin(AuditLogAdmin):
 
     @admin.display(description="Client", ordering="client__last_name")
     def client_link(self, entry: CreditEntry) -> str:
-        url = reverse("admin:clients_client_summary", args=[entry.client_id])
-        return format_html('<a href="{}">{}</a>', url, entry.client)
+        return client_summary_link(entry.client)
 
-    def get_search_results(self, request, queryset, search_term):
-        term = search_term.strip()
-        if not term:
-            return queryset, False
-        client_id = parse_positive_int(term)
-        if client_id is not None:
-            return queryset.filter(client_id=client_id), False
+    def search_text(self, queryset, term):
         return queryset.alias(search=DESCRIPTION_SEARCH_VECTOR).filter(
             search=SearchQuery(term, config="simple")
-        ), False
+        )

@@ -14,9 +14,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from billing_admin.admin_mixins import AuditLogAdmin
 from billing_admin.money import format_money
 from billing_admin.parsing import parse_positive_int
-from clients.admin_links import ORDER_DEFAULT, QuickLink
+from clients.admin_links import ORDER_DEFAULT, QuickLink, client_summary_link
 from clients.admin_tabs import (
     TAB_INVOICES,
     TAB_SERVICES,
@@ -84,9 +85,6 @@ def form_auto_id(action: str) -> str:
     return f"id_{action}_%s"
 
 
-def client_summary_link(client: Client) -> str:
-    url = reverse("admin:clients_client_summary", args=[client.pk])
-    return format_html('<a href="{}">{}</a>', url, client)
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -358,7 +356,7 @@ class InvoiceAdmin(ClientTabsChangelistMixin, SearchByIdMixin, admin.ModelAdmin)
 
 
 @admin.register(InvoiceEvent)
-class InvoiceEventAdmin(SearchByIdMixin, admin.ModelAdmin):
+class InvoiceEventAdmin(SearchByIdMixin, AuditLogAdmin):
     """Every invoice's history across all invoices: who created, credited, paid or cancelled
     what, and when. Written only by the invoices services; read-only for everyone, superusers
     included."""
@@ -389,15 +387,6 @@ class InvoiceEventAdmin(SearchByIdMixin, admin.ModelAdmin):
     @admin.display(description="Client")
     def client_link(self, event: InvoiceEvent) -> str:
         return client_summary_link(event.invoice.client)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def save_service(request, obj: ClientService, changed: list[str]) -> None:

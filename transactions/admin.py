@@ -26,7 +26,11 @@ from clients.admin_tabs import (
 from transactions.forms import TransactionForm
 from transactions.models import Transaction, TransactionChange, TransactionDeletion
 from transactions.selectors import transaction_list, transaction_totals, transactions_search
-from transactions.services import transaction_create, transactions_delete
+from transactions.services import (
+    TRANSACTION_INPUT_FIELDS,
+    transaction_create,
+    transactions_delete,
+)
 
 MSG_DELETED = "Deleted %(count)d transaction(s)."
 
@@ -184,17 +188,7 @@ class TransactionAdmin(ClientTabsChangelistMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         txn = transaction_create(
-            actor=request.user,
-            date=data["date"],
-            client=data["client"],
-            invoice=data["invoice"],
-            gateway=data["gateway"],
-            transaction_id=data["transaction_id"],
-            description=data["description"],
-            amount_in=data["amount_in"],
-            fees=data["fees"],
-            amount_out=data["amount_out"],
-            currency=data["currency"],
+            actor=request.user, **{name: data[name] for name in TRANSACTION_INPUT_FIELDS}
         )
         obj.pk = txn.pk
 
@@ -229,7 +223,8 @@ class TransactionAdmin(ClientTabsChangelistMixin, admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": "Delete selected transactions",
-            "transactions": list(queryset.select_related("client").order_by("pk")),
+            "selected": list(queryset.select_related("client").order_by("pk")),
+            "action_name": "delete_selected_transactions",
             "totals": transaction_totals(queryset),
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
