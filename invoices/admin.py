@@ -85,8 +85,6 @@ def form_auto_id(action: str) -> str:
     return f"id_{action}_%s"
 
 
-
-
 class OverdueFilter(admin.SimpleListFilter):
     title = "overdue"
     parameter_name = "overdue"

@@ -14,6 +14,7 @@ from clients.services import client_delete as clients_client_delete
 from credits.models import CreditEntry
 from credits.services import AMOUNT_NOT_POSITIVE, lock_client, record_credit_entry
 from transactions.models import Transaction, TransactionChange, TransactionDeletion
+from transactions.payment_methods import payment_method_module
 
 DESCRIPTION_REQUIRED = "A description is required when the transaction is not for an invoice."
 INVOICE_NOT_CLIENTS = "The invoice belongs to another client."
@@ -99,7 +100,7 @@ def transaction_create(
     if transaction_id and not allow_duplicate_transaction_id:
         _check_transaction_id_free(transaction_id)
     txn = Transaction(
-        gateway=gateway,
+        gateway=payment_method_module(gateway),
         client=client,
         invoice=invoice,
         amount_in=to_money(amount_in),
@@ -230,6 +231,8 @@ def transaction_update(
     for field in MONEY_FIELDS:
         if field in fields:
             fields[field] = parse_money_field(fields[field], field=field)
+    if "gateway" in fields:
+        fields["gateway"] = payment_method_module(fields["gateway"])
     changes = {
         field: {"old": _audit_value(getattr(txn, field)), "new": _audit_value(value)}
         for field, value in fields.items()

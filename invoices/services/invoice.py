@@ -33,6 +33,7 @@ from invoices.services.shared import (
     record_events,
     settle,
 )
+from transactions.payment_methods import payment_method_module
 
 ITEM_DESCRIPTION_REQUIRED = "Every invoice item needs a description."
 TOTAL_NEGATIVE = "The invoice total cannot be negative."
@@ -99,7 +100,7 @@ def invoice_create(
         date=date or today,
         due_date=due_date or date or today,
         currency=client.currency,
-        payment_method=payment_method,
+        payment_method=payment_method_module(payment_method),
         notes=notes,
         subtotal=subtotal,
         total=subtotal,
@@ -191,7 +192,10 @@ def invoice_update(
         ("date", date),
         ("due_date", due_date),
         ("notes", notes),
-        ("payment_method", payment_method),
+        (
+            "payment_method",
+            None if payment_method is None else payment_method_module(payment_method),
+        ),
     ):
         if value is not None:
             setattr(invoice, name, value)

@@ -1,6 +1,7 @@
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -63,7 +64,6 @@ PRODUCTS = [
     ("Business Email", ClientService.BillingCycle.MONTHLY, Decimal("6.00")),
     ("Domain registration (.com)", ClientService.BillingCycle.ANNUALLY, Decimal("14.95")),
 ]
-GATEWAYS = ["Bank Transfer", "PayPal", "Credit Card"]
 # Every sixth client Inactive and every ninth Closed, the rest Active (as a real book looks).
 INACTIVE_EVERY = 6
 CLOSED_EVERY = 9
@@ -134,10 +134,12 @@ class Command(BaseCommand):
             )
         created = invoices_generate(today=today).invoices
         unpaid = Invoice.objects.filter(status=Invoice.Status.UNPAID).order_by("pk")
+        # Payment methods by module name, as the admin and the API store them.
+        gateways = list(settings.PAYMENT_METHODS)
         for n, invoice in enumerate(unpaid.only("pk")[::2]):
             payment_record(
                 invoice_id=invoice.pk,
-                gateway=GATEWAYS[n % len(GATEWAYS)],
+                gateway=gateways[n % len(gateways)],
                 transaction_id=f"DEMO-{invoice.pk:05d}",
                 actor=None,
             )
