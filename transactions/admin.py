@@ -244,6 +244,7 @@ class TransactionAdmin(ClientTabsChangelistMixin, admin.ModelAdmin):
         transactions_delete(ids=queryset.values_list("pk", flat=True), actor=request.user)
 
     def changelist_view(self, request, extra_context=None):
+        extra_context = {"title": "Transactions", **(extra_context or {})}
         response = super().changelist_view(request, extra_context)
         changelist = getattr(response, "context_data", {}).get("cl")
         if changelist is not None:
