@@ -375,6 +375,9 @@ class ClientAdminBase(admin.ModelAdmin):
             "client": client,
             "client_tabs": client_tabs(request, client, current="summary"),
             "quick_links": links,
+            # The box lists these two apart (QuickLink.set_apart).
+            "main_links": [link for link in links if not link.set_apart],
+            "set_apart_links": [link for link in links if link.set_apart],
             "has_change_permission": self.has_change_permission(request, client),
             **self.get_summary_context(request, client),
         }
@@ -425,7 +428,7 @@ class ClientEventAdmin(ClientIdSearchMixin, ClientTabsChangelistMixin, AuditLogA
         "created_at",
         "client_link",
         "kind",
-        "field",
+        "field_display",
         "old_value",
         "new_value",
         "balance_delta",
@@ -438,6 +441,10 @@ class ClientEventAdmin(ClientIdSearchMixin, ClientTabsChangelistMixin, AuditLogA
     search_fields = ["=client__id"]
     search_help_text = "Client ID, or client name, company, email or phone (as on the client list)."
     show_full_result_count = False
+
+    @admin.display(description="Field", ordering="field")
+    def field_display(self, event: ClientEvent) -> str:
+        return event.field_label
 
     @admin.display(description="Client", ordering="client_id")
     def client_link(self, event: ClientEvent) -> str:

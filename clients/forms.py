@@ -40,6 +40,9 @@ class ClientForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["credit_balance_shown"].initial = self.instance.credit_balance
+        if "credit_balance" in self.fields and self.instance.pk:
+            # An amount always shows its currency.
+            self.fields["credit_balance"].label = f"Credit balance ({self.instance.currency})"
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip()

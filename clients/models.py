@@ -1,11 +1,13 @@
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.db import models
 from django.db.models import F, Func, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from billing_admin.iso_codes import country_choices, currency_choices
 from billing_admin.money import money_field
@@ -21,6 +23,8 @@ PHONE_DIGITS = Func(
 )
 
 
+# Client fields holding money: their history values are shown with the client's currency.
+AMOUNT_FIELDS = frozenset({"credit_balance"})
 EMAIL_TAKEN = "A client with this email address already exists."
 
 
@@ -201,6 +205,19 @@ class ClientEvent(AuditFields):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.old_value} → {self.new_value}"
+
+    @property
+    def field_label(self) -> str:
+        """The field as the Profile labels it ("Credit balance"), not its column name."""
+        try:
+            return capfirst(Client._meta.get_field(self.field).verbose_name)
+        except FieldDoesNotExist:
+            return self.field
+
+    @property
+    def is_amount(self) -> bool:
+        """Its old and new values are money, shown with the client's currency."""
+        return self.field in AMOUNT_FIELDS
 
 
 CONTACT_EMAIL_TAKEN = "This client already has a contact with this email address."

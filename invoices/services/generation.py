@@ -23,7 +23,7 @@ from billing_admin.bulk_sql import (
     model_columns,
     reserve_ids,
 )
-from billing_admin.money import ZERO
+from billing_admin.money import ZERO, format_money
 from clients.models import Client
 from credits.models import CreditEntry
 from credits.services import record_credit_entries
@@ -81,6 +81,17 @@ class GenerationResult:
     credit_applied: Decimal = ZERO
     paid_by_credit: int = 0
     batches: int = 0
+
+    def summary(self, *, today: date, dry_run: bool = False) -> str:
+        """What the run did (or, dry, would do) in one line: the command's last line and the
+        message after Generate Due Invoices."""
+        verb = "Would create" if dry_run else "Created"
+        return (
+            f"{verb} {self.invoices} invoices ({self.items} items, total "
+            f"{format_money(self.total)}) for services due by {today} + "
+            f"{settings.INVOICE_DAYS_IN_ADVANCE} days; credit applied "
+            f"{format_money(self.credit_applied)}, {self.paid_by_credit} paid in full."
+        )
 
 
 @dataclass(slots=True)

@@ -34,6 +34,7 @@ from invoices.services.shared import (
     settle,
 )
 from invoices.services.snapshot import take_snapshot
+from transactions.payment_methods import payment_method_module
 
 ITEM_DESCRIPTION_REQUIRED = "Every invoice item needs a description."
 TOTAL_NEGATIVE = "The invoice total cannot be negative."
@@ -100,7 +101,7 @@ def invoice_create(
         date=date or today,
         due_date=due_date or date or today,
         currency=client.currency,
-        payment_method=payment_method,
+        payment_method=payment_method_module(payment_method),
         notes=notes,
         subtotal=subtotal,
         total=subtotal,
@@ -195,7 +196,10 @@ def invoice_update(
         ("date", date),
         ("due_date", due_date),
         ("notes", notes),
-        ("payment_method", payment_method),
+        (
+            "payment_method",
+            None if payment_method is None else payment_method_module(payment_method),
+        ),
     ):
         if value is not None:
             setattr(invoice, name, value)

@@ -1,6 +1,7 @@
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -65,7 +66,6 @@ PRODUCTS = [
     ("Business Email", ClientService.BillingCycle.MONTHLY, Decimal("6.00")),
     ("Domain registration (.com)", ClientService.BillingCycle.ANNUALLY, Decimal("14.95")),
 ]
-GATEWAYS = ["Bank Transfer", "PayPal", "Credit Card"]
 # Every fourth client has an accounts contact (its billing contact, copied on invoices) and a
 # note; every eighth note is sticky, so the warning banner shows on a few clients' pages.
 CONTACT_EVERY = 4
@@ -193,10 +193,12 @@ class Command(BaseCommand):
             )
         created = invoices_generate(today=today).invoices
         unpaid = Invoice.objects.filter(status=Invoice.Status.UNPAID).order_by("pk")
+        # Payment methods by module name, as the admin and the API store them.
+        gateways = list(settings.PAYMENT_METHODS)
         for n, invoice in enumerate(unpaid.only("pk")[::2]):
             payment_record(
                 invoice_id=invoice.pk,
-                gateway=GATEWAYS[n % len(GATEWAYS)],
+                gateway=gateways[n % len(gateways)],
                 transaction_id=f"DEMO-{invoice.pk:05d}",
                 actor=None,
             )
