@@ -21,6 +21,7 @@ from billing_admin.admin_mixins import AuditLogAdmin
 from billing_admin.money import format_money
 from billing_admin.parsing import parse_positive_int
 from clients.admin_bulk import BulkStatusAdminMixin
+from clients.admin_credit_policy import CreditPolicyAdminMixin
 from clients.admin_deletion import ClientDeletionAdminMixin
 from clients.admin_links import ORDER_EDIT_PROFILE, ORDER_WELCOME_EMAIL, QuickLink
 from clients.admin_pagination import EstimatedCountPaginator
@@ -64,7 +65,7 @@ ADDRESS_FIELDS = (
     {"fields": ["address1", "address2", "city", "state", "postcode", "country"]},
 )
 # Billing settings: changed only with clients.change_client_billing (Support staff cannot).
-BILLING_SETTINGS = ["currency", "group", "tax_exempt", "override_auto_close"]
+BILLING_SETTINGS = ["currency", "group", "tax_exempt", "override_auto_close", "credit_policy"]
 SETTINGS_FIELDS = (
     "Billing and settings",
     {
@@ -201,7 +202,10 @@ class ClientAdminBase(admin.ModelAdmin):
                 (None, {"fields": ["send_welcome_email"]}),
             ]
         return [
-            ("Status and credit", {"fields": ["status", "credit_balance", "credit_balance_shown"]}),
+            (
+                "Status and credit",
+                {"fields": ["status", "credit_balance", "credit_balance_shown", "credit_policy"]},
+            ),
             PERSONAL_FIELDS,
             ADDRESS_FIELDS,
             SETTINGS_FIELDS,
@@ -229,7 +233,8 @@ class ClientAdminBase(admin.ModelAdmin):
                 actor=request.user,
                 send_welcome_email=data["send_welcome_email"],
                 on_welcome_email=lambda log: self.report_welcome_email(request, log),
-                **{field: data[field] for field in CLIENT_PROFILE_FIELDS},
+                # The Add form leaves out what new clients take by default (the credit policy).
+                **{field: data[field] for field in CLIENT_PROFILE_FIELDS if field in data},
             )
             obj.pk = client.pk
             return
@@ -386,6 +391,7 @@ class ClientAdminBase(admin.ModelAdmin):
 @admin.register(Client)
 class ClientAdmin(
     BulkStatusAdminMixin,
+    CreditPolicyAdminMixin,
     ManageCreditsAdminMixin,
     ClientDeletionAdminMixin,
     ClientServicesAdminMixin,

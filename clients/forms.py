@@ -67,4 +67,4 @@ class ClientAddForm(ClientForm):
     )
 
     class Meta(ClientForm.Meta):
-        fields = list(CLIENT_PROFILE_FIELDS)
+        fields = [field for field in CLIENT_PROFILE_FIELDS if field != "credit_policy"]

@@ -46,6 +46,14 @@ class Client(models.Model):
         INACTIVE = "Inactive", "Inactive"
         CLOSED = "Closed", "Closed"
 
+    class CreditPolicy(models.TextChoices):
+        """When credit pays new invoices by itself (credits.selectors.auto_apply_amount)."""
+
+        DEFAULT = "default", "Use the site default"
+        NEVER = "never", "Never apply automatically"
+        FULL = "full", "Only when it pays the whole invoice"
+        AVAILABLE = "available", "Apply whatever is available"
+
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
     company_name = models.CharField(max_length=200, blank=True)
@@ -71,6 +79,14 @@ class Client(models.Model):
         help_text="Exclude this client from the automatic Active/Inactive status update.",
     )
     notes = models.TextField("admin notes", blank=True)
+    credit_policy = models.CharField(
+        "credit policy",
+        max_length=9,
+        choices=CreditPolicy.choices,
+        default=CreditPolicy.DEFAULT,
+        help_text="Whether credit pays this client's new invoices automatically. Staff can "
+        "always apply credit by hand.",
+    )
     # A cached balance, written only by credits.services under a row lock (see credits/).
     credit_balance = money_field()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -97,6 +113,10 @@ class Client(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(credit_balance__gte=0), name="client_credit_balance_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(credit_policy__in=["default", "never", "full", "available"]),
+                name="client_credit_policy_valid",
             ),
         ]
         indexes = [

@@ -1,8 +1,9 @@
 """Every write to clients: the admin, the API and the commands call these.
 
 One module a concern: ``client`` (one client's record, status and welcome email), ``bulk``
-(status changes over many clients, set-based) and ``deletion`` (deleting clients, keeping their
-transactions). Import from ``clients.services``: every public name is re-exported here.
+(status changes over many clients, set-based), ``credit_policy`` (credit policies in bulk) and
+``deletion`` (deleting clients, keeping their transactions). Import from ``clients.services``:
+every public name is re-exported here.
 """
 
 from clients.models import EMAIL_TAKEN
@@ -29,6 +30,12 @@ from clients.services.client import (
     client_update,
     email_in_use,
 )
+from clients.services.credit_policy import (
+    CREDIT_POLICY_INVALID,
+    BulkCreditPolicyResult,
+    clients_bulk_set_credit_policy,
+    parse_credit_policy,
+)
 from clients.services.deletion import (
     KEPT_MODEL_LABELS,
     MSG_CLIENT_NOT_FOUND,
@@ -46,6 +53,7 @@ from clients.services.deletion import (
 __all__ = [
     "BATCH_SIZE_INVALID",
     "CLIENT_PROFILE_FIELDS",
+    "CREDIT_POLICY_INVALID",
     "CURRENCY_LOCKED",
     "DEFAULT_BATCH_SIZE",
     "EMAIL_TAKEN",
@@ -59,6 +67,7 @@ __all__ = [
     "WELCOME_TEMPLATE",
     "Action",
     "AutoStatusRun",
+    "BulkCreditPolicyResult",
     "BulkStatusResult",
     "DeletionSummary",
     "Step",
@@ -71,8 +80,10 @@ __all__ = [
     "client_set_status",
     "client_update",
     "clients_auto_update_status",
+    "clients_bulk_set_credit_policy",
     "clients_bulk_set_status",
     "clients_delete",
     "deletion_plan",
     "email_in_use",
+    "parse_credit_policy",
 ]
