@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clients', '0009_choices_by_reference'),
+        ('clients', '0012_client_merge_and_export'),
     ]
 
     operations = [

@@ -15,11 +15,27 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from billing_admin.actors import actor_label, actor_user
+from billing_admin.bulk_sql import model_columns
 from clients.models import Client, ClientEvent
 from clients.services.bulk import BATCH_SIZE_INVALID, DEFAULT_BATCH_SIZE, lock_batch
 
 CREDIT_POLICY_INVALID = "Unknown credit policy {value!r}: choose one of {choices}."
 
+# What each ClientEvent column receives (every column must be named: KeyError otherwise).
+_EVENT_VALUES = {
+    "client_id": "client_id",
+    "kind": "%(kind)s",
+    "field": "'credit_policy'",
+    "old_value": "old_policy",
+    "new_value": "%(policy)s",
+    "balance_delta": "NULL",
+    "actor_user_id": "%(actor_user_id)s",
+    "actor_label": "%(actor_label)s",
+    "created_at": "%(now)s",
+}
+_EVENT_COLUMNS = model_columns(ClientEvent, omit=("id",))
+
+# The bulk status statement's shape (clients.services.bulk_sql), for the credit policy column.
 SET_CREDIT_POLICY_SQL = f"""
 WITH changed AS (
     UPDATE {Client._meta.db_table} AS client
@@ -31,11 +47,8 @@ WITH changed AS (
       AND before.credit_policy <> %(policy)s
     RETURNING client.id AS client_id, before.credit_policy AS old_policy
 ), history AS (
-    INSERT INTO {ClientEvent._meta.db_table}
-        (client_id, kind, field, old_value, new_value, balance_delta,
-         actor_user_id, actor_label, created_at)
-    SELECT client_id, %(kind)s, 'credit_policy', old_policy, %(policy)s, NULL,
-           %(actor_user_id)s, %(actor_label)s, %(now)s
+    INSERT INTO {ClientEvent._meta.db_table} ({", ".join(_EVENT_COLUMNS)})
+    SELECT {", ".join(_EVENT_VALUES[column] for column in _EVENT_COLUMNS)}
     FROM changed
 )
 SELECT count(*) FROM changed
