@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 import pytest
 from django.urls import reverse
 
-from api.actions import ACTION_NAMES
+from api.registry import ACTION_NAMES
 from api.services import credential_create
 from api.views import MALFORMED_BODY
 from billing_admin.parsing import MAX_SEARCH_LENGTH, MAX_SEARCH_WORDS, SEARCH_TRIMMED, bound_search
