@@ -49,6 +49,7 @@ from clients.services import (
 from credits.admin import ManageCreditsAdminMixin
 from customfields.admin import CustomFieldsClientAdminMixin
 from invoices.admin import ClientServicesAdminMixin
+from statements.admin import StatementAdminMixin
 
 STATUS_COLOURS = {
     Client.Status.ACTIVE: "#2e7d32",
@@ -411,6 +412,7 @@ class ClientAdminBase(admin.ModelAdmin):
 class ClientAdmin(
     BulkStatusAdminMixin,
     CreditPolicyAdminMixin,
+    StatementAdminMixin,
     ClientCsvAdminMixin,
     ManageCreditsAdminMixin,
     ClientDeletionAdminMixin,

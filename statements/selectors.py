@@ -300,8 +300,8 @@ class Statement:
     @property
     def period_text(self) -> str:
         if self.from_the_start:
-            return f"everything up to {self.end:%Y-%m-%d}"
-        return f"{self.start:%Y-%m-%d} to {self.end:%Y-%m-%d}"
+            return f"everything up to {self.end.isoformat()}"
+        return f"{self.start.isoformat()} to {self.end.isoformat()}"
 
     @property
     def lines(self) -> list[StatementLine]:
