@@ -249,3 +249,24 @@ def test_api_refuses_unknown_creditpolicy(call):  # noqa: F811
     assert answer["result"] == "error"
     assert "Unknown credit policy 'maybe'" in answer["message"]
     assert Client.objects.get(pk=client.pk).credit_policy == Policy.DEFAULT
+
+
+def test_api_create_invoice_autoapplycredit_follows_policy(call):  # noqa: F811
+    client = client_with_credit(Policy.FULL, "6.00")
+    answer = call(
+        "CreateInvoice",
+        userid=client.pk,
+        autoapplycredit="1",
+        **{"itemdescription1": "Setup", "itemamount1": "10.00"},
+    )
+    assert answer["result"] == "success", answer
+    assert Invoice.objects.get(pk=answer["invoiceid"]).credit_applied == D("0.00")
+
+
+def test_invoice_page_names_the_policy_beside_apply_credit(admin_client):
+    client = client_with_credit(Policy.NEVER, "6.00")
+    invoice = invoice_create(
+        client_id=client.pk, items=[{"description": "Setup", "amount": "10.00"}], actor=None
+    )
+    page = admin_client.get(reverse("admin:invoices_invoice_change", args=[invoice.pk]))
+    assert "Credit policy: Never apply automatically" in page.content.decode()
