@@ -85,6 +85,8 @@ class Client(models.Model):
         max_length=9,
         choices=CreditPolicy.choices,
         default=CreditPolicy.DEFAULT,
+        # Also in the database: bulk loads that name their columns (the bench, imports) get it.
+        db_default=CreditPolicy.DEFAULT,
         help_text="Whether credit pays this client's new invoices automatically. Staff can "
         "always apply credit by hand.",
     )

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='client',
             name='credit_policy',
-            field=models.CharField(choices=[('default', 'Use the site default'), ('never', 'Never apply automatically'), ('full', 'Only when it pays the whole invoice'), ('available', 'Apply whatever is available')], default='default', help_text="Whether credit pays this client's new invoices automatically. Staff can always apply credit by hand.", max_length=9, verbose_name='credit policy'),
+            field=models.CharField(choices=[('default', 'Use the site default'), ('never', 'Never apply automatically'), ('full', 'Only when it pays the whole invoice'), ('available', 'Apply whatever is available')], db_default='default', default='default', help_text="Whether credit pays this client's new invoices automatically. Staff can always apply credit by hand.", max_length=9, verbose_name='credit policy'),
         ),
         migrations.AddConstraint(
             model_name='client',
