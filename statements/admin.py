@@ -18,7 +18,12 @@ from django.utils.http import urlencode
 
 from clients.admin_links import QuickLink
 from clients.models import EmailLog
-from statements.rendering import statement_csv_rows, statement_filename, statement_pdf
+from statements.rendering import (
+    statement_csv_rows,
+    statement_filename,
+    statement_pdf,
+    statement_rows_html,
+)
 from statements.selectors import DEFAULT_PERIOD, PERIODS, client_statement, statement_range
 from statements.services import statement_email_send
 
@@ -98,7 +103,9 @@ class StatementAdminMixin:
             context["error"] = " ".join(error.messages)
             return TemplateResponse(request, self.statement_template, context, status=400)
         statement = client_statement(client, start=start, end=end)
-        context.update(statement=statement, start=start, end=end)
+        context.update(
+            statement=statement, start=start, end=end, lines_html=statement_rows_html(statement)
+        )
         return TemplateResponse(request, self.statement_template, context)
 
     def _statement_or_error(self, request, object_id):
