@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "api",
     "customfields",
     "statements",
+    "merges",
 ]
 
 MIDDLEWARE = [

@@ -50,6 +50,7 @@ from credits.admin import ManageCreditsAdminMixin
 from customfields.admin import CustomFieldsClientAdminMixin
 from invoices.admin import ClientServicesAdminMixin
 from statements.admin import StatementAdminMixin
+from merges.admin import ClientMergeAdminMixin
 
 STATUS_COLOURS = {
     Client.Status.ACTIVE: "#2e7d32",
@@ -410,6 +411,7 @@ class ClientAdminBase(admin.ModelAdmin):
 
 @admin.register(Client)
 class ClientAdmin(
+    ClientMergeAdminMixin,
     BulkStatusAdminMixin,
     CreditPolicyAdminMixin,
     StatementAdminMixin,
