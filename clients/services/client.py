@@ -1,18 +1,14 @@
 """One client's record: creating and editing it, its status, its welcome email."""
 
-import logging
 from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 
 from billing_admin.actors import actor_fields
 from clients.models import EMAIL_TAKEN, Client, ClientEvent, EmailLog
-
-logger = logging.getLogger(__name__)
+from emails.services import email_queue
 
 CURRENCY_LOCKED = (
     "The currency cannot be changed once the client has invoices, transactions or credit: "
@@ -82,9 +78,9 @@ def client_create(
 
     ``fields`` are the profile fields of ``CLIENT_PROFILE_FIELDS``; anything else is refused, so
     a caller can never set the balance or status through this door. With ``send_welcome_email``
-    the welcome email goes out once the client is committed; a failed send is logged and never
-    undoes the client. ``on_welcome_email`` receives the resulting log row (the admin uses it to
-    warn staff about a failure).
+    the welcome email is queued with the client, and sent by a worker once the client is
+    committed; a failed send is logged on the client and never undoes it. ``on_welcome_email``
+    receives the email's log row after the commit (the admin reports it to staff).
     """
     unknown = set(fields) - set(CLIENT_PROFILE_FIELDS)
     if unknown:
@@ -94,14 +90,11 @@ def client_create(
     _save_client(client)
     ClientEvent.objects.create(client=client, kind=ClientEvent.Kind.CREATED, **actor_fields(actor))
     if send_welcome_email:
-        client_id = client.pk
-
-        def send_after_commit() -> None:
-            log = client_send_welcome_email(client_id=client_id, actor=actor)
-            if on_welcome_email is not None:
-                on_welcome_email(log)
-
-        transaction.on_commit(send_after_commit)
+        email = client_send_welcome_email(client_id=client.pk, actor=actor)
+        if on_welcome_email is not None:
+            # After the commit (and after the email's own task was handed over), so the caller
+            # reports the message as it then stands: queued, or already sent in-process.
+            transaction.on_commit(lambda: on_welcome_email(email))
     return client
 
 
@@ -186,34 +179,11 @@ def client_set_status(*, client_id: int, status: str, actor) -> ClientEvent | No
 
 
 def client_send_welcome_email(*, client_id: int, actor) -> EmailLog:
-    """Send the welcome email now and log the attempt, whatever its outcome.
-
-    Deliberately not atomic: the send talks to a mail server, which must not hold a database
-    transaction open, and a failure is an outcome to record (status "failed" with the error), not
-    an exception for the caller. ``actor`` is accepted for symmetry with the other services; the
-    log row records what was sent, not who asked.
-    """
-    client = Client.objects.get(pk=client_id)
-    context = {"client": client, "company_name": settings.COMPANY_NAME}
-    subject = f"Welcome to {settings.COMPANY_NAME}"
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string("emails/welcome.txt", context),
-        to=[client.email],
-    )
-    message.attach_alternative(render_to_string("emails/welcome.html", context), "text/html")
-    try:
-        message.send()
-    except Exception as exc:  # any transport error (SMTP, DNS, timeout) is recorded, not raised
-        logger.warning("Welcome email to client %s failed: %s", client.pk, exc)
-        status, error = EmailLog.Status.FAILED, f"{type(exc).__name__}: {exc}"
-    else:
-        status, error = EmailLog.Status.SENT, ""
-    return EmailLog.objects.create(
-        client=client,
+    """Queue the welcome email; a worker sends it once the caller's transaction commits."""
+    return email_queue(
+        client_id=client_id,
+        kind=WELCOME_TEMPLATE,
         template=WELCOME_TEMPLATE,
-        to_address=client.email,
-        subject=subject,
-        status=status,
-        error=error,
+        subject=f"Welcome to {settings.COMPANY_NAME}",
+        actor=actor,
     )

@@ -12,10 +12,12 @@ from django.db import connection
 from django.urls import reverse
 
 from clients.models import Client, ClientDeletion, ClientEvent, EmailLog
-from clients.services import client_send_welcome_email, client_set_status, deletion
+from clients.services import client_set_status, deletion
 from clients.tests.factories import ClientFactory
 from credits.models import CreditEntry
 from credits.services import add_credit
+from emails.models import EmailAttachment
+from emails.services import email_queue
 from invoices.models import ClientService, Invoice, InvoiceEvent, InvoiceItem
 from invoices.services import invoice_apply_credit, invoice_create, payment_record
 from invoices.tests.factories import ClientServiceFactory
@@ -36,6 +38,7 @@ RELATED_ROWS = {
     Invoice: "client",
     InvoiceItem: "invoice__client",
     InvoiceEvent: "invoice__client",
+    EmailAttachment: "email__client",
 }
 
 
@@ -44,12 +47,20 @@ def delete_url(client: Client) -> str:
 
 
 def make_rich_client(**fields) -> Client:
-    """A client with a row in every related table, built through the real services:
-    history, an email, credit (added, then applied to an invoice), a service, an invoice with
-    an item, a payment on it, and a transaction without invoice. USD 20.00 + 99.99 of income."""
+    """A client with a row in every related table, built through the real services: history,
+    an email with an attachment, credit (added, then applied to an invoice), a service, an
+    invoice with an item, a payment on it, and a transaction without invoice. USD 20.00 +
+    99.99 of income."""
     client = ClientFactory(currency="USD", **fields)
     client_set_status(client_id=client.pk, status=Client.Status.INACTIVE, actor=None)
-    client_send_welcome_email(client_id=client.pk, actor=None)
+    email_queue(
+        client_id=client.pk,
+        kind="welcome",
+        template="welcome",
+        subject="Welcome",
+        actor=None,
+        attachments=[("terms.txt", b"Terms", "text/plain")],
+    )
     add_credit(client_id=client.pk, amount="50.00", description="Goodwill", actor=None)
     ClientServiceFactory(client=client)
     invoice = invoice_create(
@@ -79,6 +90,7 @@ EXPECTED_ROWS = {
     "invoices.InvoiceItem": 1,
     # created, credit applied, payment, Unpaid -> Paid
     "invoices.InvoiceEvent": 4,
+    "emails.EmailAttachment": 1,
 }
 NOTHING = dict.fromkeys(EXPECTED_ROWS, 0)
 
@@ -111,6 +123,7 @@ def test_confirmation_page_lists_what_goes_and_the_income_kept(admin_client, ric
         "invoices": 1,
         "invoice items": 1,
         "invoice events": 4,
+        "email attachments": 1,
     }
     assert summary.kept_transactions == 2
     assert summary.kept_totals == [("USD", Decimal("119.99"), Decimal("2.50"), Decimal("0.00"))]
@@ -173,6 +186,7 @@ def test_confirm_removes_every_related_row_and_keeps_transactions(
         "invoices": 1,
         "invoice items": 1,
         "invoice events": 4,
+        "email attachments": 1,
     }
     assert (record.kept_transactions, record.actor_user) == (2, admin_user)
     # Income is untouched: the Transactions tab adds up to the same, showing who it was.
