@@ -22,8 +22,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
 from django.utils import timezone
 from django_tasks import task
 from django_tasks_db import DatabaseBackend
@@ -68,27 +67,38 @@ def can_defer() -> bool:
 
 
 def deliver(email_id: int) -> str:
-    now = timezone.now()
-    claimed = (
-        EmailLog.objects.filter(pk=email_id, status=EmailLog.Status.QUEUED)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .update(
-            status=EmailLog.Status.SENDING,
-            attempts=F("attempts") + 1,
-            last_attempt_at=now,
-            lease_until=now + timedelta(seconds=settings.EMAIL_SENDING_LEASE),
-        )
-    )
-    email = EmailLog.objects.filter(pk=email_id).first()
-    if not claimed or email is None:
-        # Taken by another worker, already sent, or deleted with its client: nothing to do.
-        return email.status if email else "missing"
+    email = claim(email_id)
+    if email is None:
+        # Taken by another worker, already sent, not due yet, or deleted with its client.
+        return EmailLog.objects.filter(pk=email_id).values_list("status", flat=True).first() or ""
     try:
         send_message(build_message(email))
     except Exception as exc:  # every transport error is an outcome to record, not a crash
         return record_failure(email, exc)
     finished = _finish(email, status=EmailLog.Status.SENT, sent_at=timezone.now(), error="")
     return EmailLog.Status.SENT if finished else email.status
+
+
+def claim(email_id: int) -> EmailLog | None:
+    """Take the message if it is queued and due: queued -> sending, one more attempt, a lease.
+
+    One ``UPDATE ... RETURNING`` (the ORM's update() returns no rows, so it would take a second
+    query to read the message; the worker is bound by round trips to the database, and this is
+    one of six per message). The conditional UPDATE is the whole race: PostgreSQL lets one
+    transaction change the row, and the loser's WHERE no longer matches.
+    """
+    now = timezone.now()
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in EmailLog._meta.concrete_fields)
+    sql = (
+        f"UPDATE {quote(EmailLog._meta.db_table)} "
+        "SET status = %s, attempts = attempts + 1, last_attempt_at = %s, lease_until = %s "
+        "WHERE id = %s AND status = %s AND (next_attempt_at IS NULL OR next_attempt_at <= %s) "
+        f"RETURNING {columns}"
+    )
+    lease_until = now + timedelta(seconds=settings.EMAIL_SENDING_LEASE)
+    params = [EmailLog.Status.SENDING, now, lease_until, email_id, EmailLog.Status.QUEUED, now]
+    return next(iter(EmailLog.objects.raw(sql, params)), None)
 
 
 def build_message(email: EmailLog) -> EmailMultiAlternatives:
