@@ -405,8 +405,31 @@ class ClientGroupAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
+class ClientRowsAdminMixin:
+    """A list of rows that belong to a client (history, emails): a link to the client's
+    Summary, and search by client ID or as the client list searches."""
+
+    search_fields = ["=client__id"]
+    search_help_text = "Client ID, or client name, company, email or phone (as on the client list)."
+
+    @admin.display(description="Client", ordering="client_id")
+    def client_link(self, row) -> str:
+        url = reverse("admin:clients_client_summary", args=[row.client_id])
+        return format_html('<a href="{}">{}</a>', url, row.client)
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        client_id = parse_positive_int(term)
+        if client_id is not None:
+            return queryset.filter(client_id=client_id), False
+        matching_clients = clients_search(Client.objects.all(), term).values("pk")
+        return queryset.filter(client__in=matching_clients), False
+
+
 @admin.register(ClientEvent)
-class ClientEventAdmin(AuditLogAdmin):
+class ClientEventAdmin(ClientRowsAdminMixin, AuditLogAdmin):
     """Client history across all clients (status changes, balance edits, profile edits): the
     audit trail staff can browse. Read-only for everyone, superusers included."""
 
@@ -423,21 +446,5 @@ class ClientEventAdmin(AuditLogAdmin):
     list_filter = ["kind", ("created_at", admin.DateFieldListFilter)]
     list_select_related = ["client"]
     list_per_page = 50
-    search_fields = ["=client__id"]
-    search_help_text = "Client ID, or client name, company, email or phone (as on the client list)."
     show_full_result_count = False
 
-    @admin.display(description="Client", ordering="client_id")
-    def client_link(self, event: ClientEvent) -> str:
-        url = reverse("admin:clients_client_summary", args=[event.client_id])
-        return format_html('<a href="{}">{}</a>', url, event.client)
-
-    def get_search_results(self, request, queryset, search_term):
-        term = search_term.strip()
-        if not term:
-            return queryset, False
-        client_id = parse_positive_int(term)
-        if client_id is not None:
-            return queryset.filter(client_id=client_id), False
-        matching_clients = clients_search(Client.objects.all(), term).values("pk")
-        return queryset.filter(client__in=matching_clients), False
