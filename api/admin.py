@@ -8,8 +8,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 
-from api.actions import ACTION_NAMES
 from api.models import ApiCredential
+from api.registry import ACTION_NAMES
 from api.services import (
     clean_ip_networks,
     credential_create,

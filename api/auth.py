@@ -24,23 +24,32 @@ def authenticate(params: Params, *, ip: str) -> ApiCredential:
     ``API_ALLOW_LEGACY_ADMIN_PASSWORD`` the password may instead be md5(secret), and the
     username the owner's username.
     """
-    identifier = params.text("identifier") or params.text("username")
-    secret = params.text("secret") or params.text("password")
+    identifier = _credential_text(params, "identifier") or _credential_text(params, "username")
+    secret = _credential_text(params, "secret") or _credential_text(params, "password")
     if not identifier or not secret:
         raise ApiError(AUTHENTICATION_FAILED, status=FORBIDDEN)
     credential = _match(identifier, secret)
     if credential is None:
         raise ApiError(AUTHENTICATION_FAILED, status=FORBIDDEN)
-    if not _access_key_ok(params.text("accesskey")) and not ip_allowed(credential, ip):
+    if not _access_key_ok(_credential_text(params, "accesskey")) and not ip_allowed(credential, ip):
         raise ApiError(INVALID_IP.format(ip=ip), status=FORBIDDEN)
     credential_record_use(credential=credential, ip=ip or None)
     return credential
 
 
+def _credential_text(params: Params, name: str) -> str:
+    """A credential field; one that cannot be read (a NUL in it) proves nothing, so it fails
+    authentication like a wrong secret does: HTTP 403, as every authentication failure."""
+    try:
+        return params.text(name)
+    except ApiError:
+        raise ApiError(AUTHENTICATION_FAILED, status=FORBIDDEN) from None
+
+
 def check_permission(credential: ApiCredential, *, action: str, permissions, sent_as: str) -> None:
     """The credential's role must list the action and its owner hold ``permissions``."""
     if action not in credential.allowed_actions:
-        raise ApiError(ACTION_NOT_ALLOWED.format(action=sent_as.lower()), status=FORBIDDEN)
+        raise action_not_allowed(sent_as)
     require_owner_permissions(credential, action=sent_as, permissions=permissions)
 
 
@@ -48,7 +57,12 @@ def require_owner_permissions(credential: ApiCredential, *, action: str, permiss
     """Refuse what the credential's owner could not do in the admin (also used by actions
     whose optional flags need more, e.g. UpdateClient's ``status``)."""
     if not credential.user.has_perms(permissions):
-        raise ApiError(ACTION_NOT_ALLOWED.format(action=action.lower()), status=FORBIDDEN)
+        raise action_not_allowed(action)
+
+
+def action_not_allowed(action: str) -> ApiError:
+    """The refusal of an action (or of one of its options) the credential may not use."""
+    return ApiError(ACTION_NOT_ALLOWED.format(action=action.lower()), status=FORBIDDEN)
 
 
 def ip_allowed(credential: ApiCredential, ip: str) -> bool:

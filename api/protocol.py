@@ -11,20 +11,14 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
 
 from billing_admin.money import format_money, to_money
+from billing_admin.parsing import MAX_BIGINT, parse_count, parse_natural, parse_positive_int
 
-# The largest id PostgreSQL's bigint holds: anything larger cannot name a row.
-MAX_ID = 2**63 - 1
 MAX_PAGE_SIZE = 1000
 INVALID_CHARACTERS = "Invalid characters in {name}"
 TRUE_VALUES = frozenset({"1", "true", "on", "yes"})
 # WHMCS prints an unset date this way.
 NO_DATE = "0000-00-00"
 NO_DATETIME = "0000-00-00 00:00:00"
-
-
-def is_number(value: str) -> bool:
-    """ASCII digits only: str.isdigit() also accepts "²", which int() refuses."""
-    return re.fullmatch(r"[0-9]+", value) is not None
 
 
 class ApiError(Exception):
@@ -77,20 +71,19 @@ class Params:
 
     def record_id(self, name: str, *, not_found: str) -> int:
         """A row id. Absent, malformed or out-of-range ids name no row: ``not_found``."""
-        value = self.text(name)
-        if not is_number(value) or not 0 < int(value) <= MAX_ID:
+        record_id = parse_positive_int(self.text(name))
+        if record_id is None:
             raise ApiError(not_found)
-        return int(value)
+        return record_id
 
     def optional_id(self, name: str, *, not_found: str) -> int | None:
         return self.record_id(name, not_found=not_found) if self.has(name) else None
 
-    def integer(self, name: str, *, default: int, minimum: int = 0, maximum: int = MAX_ID) -> int:
+    def integer(
+        self, name: str, *, default: int, minimum: int = 0, maximum: int = MAX_BIGINT
+    ) -> int:
         """A count such as ``limitnum``, kept within bounds; malformed values give ``default``."""
-        value = self.text(name)
-        if not is_number(value):
-            return default
-        return max(minimum, min(int(value), maximum))
+        return parse_count(self.text(name), default=default, minimum=minimum, maximum=maximum)
 
     def money(self, name: str, *, invalid: str) -> Decimal | None:
         return parse_money(self.text(name), invalid=invalid)
@@ -121,12 +114,13 @@ class Params:
 
     def numbered(self, prefix: str) -> dict[int, str]:
         """Values of ``<prefix>N`` and ``<prefix>[N]`` keys by N (CreateInvoice's item lines)."""
-        pattern = re.compile(rf"{re.escape(prefix)}(?:(\d+)|\[(\d+)\])")
+        pattern = re.compile(rf"{re.escape(prefix)}(?:([0-9]+)|\[([0-9]+)\])")
         found = {}
         for key in self._data:
             match = pattern.fullmatch(key)
-            if match:
-                found[int(match.group(1) or match.group(2))] = self.text(key)
+            number = parse_natural(match.group(1) or match.group(2)) if match else None
+            if number is not None:  # a key numbered past any row id names no line
+                found[number] = self.text(key)
         return found
 
     def listed(self, prefix: str) -> list[str]:
@@ -193,7 +187,7 @@ def page(params: Params) -> tuple[int, int]:
     """(limitstart, limitnum) with WHMCS's defaults 0 and 25. A page holds at most
     MAX_PAGE_SIZE rows, so one call cannot ask for a million; paging clients loop anyway."""
     limit = params.integer("limitnum", default=25, minimum=1, maximum=MAX_PAGE_SIZE)
-    return params.integer("limitstart", default=0, maximum=MAX_ID - limit), limit
+    return params.integer("limitstart", default=0, maximum=MAX_BIGINT - limit), limit
 
 
 def paged(plural: str, singular: str, rows: list, *, total: int, start: int) -> dict:
@@ -225,4 +219,16 @@ def _xml_fill(element: ElementTree.Element, value) -> None:
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     elif value is not None:
-        element.text = str(value)
+        element.text = xml_safe(str(value))
+
+
+# Characters XML 1.0 forbids anywhere in a document: C0 controls but tab, newline and carriage
+# return; lone surrogates; U+FFFE and U+FFFF. ElementTree writes them anyway, and no parser
+# reads the result.
+XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` without the characters XML cannot carry. Every XML answer's text passes here,
+    so stored values and echoed input alike are dropped on output; JSON answers keep them."""
+    return XML_ILLEGAL.sub("", text)

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from api.models import ApiCredential
+from api.registry import ACTION_NAMES
 from billing_admin.actors import actor_label
 
 UNKNOWN_ACTIONS = "Unknown API actions: {actions}."
@@ -39,8 +40,6 @@ def clean_ip_networks(values) -> list[str]:
 
 
 def _clean_actions(actions) -> list[str]:
-    from api.actions import ACTION_NAMES  # the registry imports every service module
-
     unknown = sorted(set(actions) - set(ACTION_NAMES))
     if unknown:
         raise ValidationError(

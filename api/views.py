@@ -1,36 +1,68 @@
 """POST /includes/api.php: one endpoint, the action named in the call (WHMCS's protocol)."""
 
+import logging
+
+from django.db import InterfaceError, OperationalError
+from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 
-from api.actions import find_action
 from api.auth import authenticate, check_permission
 from api.protocol import ApiError, Params, render
+from api.registry import find_action
 
 POST_REQUIRED = "API calls must be sent with POST"
 COMMAND_NOT_FOUND = "Command Not Found"
+MALFORMED_BODY = "The request body could not be read as form data"
+UNAVAILABLE = "The service is temporarily unavailable: please try again shortly"
+UNEXPECTED = "An unexpected error occurred: the call was logged for the operators"
+SERVICE_UNAVAILABLE = 503
+SERVER_ERROR = 500
+# A database that cannot be reached (server down, connection cut, failover) raises one of these;
+# every other database error is a bug or a constraint and is reported as unexpected.
+UNAVAILABLE_ERRORS = (OperationalError, InterfaceError)
+
+logger = logging.getLogger("api")
 
 
 @csrf_exempt  # a machine-to-machine endpoint authenticated per call, never a browser form
 def api_endpoint(request):
-    params = Params(request)
+    """Always answers WHMCS's envelope, so WHMCS tooling can parse every answer: an outage is
+    ``result=error`` with HTTP 503 (retry later), a bug ``result=error`` with HTTP 500."""
+    try:
+        params = Params(request)
+    except MultiPartParserError:
+        xml = request.GET.get("responsetype", "").lower() == "xml"
+        return render({"result": "error", "message": MALFORMED_BODY}, xml=xml, status=400)
     xml = _wants_xml(params)
     if request.method != "POST":
         response = render({"result": "error", "message": POST_REQUIRED}, xml=xml, status=405)
         response["Allow"] = "POST"
         return response
     try:
-        credential = authenticate(params, ip=request.META.get("REMOTE_ADDR", ""))
-        sent_as = params.text("action")
-        action = find_action(sent_as)
-        if action is None:
-            raise ApiError(COMMAND_NOT_FOUND)
-        check_permission(
-            credential, action=action.name, permissions=action.permissions, sent_as=sent_as
-        )
-        payload = action.handler(params, actor=credential)
+        payload = _answer(request, params)
     except ApiError as exc:
         return render({"result": "error", "message": exc.message}, xml=xml, status=exc.status)
+    except UNAVAILABLE_ERRORS:
+        logger.warning("API call failed: database unavailable", exc_info=True)
+        return render(
+            {"result": "error", "message": UNAVAILABLE}, xml=xml, status=SERVICE_UNAVAILABLE
+        )
+    except Exception:
+        logger.exception("API call failed unexpectedly")
+        return render({"result": "error", "message": UNEXPECTED}, xml=xml, status=SERVER_ERROR)
     return render({"result": "success", **payload}, xml=xml)
+
+
+def _answer(request, params: Params) -> dict:
+    credential = authenticate(params, ip=request.META.get("REMOTE_ADDR", ""))
+    sent_as = params.text("action")
+    action = find_action(sent_as)
+    if action is None:
+        raise ApiError(COMMAND_NOT_FOUND)
+    check_permission(
+        credential, action=action.name, permissions=action.permissions, sent_as=sent_as
+    )
+    return action.handler(params, actor=credential)
 
 
 def _wants_xml(params: Params) -> bool:

@@ -136,7 +136,7 @@ def build_statements(n: int, today: date) -> list[tuple[str, str]]:
     client_columns = (
         "id, first_name, last_name, company_name, email, phone_number, address1, address2, city, "
         "state, postcode, country, currency, language, group_id, status, marketing_opt_in, "
-        "tax_exempt, override_auto_close, notes, credit_balance, created_at, updated_at"
+        "tax_exempt, override_auto_close, credit_balance, created_at, updated_at"
     )
     regular_client = f"""
         SELECT i, {first}, {last}, {company},
@@ -146,7 +146,7 @@ def build_statements(n: int, today: date) -> list[tuple[str, str]]:
                lpad((i % 99999)::text, 5, '0'),
                c.country, {_currency_sql("c.country")}, '',
                CASE WHEN i % 5 = 0 THEN 1 + (i / 5) % 3 END, {status},
-               i % 4 = 0, false, false, '',
+               i % 4 = 0, false, false,
                {added} - {removed},
                {now_sql} - ({n} - i) * interval '1 minute',
                {now_sql} - ({n} - i) * interval '1 minute'
@@ -155,7 +155,7 @@ def build_statements(n: int, today: date) -> list[tuple[str, str]]:
     large_client = f"""
         SELECT {large}, 'Lara', 'Large', 'Large Reseller Holdings', '{LARGE_CLIENT_EMAIL}',
                '+1.5550000000', '1 Big Street', '', 'Springfield', 'State', '12345', 'US', 'USD',
-               '', NULL, 'Active', true, false, false, '', {rows // 2 * 5}.00, {now_sql}, {now_sql}
+               '', NULL, 'Active', true, false, false, {rows // 2 * 5}.00, {now_sql}, {now_sql}
     """
     audit = "NULL::integer, 'system'"
     return [

@@ -1,9 +1,11 @@
 """Money: Decimal with two places, everywhere. The one place that knows how to make an amount."""
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Count, Sum
 
 MONEY_PLACES = Decimal("0.01")
 MONEY_MAX_DIGITS = 12
@@ -46,12 +48,34 @@ def parse_money_field(value, *, field: str = "amount") -> Decimal:
         raise ValidationError({field: AMOUNT_INVALID}) from None
 
 
-def format_money(amount: Decimal) -> str:
-    """Two-decimal string, as WHMCS and our pages show money ("45.90")."""
-    return f"{to_money(amount):.2f}"
+def format_money(amount: Decimal | int | str) -> str:
+    """Two-decimal string, as WHMCS and our pages show money ("45.90").
+
+    Any finite amount, however large: a sum of valid amounts (a client's income, a day's
+    invoicing) can pass what one money column holds and must still be shown, so this does not
+    apply ``to_money``'s column range. The context is widened to the amount's own digits, as the
+    default 28 would make quantize() raise for a sum that long.
+    """
+    if isinstance(amount, float | bool):
+        raise TypeError(f"money must be Decimal, int or str, not {type(amount).__name__}")
+    amount = Decimal(amount)
+    if not amount.is_finite():
+        raise ValueError(f"not a finite amount: {amount!r}")
+    context = Context(prec=max(28, amount.adjusted() + 4))
+    return f"{amount.quantize(MONEY_PLACES, rounding=ROUND_HALF_UP, context=context):.2f}"
 
 
 def money_field(**kwargs) -> models.DecimalField:
     """Every money column: 12 digits, 2 places, defaulting to 0.00."""
     kwargs.setdefault("default", ZERO)
     return models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=2, **kwargs)
+
+
+def currency_totals(queryset: models.QuerySet, amount_fields: Iterable[str]) -> list[dict]:
+    """Per currency (in currency order): the row count and the sum of each of ``amount_fields``,
+    in one aggregate query. Amounts in different currencies are never added up together."""
+    return list(
+        queryset.order_by("currency")
+        .values("currency")
+        .annotate(count=Count("pk"), **{name: Sum(name) for name in amount_fields})
+    )

@@ -33,7 +33,8 @@ if not DEBUG:
         raise SystemExit("error: ALLOWED_HOSTS must be set (DEBUG is off)")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with our AdminSite (billing_admin/admin_site.py) as admin.site.
+    "billing_admin.apps.BillingAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "transactions",
     "invoices",
     "api",
+    "customfields",
     "django_tasks",
     "django_tasks_db",
     "emails",
@@ -61,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "billing_admin.middleware.BoundAdminSearchMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -172,6 +175,8 @@ if EMAIL_MAX_ATTEMPTS < 1 or EMAIL_SENDING_LEASE <= EMAIL_TIMEOUT:
 
 # Billing settings.
 COMPANY_NAME = env.str("COMPANY_NAME", default="Example Hosting")
+# The admin's header and page titles; empty means the company name + " Billing".
+PRODUCT_NAME = env.str("PRODUCT_NAME", default="") or f"{COMPANY_NAME} Billing"
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="USD").upper()
 if len(DEFAULT_CURRENCY) != 3 or not DEFAULT_CURRENCY.isalpha():
     raise ImproperlyConfigured("DEFAULT_CURRENCY must be an ISO 4217 code such as USD.")
@@ -196,6 +201,9 @@ INVOICE_DAYS_IN_ADVANCE = env.int("INVOICE_DAYS_IN_ADVANCE", default=7)
 if INVOICE_DAYS_IN_ADVANCE < 0:
     raise ImproperlyConfigured("INVOICE_DAYS_IN_ADVANCE must be zero or more.")
 AUTO_APPLY_CREDIT = env.bool("AUTO_APPLY_CREDIT", default=True)
+
+# Client CSV import (admin page and import_clients): the largest file accepted, in bytes.
+CLIENT_IMPORT_MAX_BYTES = env.int("CLIENT_IMPORT_MAX_BYTES", default=32 * 1024 * 1024)
 
 # Automatic client status update (manage.py auto_update_client_status, WHMCS "Client Status
 # Update"): on or off, and how many days an Active client must have been without an active

@@ -4,10 +4,6 @@ from django.views.generic import RedirectView
 
 from api.views import api_endpoint
 
-admin.site.site_header = "billing_admin"
-admin.site.site_title = "billing_admin"
-admin.site.index_title = "Client management"
-
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),

@@ -17,13 +17,19 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from billing_admin.admin_mixins import AuditLogAdmin
+from billing_admin.admin_mixins import AuditLogAdmin, ClientIdSearchMixin
 from billing_admin.money import format_money
-from billing_admin.parsing import parse_positive_int
 from clients.admin_bulk import BulkStatusAdminMixin
+from clients.admin_csv import ClientCsvAdminMixin
 from clients.admin_deletion import ClientDeletionAdminMixin
-from clients.admin_links import ORDER_EDIT_PROFILE, ORDER_WELCOME_EMAIL, QuickLink
+from clients.admin_links import (
+    ORDER_EDIT_PROFILE,
+    ORDER_WELCOME_EMAIL,
+    QuickLink,
+    client_summary_link,
+)
 from clients.admin_pagination import EstimatedCountPaginator
+from clients.admin_tabs import ClientFilter, ClientTabsChangelistMixin, client_tabs
 from clients.forms import ClientAddForm, ClientForm
 from clients.models import Client, ClientEvent, ClientGroup, EmailLog
 from clients.selectors import (
@@ -36,11 +42,11 @@ from clients.selectors import (
 from clients.services import (
     CLIENT_PROFILE_FIELDS,
     client_create,
+    client_edit,
     client_send_welcome_email,
-    client_set_status,
-    client_update,
 )
 from credits.admin import ManageCreditsAdminMixin
+from customfields.admin import CustomFieldsClientAdminMixin
 from invoices.admin import ClientServicesAdminMixin
 
 STATUS_COLOURS = {
@@ -51,7 +57,9 @@ STATUS_COLOURS = {
 BADGE_STYLE = "color:#fff;border-radius:.7em;padding:.1em .6em;white-space:nowrap;"
 HISTORY_ROWS = 20
 MSG_WELCOME_SENT = "The welcome email was sent to %(to)s."
-MSG_WELCOME_QUEUED = "The welcome email to %(to)s is queued; the client's Recent emails show it."
+MSG_WELCOME_QUEUED = (
+    "The welcome email to %(to)s is queued; the client's Emails tab shows how it goes."
+)
 MSG_WELCOME_FAILED = (
     "The welcome email to %(to)s could not be sent (%(error)s). The client is saved; "
     "resend the email from the client's page once the mail server works."
@@ -79,7 +87,6 @@ SETTINGS_FIELDS = (
         ]
     },
 )
-NOTES_FIELDS = ("Admin notes", {"fields": ["notes"]})
 
 
 class DropdownChoicesFilter(admin.ChoicesFieldListFilter):
@@ -162,7 +169,7 @@ class ClientAdminBase(admin.ModelAdmin):
             client.get_status_display(),
         )
 
-    @admin.display(description="Credit balance", ordering="credit_balance")
+    @admin.display(description="Credit Balance", ordering="credit_balance")
     def balance_display(self, client: Client) -> str:
         return f"{format_money(client.credit_balance)} {client.currency}"
 
@@ -198,7 +205,7 @@ class ClientAdminBase(admin.ModelAdmin):
                 PERSONAL_FIELDS,
                 ADDRESS_FIELDS,
                 SETTINGS_FIELDS,
-                NOTES_FIELDS,
+                ("Admin notes", {"fields": ["notes"]}),
                 (None, {"fields": ["send_welcome_email"]}),
             ]
         return [
@@ -206,7 +213,6 @@ class ClientAdminBase(admin.ModelAdmin):
             PERSONAL_FIELDS,
             ADDRESS_FIELDS,
             SETTINGS_FIELDS,
-            NOTES_FIELDS,
             ("Record", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
         ]
 
@@ -229,18 +235,20 @@ class ClientAdminBase(admin.ModelAdmin):
             client = client_create(
                 actor=request.user,
                 send_welcome_email=data["send_welcome_email"],
+                notes=data["notes"],
                 on_welcome_email=lambda log: self.report_welcome_email(request, log),
                 **{field: data[field] for field in CLIENT_PROFILE_FIELDS},
             )
             obj.pk = client.pk
             return
-        changed_profile = {
-            field: data[field] for field in CLIENT_PROFILE_FIELDS if field in form.changed_data
-        }
-        if changed_profile:
-            client_update(client_id=obj.pk, actor=request.user, **changed_profile)
-        if "status" in form.changed_data:
-            client_set_status(client_id=obj.pk, status=data["status"], actor=request.user)
+        status_changed = "status" in form.changed_data
+        client_edit(
+            client_id=obj.pk,
+            actor=request.user,
+            status=data["status"] if status_changed else None,
+            **{field: data[field] for field in CLIENT_PROFILE_FIELDS if field in form.changed_data},
+        )
+        if status_changed:
             self.report_status_change(request, obj)
         if "credit_balance" in form.changed_data:
             # Imported here: credits sits above clients, and only its services write the balance.
@@ -281,6 +289,17 @@ class ClientAdminBase(admin.ModelAdmin):
             messages.error(request, " ".join(error.messages))
             return HttpResponseRedirect(request.get_full_path())
 
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": "Clients", **(extra_context or {})})
+
+    # After Save the clerk lands on the client's Summary, as in WHMCS, with Django's "added" or
+    # "changed" message; not on the list, where the client would have to be found again.
+    def response_post_save_add(self, request, obj):
+        return HttpResponseRedirect(reverse("admin:clients_client_summary", args=[obj.pk]))
+
+    def response_post_save_change(self, request, obj):
+        return HttpResponseRedirect(reverse("admin:clients_client_summary", args=[obj.pk]))
+
     def add_view(self, request, form_url="", extra_context=None):
         return super().add_view(
             request, form_url, {"title": "Add New Client", **(extra_context or {})}
@@ -296,6 +315,7 @@ class ClientAdminBase(admin.ModelAdmin):
         }
         if client is not None:
             extra_context.update(
+                client_tabs=client_tabs(request, client, current="profile"),
                 history=client_history(client)[:HISTORY_ROWS],
                 email_log=client_recent_emails(client),
                 can_send_email=self.has_change_permission(request, client),
@@ -366,6 +386,7 @@ class ClientAdminBase(admin.ModelAdmin):
             "title": f"Client summary: {client}",
             "subtitle": None,
             "client": client,
+            "client_tabs": client_tabs(request, client, current="summary"),
             "quick_links": links,
             "has_change_permission": self.has_change_permission(request, client),
             **self.get_summary_context(request, client),
@@ -391,9 +412,11 @@ class ClientAdminBase(admin.ModelAdmin):
 @admin.register(Client)
 class ClientAdmin(
     BulkStatusAdminMixin,
+    ClientCsvAdminMixin,
     ManageCreditsAdminMixin,
     ClientDeletionAdminMixin,
     ClientServicesAdminMixin,
+    CustomFieldsClientAdminMixin,
     ClientAdminBase,
 ):
     """Feature mixins from other modules go before ClientAdminBase in the bases."""
@@ -405,31 +428,8 @@ class ClientGroupAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
-class ClientRowsAdminMixin:
-    """A list of rows that belong to a client (history, emails): a link to the client's
-    Summary, and search by client ID or as the client list searches."""
-
-    search_fields = ["=client__id"]
-    search_help_text = "Client ID, or client name, company, email or phone (as on the client list)."
-
-    @admin.display(description="Client", ordering="client_id")
-    def client_link(self, row) -> str:
-        url = reverse("admin:clients_client_summary", args=[row.client_id])
-        return format_html('<a href="{}">{}</a>', url, row.client)
-
-    def get_search_results(self, request, queryset, search_term):
-        term = search_term.strip()
-        if not term:
-            return queryset, False
-        client_id = parse_positive_int(term)
-        if client_id is not None:
-            return queryset.filter(client_id=client_id), False
-        matching_clients = clients_search(Client.objects.all(), term).values("pk")
-        return queryset.filter(client__in=matching_clients), False
-
-
 @admin.register(ClientEvent)
-class ClientEventAdmin(ClientRowsAdminMixin, AuditLogAdmin):
+class ClientEventAdmin(ClientIdSearchMixin, ClientTabsChangelistMixin, AuditLogAdmin):
     """Client history across all clients (status changes, balance edits, profile edits): the
     audit trail staff can browse. Read-only for everyone, superusers included."""
 
@@ -443,8 +443,18 @@ class ClientEventAdmin(ClientRowsAdminMixin, AuditLogAdmin):
         "balance_delta",
         "actor_label",
     ]
-    list_filter = ["kind", ("created_at", admin.DateFieldListFilter)]
+    list_filter = ["kind", ("created_at", admin.DateFieldListFilter), ClientFilter]
+    client_tab = "history"
     list_select_related = ["client"]
     list_per_page = 50
+    search_fields = ["=client__id"]
+    search_help_text = "Client ID, or client name, company, email or phone (as on the client list)."
     show_full_result_count = False
 
+    @admin.display(description="Client", ordering="client_id")
+    def client_link(self, event: ClientEvent) -> str:
+        return client_summary_link(event.client)
+
+    def search_text(self, queryset, term):
+        matching_clients = clients_search(Client.objects.all(), term).values("pk")
+        return queryset.filter(client__in=matching_clients)

@@ -6,24 +6,19 @@ POST from that page runs the set-based ``clients_bulk_set_status``. Selections c
 selected ids, or, for "select all N", as the list's filters, so the page works at any size.
 """
 
-import copy
-
 from django.contrib import messages
-from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpResponseRedirect, QueryDict
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.http import urlencode
 
-from billing_admin.parsing import parse_positive_int
+from clients.admin_selection import changelist_url, redirect_with_selection, selected_clients
 from clients.models import Client
 from clients.selectors import status_change_preview
 from clients.services import clients_bulk_set_status
 
 STATUS_PERMISSION = "clients.change_client_status"
-FILTERS_PARAM = "_changelist_filters"
 BAD_SELECTION = "The selection could not be read; select the clients again."
 NOTHING_SELECTED = "No clients are selected."
 
@@ -61,13 +56,8 @@ class BulkStatusAdminMixin:
 
     def bulk_status_redirect(self, request, queryset: QuerySet[Client], status: str):
         """The action: carry the selection over to the confirmation page."""
-        params = {FILTERS_PARAM: request.GET.urlencode()}
-        if request.POST.get("select_across") == "1":
-            params["select_across"] = "1"
-        else:
-            params["ids"] = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True))
         url = reverse("admin:clients_client_bulk_status", args=[status.lower()])
-        return HttpResponseRedirect(f"{url}?{urlencode(params)}")
+        return redirect_with_selection(request, queryset, url)
 
     def bulk_status_view(self, request, status: str):
         if not request.user.has_perm(STATUS_PERMISSION):
@@ -75,18 +65,15 @@ class BulkStatusAdminMixin:
         status = next((value for value in Client.Status.values if value.lower() == status), None)
         if status is None:
             raise Http404("Unknown client status.")
-        filters = request.GET.get(FILTERS_PARAM, "")
-        changelist_url = reverse("admin:clients_client_changelist")
-        if filters:
-            changelist_url += f"?{filters}"
-        selection = self.bulk_status_selection(request, filters)
+        list_url = changelist_url(request)
+        selection = selected_clients(self, request)
         if selection is None:
             self.message_user(request, BAD_SELECTION, messages.ERROR)
-            return HttpResponseRedirect(changelist_url)
+            return HttpResponseRedirect(list_url)
         preview = status_change_preview(selection, status=status)
         if not preview.total:
             self.message_user(request, NOTHING_SELECTED, messages.WARNING)
-            return HttpResponseRedirect(changelist_url)
+            return HttpResponseRedirect(list_url)
         if request.method == "POST":
             result = clients_bulk_set_status(clients=selection, status=status, actor=request.user)
             self.message_user(
@@ -95,32 +82,13 @@ class BulkStatusAdminMixin:
                 f"({result.already} already {status}).",
                 messages.SUCCESS,
             )
-            return HttpResponseRedirect(changelist_url)
+            return HttpResponseRedirect(list_url)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": f"Mark selected clients {status}",
             "status": status,
             "preview": preview,
-            "changelist_url": changelist_url,
+            "changelist_url": list_url,
         }
         return TemplateResponse(request, self.bulk_status_template, context)
-
-    def bulk_status_selection(self, request, filters: str) -> QuerySet[Client] | None:
-        """The selected clients: the ids given, or everything the filtered list shows.
-
-        None when the selection cannot be read (a hand-edited URL, filters that no longer apply).
-        """
-        if request.GET.get("select_across") == "1":
-            list_request = copy.copy(request)
-            list_request.GET = QueryDict(filters)
-            try:
-                changelist = self.get_changelist_instance(list_request)
-            except IncorrectLookupParameters:
-                return None
-            # A subquery keeps the list's joins and ordering out of the locking update.
-            return Client.objects.filter(pk__in=changelist.queryset.values("pk"))
-        ids = [parse_positive_int(pk) for pk in request.GET.get("ids", "").split(",")]
-        if None in ids:
-            return None
-        return self.get_queryset(request).filter(pk__in=ids)

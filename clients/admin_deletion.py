@@ -15,6 +15,7 @@ from django.utils.html import format_html
 
 from billing_admin.admin_mixins import AuditLogAdmin
 from clients.admin_links import ORDER_DELETE_CLIENT, QuickLink
+from clients.admin_tabs import client_tabs
 from clients.models import ClientDeletion
 from clients.services import client_deletion_summary, clients_delete
 
@@ -109,7 +110,12 @@ class ClientDeletionAdminMixin:
                 return HttpResponseRedirect(reverse("admin:clients_client_changelist"))
             return HttpResponseRedirect(request.path)
         context = self._deletion_context(
-            request, [client], title="Delete Client", object=client, client=client
+            request,
+            [client],
+            title="Delete Client",
+            object=client,
+            client=client,
+            client_tabs=client_tabs(request, client, current="summary"),
         )
         return TemplateResponse(request, self.delete_client_template, context)
 
@@ -124,6 +130,8 @@ class ClientDeletionAdminMixin:
             request,
             clients,
             title="Delete selected clients",
+            selected=clients,
+            action_name="delete_selected_clients",
             action_checkbox_name=admin.helpers.ACTION_CHECKBOX_NAME,
         )
         return TemplateResponse(request, self.delete_selected_clients_template, context)

@@ -7,6 +7,9 @@ so the box never shows a link that would answer 403). The page sorts the links b
 
 from dataclasses import dataclass
 
+from django.urls import reverse
+from django.utils.html import format_html
+
 # Where the standard links sit; a mixin picks its slot from these.
 ORDER_EDIT_PROFILE = 10
 ORDER_MANAGE_CREDITS = 20
@@ -27,3 +30,9 @@ class QuickLink:
     # that change state directly, since a GET never does.
     is_post: bool = False
     order: int = ORDER_DEFAULT
+
+
+def client_summary_link(client) -> str:
+    """The client's name linking to its Summary, as every list that names a client shows it."""
+    url = reverse("admin:clients_client_summary", args=[client.pk])
+    return format_html('<a href="{}">{}</a>', url, client)

@@ -1,13 +1,18 @@
 """Admin forms for clients: they parse and validate; the services do the writing."""
 
 from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
 
-from clients.models import Client
+from clients.csv_export import COLUMN_KEYS, EXPORT_COLUMNS
+from clients.models import NOTE_MAX_LENGTH, Client
 from clients.services import (
     CLIENT_PROFILE_FIELDS,
     CURRENCY_LOCKED,
     EMAIL_TAKEN,
     client_has_money_history,
+    decode_upload,
+    decode_upload_size_message,
     email_in_use,
 )
 
@@ -57,7 +62,16 @@ class ClientForm(forms.ModelForm):
 
 
 class ClientAddForm(ClientForm):
-    """Add New Client: the profile fields and, at the bottom, the welcome email tick box."""
+    """Add New Client: the profile fields, a first note for the notes log and, at the bottom,
+    the welcome email tick box."""
+
+    notes = forms.CharField(
+        label="Admin notes",
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Saved as the first note of the client's notes log.",
+    )
 
     send_welcome_email = forms.BooleanField(
         label="Send welcome email",
@@ -68,3 +82,48 @@ class ClientAddForm(ClientForm):
 
     class Meta(ClientForm.Meta):
         fields = list(CLIENT_PROFILE_FIELDS)
+
+
+class ClientExportForm(forms.Form):
+    """Export CSV: which columns (every one ticked at first)."""
+
+    columns = forms.MultipleChoiceField(
+        choices=[(column.key, column.header) for column in EXPORT_COLUMNS],
+        initial=list(COLUMN_KEYS),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one column."},
+    )
+
+
+class ClientImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text="UTF-8 (with or without BOM), with a header row: the columns of Export CSV "
+        "or of a WHMCS client export.",
+    )
+    update_existing = forms.BooleanField(
+        required=False,
+        label="Update existing clients",
+        help_text="A row whose email belongs to a client updates that client instead of "
+        "being refused.",
+    )
+    skip_invalid = forms.BooleanField(
+        required=False,
+        label="Skip invalid rows",
+        help_text="Import the good rows and list the bad ones (with a rejects file). "
+        "Otherwise one bad row means nothing is imported.",
+    )
+    send_welcome_email = forms.BooleanField(
+        required=False, label="Send each new client the welcome email"
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        # Checked before reading: a huge upload is refused without loading it.
+        if upload.size > settings.CLIENT_IMPORT_MAX_BYTES:
+            raise forms.ValidationError(decode_upload_size_message(upload.size))
+        try:
+            self.cleaned_data["text"] = decode_upload(upload.read())
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages) from None
+        return upload

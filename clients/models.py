@@ -2,9 +2,11 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.db import models
 from django.db.models import F, Func, Value
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from billing_admin.iso_codes import country_choices, currency_choices
 from billing_admin.money import money_field
@@ -71,7 +73,6 @@ class Client(models.Model):
         default=False,
         help_text="Exclude this client from the automatic Active/Inactive status update.",
     )
-    notes = models.TextField("admin notes", blank=True)
     # A cached balance, written only by credits.services under a row lock (see credits/).
     credit_balance = money_field()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -123,6 +124,8 @@ class Client(models.Model):
                 "change_client_billing",
                 "Can change client billing settings (currency, group, tax exemption)",
             ),
+            ("export_clients", "Can export the client list as CSV"),
+            ("import_clients", "Can import clients from CSV"),
         ]
 
     def __str__(self) -> str:
@@ -159,6 +162,11 @@ class ClientEvent(AuditFields):
         STATUS_CHANGED = "status_changed", "Status changed"
         BALANCE_ADJUSTED = "balance_adjusted", "Credit balance edited by hand"
         PROFILE_CHANGED = "profile_changed", "Profile changed"
+        CONTACT_ADDED = "contact_added", "Contact added"
+        CONTACT_CHANGED = "contact_changed", "Contact changed"
+        CONTACT_REMOVED = "contact_removed", "Contact removed"
+        NOTE_EDITED = "note_edited", "Note edited"
+        NOTE_DELETED = "note_deleted", "Note deleted"
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -180,6 +188,114 @@ class ClientEvent(AuditFields):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.old_value} → {self.new_value}"
+
+
+CONTACT_EMAIL_TAKEN = "This client already has a contact with this email address."
+ONE_BILLING_CONTACT = "This client already has a billing contact."
+NOTE_MAX_LENGTH = 10_000
+
+
+class Contact(models.Model):
+    """Another person at a client (WHMCS: the client's Contacts tab). Contacts receive the kinds
+    of email ticked here as CC of the client's own email; one may be the billing contact."""
+
+    # The unique (client, lower(email)) index leads with client_id and serves every lookup by
+    # client, so the foreign key needs no index of its own.
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="contacts", db_index=False
+    )
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100, blank=True)
+    company_name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(max_length=254)
+    phone_number = models.CharField(max_length=32, blank=True)
+    address1 = models.CharField("address line 1", max_length=200, blank=True)
+    address2 = models.CharField("address line 2", max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField("state/region", max_length=100, blank=True)
+    postcode = models.CharField(max_length=20, blank=True)
+    country = models.CharField(max_length=2, choices=country_choices, blank=True)
+    general_emails = models.BooleanField("receives general emails", default=False)
+    invoice_emails = models.BooleanField("receives invoice emails", default=False)
+    statement_emails = models.BooleanField("receives statement emails", default=False)
+    is_billing_contact = models.BooleanField("billing contact", default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # The client list's search finds a client by a contact's name words (as for the client's).
+    search_vector = models.GeneratedField(
+        expression=SearchVector("first_name", "last_name", "company_name", config="simple"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    class Meta:
+        ordering = ["first_name", "last_name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                "client",
+                Lower("email"),
+                name="contact_email_per_client_unique",
+                violation_error_message=CONTACT_EMAIL_TAKEN,
+            ),
+            # WHMCS keeps one billing contact a client (its billingcid); the database holds it.
+            models.UniqueConstraint(
+                fields=["client"],
+                condition=models.Q(is_billing_contact=True),
+                name="contact_one_billing_per_client",
+                violation_error_message=ONE_BILLING_CONTACT,
+            ),
+        ]
+        indexes = [
+            # The client list's search by a contact (clients.selectors.client_search_filter).
+            GinIndex(fields=["search_vector"], name="contact_name_search_idx"),
+            models.Index(
+                OpClass(Lower("email"), name="text_pattern_ops"), name="contact_email_prefix_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        name = f"{self.first_name} {self.last_name}".strip()
+        return f"{name} <{self.email}>"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class ClientNote(models.Model):
+    """One entry of the client's notes log (WHMCS: the Notes tab). Sticky notes show as a warning
+    on every page about the client. Edits and deletions keep the old text in the history."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="client_notes")
+    text = models.TextField(
+        validators=[MaxLengthValidator(NOTE_MAX_LENGTH), ProhibitNullCharactersValidator()]
+    )
+    sticky = models.BooleanField(
+        default=False, help_text="Show as a warning on every page about the client."
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Who wrote it, in words that outlive the user (or API credential).
+    author_label = models.CharField("by", max_length=150)
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["client", "-created_at"], name="clientnote_client_idx"),
+            # The sticky banner on every client page reads only these few rows.
+            models.Index(
+                fields=["client"], condition=models.Q(sticky=True), name="clientnote_sticky_idx"
+            ),
+        ]
+        permissions = [
+            ("change_others_clientnote", "Can edit and delete other staff's client notes"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text if len(self.text) <= 60 else f"{self.text[:59]}…"
 
 
 class EmailLog(models.Model):
@@ -262,3 +378,30 @@ class ClientDeletion(AuditFields):
 
     def __str__(self) -> str:
         return f"Deleted client #{self.client_id} — {self.client_name}"
+
+
+class ClientImport(AuditFields):
+    """A CSV import: the uploaded file between its preview and its confirmation, and what the
+    import did. The file's text is cleared once imported: the clients hold the data now."""
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", "Previewed"
+        IMPORTED = "imported", "Imported"
+        REFUSED = "refused", "Refused"
+
+    filename = models.CharField(max_length=255)
+    content = models.TextField(blank=True)
+    update_existing = models.BooleanField(default=False)
+    skip_invalid = models.BooleanField(default=False)
+    send_welcome_email = models.BooleanField(default=False)
+    status = models.CharField(max_length=9, choices=Status.choices, default=Status.PREVIEWED)
+    # The dry run's findings, then the import's: counts, problems, the column mapping, a preview.
+    report = models.JSONField(default=dict, blank=True)
+    rejects_csv = models.TextField(blank=True)
+    imported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import of {self.filename} ({self.get_status_display()})"

@@ -12,12 +12,12 @@ from decimal import Decimal
 
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Lower
 
+from billing_admin.bulk_sql import unnest
 from billing_admin.money import ZERO
 from billing_admin.parsing import parse_positive_int
-from clients.models import PHONE_DIGITS, Client
+from clients.models import PHONE_DIGITS, Client, ClientNote, Contact
 
 RECENT_ROWS = 5
 SEARCH_WORD = re.compile(r"\w+")
@@ -26,20 +26,26 @@ NON_DIGITS = re.compile(r"[^0-9]")
 NUMBER_LIKE = re.compile(r"\+?[0-9][0-9 .()-]*")
 
 
-def client_search_filter(term: str) -> Q:
-    """What the client list's search box matches, each branch served by an index.
-
-    Words match name or company by prefix (the stored ``search_vector``, GIN index), the term
-    matches the email by prefix (``lower(email)`` pattern index), and a number matches the ID
-    exactly or the phone number's digits by prefix (pattern index).
-    """
-    term = term.strip()
+def _names_and_email_filter(term: str) -> Q:
+    """Words match name or company by prefix (the stored ``search_vector``, GIN index) and the
+    term matches the email by prefix (``lower(email)`` pattern index): the same on clients and
+    on contacts, whose tables carry the same two indexes."""
     condition = Q(email_lower__startswith=term.lower())
     words = SEARCH_WORD.findall(term)
     if words:
         # Only \w characters reach the raw tsquery, so user input cannot break its syntax.
         prefix_query = " & ".join(f"{word}:*" for word in words)
         condition |= Q(search_vector=SearchQuery(prefix_query, search_type="raw", config="simple"))
+    return condition
+
+
+def client_search_filter(term: str) -> Q:
+    """What the client list's search box matches on the client's own row, each branch served by
+    an index: name, company and email (``_names_and_email_filter``); a number matches the ID
+    exactly or the phone number's digits by prefix (pattern index).
+    """
+    term = term.strip()
+    condition = _names_and_email_filter(term)
     digits = NON_DIGITS.sub("", term)
     if digits and NUMBER_LIKE.fullmatch(term):
         condition |= Q(phone_digits__startswith=digits)
@@ -50,9 +56,26 @@ def client_search_filter(term: str) -> Q:
 
 
 def clients_search(queryset: QuerySet[Client], term: str) -> QuerySet[Client]:
-    return queryset.alias(email_lower=Lower("email"), phone_digits=PHONE_DIGITS).filter(
-        client_search_filter(term)
+    """The clients ``term`` finds by their own row (``client_search_filter``) or by one of their
+    contacts' name, company or email (the same indexes, on the contacts table).
+
+    One ``id IN (own matches UNION ALL contacts' client ids)``: each side is a bitmap scan of its
+    own indexes and the few ids are joined back by primary key. An OR of the contact subquery
+    with the client conditions would instead test every client row against it.
+    """
+    own = (
+        Client.objects.order_by()
+        .alias(email_lower=Lower("email"), phone_digits=PHONE_DIGITS)
+        .filter(client_search_filter(term))
+        .values("pk")
     )
+    by_contact = (
+        Contact.objects.order_by()
+        .alias(email_lower=Lower("email"))
+        .filter(_names_and_email_filter(term.strip()))
+        .values("client_id")
+    )
+    return queryset.filter(pk__in=own.union(by_contact, all=True))
 
 
 @dataclass(frozen=True)
@@ -77,6 +100,73 @@ def client_recent_credit_entries(client: Client):
 
 def client_recent_emails(client: Client):
     return client.emails.all()[:RECENT_ROWS]
+
+
+def client_contacts(client: Client) -> QuerySet[Contact]:
+    """The client's contacts, by name (the unique (client, email) index serves the lookup)."""
+    return client.contacts.all()
+
+
+def client_billing_contact(client: Client) -> Contact | None:
+    return client.contacts.filter(is_billing_contact=True).first()
+
+
+class EmailKind:
+    """The kinds of email a client receives; contacts opt into the first three as CC."""
+
+    GENERAL = "general"
+    INVOICE = "invoice"
+    STATEMENT = "statement"
+    # Sent to the client alone: it is about the client's own account.
+    WELCOME = "welcome"
+
+
+# Email kind -> the Contact flag that puts a contact on that email's CC line.
+CC_FLAGS = {
+    EmailKind.GENERAL: "general_emails",
+    EmailKind.INVOICE: "invoice_emails",
+    EmailKind.STATEMENT: "statement_emails",
+}
+EMAIL_KINDS = (*CC_FLAGS, EmailKind.WELCOME)
+
+
+def client_email_cc(client: Client, kind: str) -> list[str]:
+    """The addresses to CC on one email of ``kind`` to ``client`` (one message, not copies).
+
+    ``kind`` is one of ``EMAIL_KINDS``: "general", "invoice" or "statement" CC the contacts that
+    receive that kind; "welcome" CCs nobody. A contact whose address is the client's own is left
+    out (it is already the To). One query; addresses in the contacts' order, no duplicates.
+    """
+    if kind not in EMAIL_KINDS:
+        raise ValueError(f"Unknown email kind {kind!r}; expected one of {EMAIL_KINDS}.")
+    flag = CC_FLAGS.get(kind)
+    if flag is None:
+        return []
+    addresses = client.contacts.filter(**{flag: True}).values_list("email", flat=True)
+    seen = {client.email.lower()}
+    cc = []
+    for address in addresses:
+        if address.lower() not in seen:
+            seen.add(address.lower())
+            cc.append(address)
+    return cc
+
+
+def client_notes(client: Client) -> QuerySet[ClientNote]:
+    """The notes log, newest first (the author's name is stored on the note: no join)."""
+    return client.client_notes.all()
+
+
+def client_sticky_notes(client_or_id: Client | int) -> QuerySet[ClientNote]:
+    """The sticky notes shown as a warning on every page about the client (partial index)."""
+    client_id = client_or_id.pk if isinstance(client_or_id, Client) else client_or_id
+    return ClientNote.objects.filter(client_id=client_id, sticky=True)
+
+
+def client_notes_text(client: Client) -> str:
+    """The whole log as one text, oldest first: what WHMCS's single notes field holds."""
+    texts = client.client_notes.order_by("created_at", "id").values_list("text", flat=True)
+    return "\n\n".join(texts)
 
 
 def client_history(client: Client):
@@ -107,7 +197,7 @@ def has_active_service() -> Exists:
 
 def clients_with_ids(ids: Iterable[int]) -> QuerySet[Client]:
     """The clients among ``ids``, sent as one array parameter however many ids there are."""
-    return Client.objects.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", (list(ids),)))
+    return Client.objects.filter(pk__in=unnest(ids, "bigint"))
 
 
 def existing_client_ids(ids: Iterable[int]) -> set[int]:
@@ -117,7 +207,7 @@ def existing_client_ids(ids: Iterable[int]) -> set[int]:
 def client_ids_by_email(emails: Iterable[str]) -> dict[str, int]:
     """Client ids keyed by lower-cased email, for the emails that belong to a client."""
     matches = Client.objects.alias(email_lower=Lower("email")).filter(
-        email_lower__in=RawSQL("SELECT unnest(%s::text[])", ([email.lower() for email in emails],))
+        email_lower__in=unnest((email.lower() for email in emails), "text")
     )
     return {email.lower(): pk for pk, email in matches.values_list("pk", "email")}
 

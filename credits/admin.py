@@ -23,10 +23,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from billing_admin.admin_mixins import AuditLogAdmin
+from billing_admin.admin_mixins import AuditLogAdmin, ClientIdSearchMixin
 from billing_admin.money import format_money
-from billing_admin.parsing import parse_positive_int
-from clients.admin_links import ORDER_MANAGE_CREDITS, QuickLink
+from clients.admin_links import ORDER_MANAGE_CREDITS, QuickLink, client_summary_link
+from clients.admin_tabs import TAB_CREDITS, ClientTab, client_tabs, register_client_tab
 from clients.models import Client
 from credits.forms import CreditChangeForm
 from credits.models import DESCRIPTION_SEARCH_VECTOR, CreditEntry
@@ -52,6 +52,19 @@ CREDIT_OPERATIONS = {
 }
 
 
+# The credit log, as WHMCS's Credits tab; its page is Manage Credits opened as a full page.
+register_client_tab(
+    ClientTab(
+        "credits",
+        "Credits",
+        "admin:clients_client_credits",
+        TAB_CREDITS,
+        permission=MANAGE_CREDIT_PERMISSION,
+        count=lambda: CreditEntry.objects.all(),
+    )
+)
+
+
 def balance_text(client: Client) -> str:
     """The balance as the client list and summary show it ("12.50 USD")."""
     return f"{format_money(client.credit_balance)} {client.currency}"
@@ -69,7 +82,7 @@ class ManageCreditsAdminMixin:
         # The client list listens for balance changes made in a Manage Credits popup.
         return super().media + forms.Media(js=[BALANCE_SCRIPT])
 
-    @admin.display(description="Credit balance", ordering="credit_balance")
+    @admin.display(description="Credit Balance", ordering="credit_balance")
     def balance_display(self, client: Client) -> str:
         return format_html(
             '<span data-credit-balance-client="{}">{}</span>', client.pk, balance_text(client)
@@ -118,13 +131,16 @@ class ManageCreditsAdminMixin:
             raise Http404(f"Client {object_id!r} does not exist.") from None
 
     def _credit_context(self, request, client: Client, **extra) -> dict:
+        is_popup = IS_POPUP_VAR in request.GET or IS_POPUP_VAR in request.POST
         return {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "client": client,
             "balance": balance_text(client),
-            "is_popup": IS_POPUP_VAR in request.GET or IS_POPUP_VAR in request.POST,
+            "is_popup": is_popup,
             "is_popup_var": IS_POPUP_VAR,
+            # A popup is one task in its own window: no tab bar (and no query for one).
+            "client_tabs": None if is_popup else client_tabs(request, client, current="credits"),
             **extra,
         }
 
@@ -185,7 +201,7 @@ class ManageCreditsAdminMixin:
 
 
 @admin.register(CreditEntry)
-class CreditEntryAdmin(AuditLogAdmin):
+class CreditEntryAdmin(ClientIdSearchMixin, AuditLogAdmin):
     """The credit log across all clients. Read-only for everyone: a mistake gets a new entry."""
 
     list_display = [
@@ -205,16 +221,9 @@ class CreditEntryAdmin(AuditLogAdmin):
 
     @admin.display(description="Client", ordering="client__last_name")
     def client_link(self, entry: CreditEntry) -> str:
-        url = reverse("admin:clients_client_summary", args=[entry.client_id])
-        return format_html('<a href="{}">{}</a>', url, entry.client)
+        return client_summary_link(entry.client)
 
-    def get_search_results(self, request, queryset, search_term):
-        term = search_term.strip()
-        if not term:
-            return queryset, False
-        client_id = parse_positive_int(term)
-        if client_id is not None:
-            return queryset.filter(client_id=client_id), False
+    def search_text(self, queryset, term):
         return queryset.alias(search=DESCRIPTION_SEARCH_VECTOR).filter(
             search=SearchQuery(term, config="simple")
-        ), False
+        )

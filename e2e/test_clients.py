@@ -1,5 +1,7 @@
 """Clients as staff click through them: add, find, and take out of use (Inactive)."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -11,7 +13,7 @@ from invoices.models import ClientService
 
 def fill_add_client_form(page, email: str) -> None:
     page.goto("/admin/clients/client/")
-    page.get_by_role("link", name="Add client").click()
+    page.get_by_role("link", name="Add New Client").click()
     page.get_by_label("First name").fill("Ada")
     page.get_by_label("Last name").fill("Lovelace")
     page.get_by_label("Company name").fill("Analytical Engines Ltd")
@@ -40,6 +42,9 @@ def test_add_new_client_with_or_without_the_welcome_email(admin_page, mailoutbox
     messages = admin_page.locator(".messagelist")
     expect(messages).to_contain_text("was added successfully")
     client = Client.objects.get(email=email)
+    # As in WHMCS, the clerk lands on the new client's Summary, not on the whole list.
+    expect(admin_page).to_have_url(re.compile(f"/admin/clients/client/{client.pk}/summary/$"))
+    expect(admin_page.get_by_role("heading", name=f"Client summary: {client}")).to_be_visible()
     assert (client.first_name, client.status, client.currency) == ("Ada", "Active", "GBP")
     if send_email:
         expect(messages).to_contain_text(f"The welcome email was sent to {email}.")
@@ -94,7 +99,7 @@ def test_set_a_client_inactive_on_the_profile(admin_page):
     status = admin_page.get_by_role("group", name="Status and credit").get_by_label("Status:")
     expect(status).to_have_value("Active")
     status.select_option("Inactive")
-    admin_page.get_by_role("button", name="Save", exact=True).click()
+    admin_page.get_by_role("button", name="Save Changes", exact=True).click()
 
     expect(admin_page.locator(".messagelist .warning")).to_contain_text(
         "is now Inactive but still has 1 active service(s): invoicing continues while product "
@@ -104,11 +109,14 @@ def test_set_a_client_inactive_on_the_profile(admin_page):
     assert client.status == Client.Status.INACTIVE
     event = client.events.get(kind=ClientEvent.Kind.STATUS_CHANGED)
     assert (event.old_value, event.new_value, event.actor_label) == ("Active", "Inactive", "boss")
+    # Back on that client's Summary with the message, not on the list.
+    expect(admin_page.locator(".messagelist")).to_contain_text("was changed successfully")
+    expect(admin_page.locator(".status-badge")).to_have_text("Inactive")
+    save_screenshot(admin_page, "client-set-inactive")
+    admin_page.goto("/admin/clients/client/")
+    expect(admin_page.get_by_role("heading", name="Clients", exact=True)).to_be_visible()
     rows = admin_page.locator("#result_list tbody tr")
     expect(rows.filter(has_text="Alan Turing")).to_contain_text("Inactive")
-    save_screenshot(admin_page, "client-set-inactive")
-    rows.get_by_role("link", name="Alan Turing", exact=True).click()
-    expect(admin_page.locator(".status-badge")).to_have_text("Inactive")
 
 
 def test_profile_history_and_emails_sit_below_the_form_not_behind_it(admin_page):

@@ -31,7 +31,7 @@ class StaffPage:
 
 
 PAGES = [
-    StaffPage("client list", "clients_client_changelist", "Search"),
+    StaffPage("client list", "clients_client_changelist", "Add New Client"),
     StaffPage("add client", "clients_client_add", "Save"),
     StaffPage(
         "manage credits", "clients_client_credits", "Add Credit", by_client=True, query="?_popup=1"
@@ -47,7 +47,7 @@ PAGES = [
     StaffPage("invoice", "invoices_invoice_change", "Add Payment", by_invoice=True),
     StaffPage("create invoice", "invoices_invoice_add", "Create Invoice"),
     StaffPage("client summary", "clients_client_summary", "Delete Client", by_client=True),
-    StaffPage("client profile", "clients_client_change", "Save", by_client=True),
+    StaffPage("client profile", "clients_client_change", "Save Changes", by_client=True),
     StaffPage("transactions", "transactions_transaction_changelist", "Search"),
 ]
 

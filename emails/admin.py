@@ -3,9 +3,17 @@
 from django.contrib import admin, messages
 from django.utils.text import Truncator
 
-from billing_admin.admin_mixins import AuditLogAdmin
-from clients.admin import ClientRowsAdminMixin
-from clients.models import EmailLog
+from billing_admin.admin_mixins import AuditLogAdmin, ClientIdSearchMixin
+from clients.admin_links import client_summary_link
+from clients.admin_tabs import (
+    TAB_EMAILS,
+    ClientFilter,
+    ClientTab,
+    ClientTabsChangelistMixin,
+    register_client_tab,
+)
+from clients.models import Client, EmailLog
+from clients.selectors import clients_search
 from emails.services import emails_resend, emails_retry
 
 SEND_PERMISSION = "clients.send_client_email"
@@ -19,7 +27,7 @@ ERROR_PREVIEW_CHARS = 80
 
 
 @admin.register(EmailLog)
-class EmailLogAdmin(ClientRowsAdminMixin, AuditLogAdmin):
+class EmailLogAdmin(ClientIdSearchMixin, ClientTabsChangelistMixin, AuditLogAdmin):
     """Read-only like every log; what staff may do is queue a message again (Retry) or a copy
     of it (Resend), through the queue's services."""
 
@@ -34,12 +42,23 @@ class EmailLogAdmin(ClientRowsAdminMixin, AuditLogAdmin):
         "error_preview",
         "sent_at",
     ]
-    list_filter = ["status", "kind"]
+    list_filter = ["status", "kind", ClientFilter]
+    client_tab = "emails"
+    search_fields = ["=client__id"]
+    search_help_text = "Client ID, or client name, company, email or phone (as on the client list)."
     list_select_related = ["client"]
     list_per_page = 50
     show_full_result_count = False
     actions = ["retry_selected", "resend_selected"]
     exclude = ["body_html"]
+
+    @admin.display(description="Client", ordering="client_id")
+    def client_link(self, email: EmailLog) -> str:
+        return client_summary_link(email.client)
+
+    def search_text(self, queryset, term):
+        matching_clients = clients_search(Client.objects.all(), term).values("pk")
+        return queryset.filter(client__in=matching_clients)
 
     @admin.display(description="Last error")
     def error_preview(self, email: EmailLog) -> str:
@@ -61,3 +80,16 @@ class EmailLogAdmin(ClientRowsAdminMixin, AuditLogAdmin):
     def resend_selected(self, request, queryset):
         copies = emails_resend(email_ids=queryset.values_list("pk", flat=True), actor=request.user)
         messages.success(request, MSG_RESENT % {"count": len(copies)})
+
+
+register_client_tab(
+    ClientTab(
+        "emails",
+        "Emails",
+        "admin:clients_emaillog_changelist",
+        TAB_EMAILS,
+        permission="clients.view_emaillog",
+        by_filter=True,
+        count=lambda: EmailLog.objects.all(),
+    )
+)

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
@@ -15,9 +14,19 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from billing_admin.admin_mixins import AuditLogAdmin
 from billing_admin.money import format_money
 from billing_admin.parsing import parse_positive_int
-from clients.admin_links import ORDER_DEFAULT, QuickLink
+from clients.admin_links import ORDER_DEFAULT, QuickLink, client_summary_link
+from clients.admin_tabs import (
+    TAB_INVOICES,
+    TAB_SERVICES,
+    ClientFilter,
+    ClientTab,
+    ClientTabsChangelistMixin,
+    client_tabs,
+    register_client_tab,
+)
 from clients.models import Client
 from invoices import selectors, services
 from invoices.forms import (
@@ -76,36 +85,6 @@ def form_auto_id(action: str) -> str:
     return f"id_{action}_%s"
 
 
-def client_summary_link(client: Client) -> str:
-    url = reverse("admin:clients_client_summary", args=[client.pk])
-    return format_html('<a href="{}">{}</a>', url, client)
-
-
-class ClientFilter(admin.SimpleListFilter):
-    """``?client=<id>`` from the client's Quick Links; offers only the client being filtered on,
-    since listing every client as a choice does not scale."""
-
-    title = "client"
-    parameter_name = "client"
-
-    def client_id(self) -> int | None:
-        """The client id asked for; a value that is not a plain number is a bad lookup."""
-        value = self.value()
-        if not value:
-            return None
-        client_id = parse_positive_int(value)
-        if client_id is None:
-            raise IncorrectLookupParameters(f"Client {value!r} is not a client id.")
-        return client_id
-
-    def lookups(self, request, model_admin):
-        client_id = self.client_id()
-        client = Client.objects.filter(pk=client_id).first() if client_id else None
-        return [(str(client.pk), str(client))] if client else []
-
-    def queryset(self, request, queryset):
-        client_id = self.client_id()
-        return queryset if client_id is None else queryset.filter(client_id=client_id)
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -184,8 +163,32 @@ INVOICE_ACTIONS = {
 }
 
 
+register_client_tab(
+    ClientTab(
+        "services",
+        "Services",
+        "admin:invoices_clientservice_changelist",
+        TAB_SERVICES,
+        permission="invoices.view_clientservice",
+        by_filter=True,
+        count=lambda: ClientService.objects.all(),
+    )
+)
+register_client_tab(
+    ClientTab(
+        "invoices",
+        "Invoices",
+        "admin:invoices_invoice_changelist",
+        TAB_INVOICES,
+        permission="invoices.view_invoice",
+        by_filter=True,
+        count=lambda: Invoice.objects.all(),
+    )
+)
+
+
 @admin.register(Invoice)
-class InvoiceAdmin(SearchByIdMixin, admin.ModelAdmin):
+class InvoiceAdmin(ClientTabsChangelistMixin, SearchByIdMixin, admin.ModelAdmin):
     """Invoices come from invoice_create (Create Invoice, the API) and the daily generation.
     The invoice page is read-only; its boxes call the services. No edit or delete form touches
     the money columns."""
@@ -200,6 +203,7 @@ class InvoiceAdmin(SearchByIdMixin, admin.ModelAdmin):
         "status_badge",
     ]
     list_filter = ["status", OverdueFilter, ClientFilter]
+    client_tab = "invoices"
     list_select_related = ["client"]
     list_per_page = 50
     search_help_text = "Invoice number."
@@ -352,7 +356,7 @@ class InvoiceAdmin(SearchByIdMixin, admin.ModelAdmin):
 
 
 @admin.register(InvoiceEvent)
-class InvoiceEventAdmin(SearchByIdMixin, admin.ModelAdmin):
+class InvoiceEventAdmin(SearchByIdMixin, AuditLogAdmin):
     """Every invoice's history across all invoices: who created, credited, paid or cancelled
     what, and when. Written only by the invoices services; read-only for everyone, superusers
     included."""
@@ -384,15 +388,6 @@ class InvoiceEventAdmin(SearchByIdMixin, admin.ModelAdmin):
     def client_link(self, event: InvoiceEvent) -> str:
         return client_summary_link(event.invoice.client)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 def save_service(request, obj: ClientService, changed: list[str]) -> None:
     """Save a service from an admin form (the list's or the client's inline) via the services."""
@@ -410,7 +405,7 @@ def save_service(request, obj: ClientService, changed: list[str]) -> None:
 
 
 @admin.register(ClientService)
-class ClientServiceAdmin(SearchByIdMixin, admin.ModelAdmin):
+class ClientServiceAdmin(ClientTabsChangelistMixin, SearchByIdMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "product_name",
@@ -421,6 +416,7 @@ class ClientServiceAdmin(SearchByIdMixin, admin.ModelAdmin):
         "next_due_date",
     ]
     list_filter = ["status", "billing_cycle", ClientFilter]
+    client_tab = "services"
     list_select_related = ["client"]
     list_per_page = 50
     search_help_text = "Service ID."
@@ -571,6 +567,7 @@ class ClientServicesAdminMixin:
             "title": f"Close client: {client}",
             "subtitle": None,
             "client": client,
+            "client_tabs": client_tabs(request, client, current="summary"),
             "summary_url": summary_url,
             "open_invoices": client.invoices.filter(
                 status__in=services.CANCELLABLE_STATUSES

@@ -16,10 +16,21 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from billing_admin.admin_mixins import AuditLogAdmin
+from clients.admin_tabs import (
+    TAB_TRANSACTIONS,
+    ClientFilter,
+    ClientTab,
+    ClientTabsChangelistMixin,
+    register_client_tab,
+)
 from transactions.forms import TransactionForm
 from transactions.models import Transaction, TransactionChange, TransactionDeletion
 from transactions.selectors import transaction_list, transaction_totals, transactions_search
-from transactions.services import transaction_create, transactions_delete
+from transactions.services import (
+    TRANSACTION_INPUT_FIELDS,
+    transaction_create,
+    transactions_delete,
+)
 
 MSG_DELETED = "Deleted %(count)d transaction(s)."
 
@@ -85,8 +96,21 @@ def _admin_link(url_name: str, pk, text: str) -> str:
         return text
 
 
+register_client_tab(
+    ClientTab(
+        "transactions",
+        "Transactions",
+        "admin:transactions_transaction_changelist",
+        TAB_TRANSACTIONS,
+        permission="transactions.view_transaction",
+        by_filter=True,
+        count=lambda: Transaction.objects.all(),
+    )
+)
+
+
 @admin.register(Transaction)
-class TransactionAdmin(admin.ModelAdmin):
+class TransactionAdmin(ClientTabsChangelistMixin, admin.ModelAdmin):
     form = TransactionForm
     list_display = [
         "day",
@@ -112,7 +136,9 @@ class TransactionAdmin(admin.ModelAdmin):
         ("date", DateRangeFilter),
         ("currency", admin.AllValuesFieldListFilter),
         ClientDeletedFilter,
+        ClientFilter,
     ]
+    client_tab = "transactions"
     raw_id_fields = ["client", "invoice"]
     actions = ["delete_selected_transactions"]
     change_list_template = "admin/transactions/transaction/change_list.html"
@@ -162,17 +188,7 @@ class TransactionAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         txn = transaction_create(
-            actor=request.user,
-            date=data["date"],
-            client=data["client"],
-            invoice=data["invoice"],
-            gateway=data["gateway"],
-            transaction_id=data["transaction_id"],
-            description=data["description"],
-            amount_in=data["amount_in"],
-            fees=data["fees"],
-            amount_out=data["amount_out"],
-            currency=data["currency"],
+            actor=request.user, **{name: data[name] for name in TRANSACTION_INPUT_FIELDS}
         )
         obj.pk = txn.pk
 
@@ -207,7 +223,8 @@ class TransactionAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": "Delete selected transactions",
-            "transactions": list(queryset.select_related("client").order_by("pk")),
+            "selected": list(queryset.select_related("client").order_by("pk")),
+            "action_name": "delete_selected_transactions",
             "totals": transaction_totals(queryset),
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }

@@ -3,7 +3,11 @@
 from django import forms
 
 from transactions.models import Transaction
-from transactions.services import DESCRIPTION_REQUIRED, INVOICE_NOT_CLIENTS
+from transactions.services import (
+    DESCRIPTION_REQUIRED,
+    INVOICE_NOT_CLIENTS,
+    TRANSACTION_INPUT_FIELDS,
+)
 
 CURRENCY_REQUIRED = "A currency is required for a transaction without a client."
 
@@ -11,18 +15,7 @@ CURRENCY_REQUIRED = "A currency is required for a transaction without a client."
 class TransactionForm(forms.ModelForm):
     class Meta:
         model = Transaction
-        fields = [
-            "date",
-            "client",
-            "invoice",
-            "gateway",
-            "transaction_id",
-            "description",
-            "amount_in",
-            "fees",
-            "amount_out",
-            "currency",
-        ]
+        fields = list(TRANSACTION_INPUT_FIELDS)
         help_texts = {
             "currency": "Leave empty to use the client’s currency.",
             "description": "Required unless the transaction is for an invoice.",

@@ -43,6 +43,9 @@ class Transaction(AuditFields):
     )
     invoice_number = models.CharField(max_length=50, blank=True)
 
+    # The amounts a list of transactions is totalled by (per currency).
+    AMOUNT_FIELDS = ("amount_in", "fees", "amount_out")
+
     class Meta:
         ordering = ["-date", "-id"]
         indexes = [

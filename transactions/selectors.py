@@ -3,8 +3,9 @@
 import re
 
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 
+from billing_admin.money import currency_totals
 from transactions.models import TEXT_SEARCH_VECTOR, Transaction
 
 SEARCH_WORD = re.compile(r"\w+")
@@ -16,20 +17,8 @@ def transaction_list() -> QuerySet[Transaction]:
 
 
 def transaction_totals(queryset: QuerySet[Transaction]) -> list[dict]:
-    """Totals of ``queryset`` per currency, in one aggregate query.
-
-    Amounts in different currencies are never added up together.
-    """
-    return list(
-        queryset.order_by("currency")
-        .values("currency")
-        .annotate(
-            count=Count("pk"),
-            amount_in=Sum("amount_in"),
-            fees=Sum("fees"),
-            amount_out=Sum("amount_out"),
-        )
-    )
+    """Totals of ``queryset`` per currency, in one aggregate query."""
+    return currency_totals(queryset, Transaction.AMOUNT_FIELDS)
 
 
 def transactions_search(queryset: QuerySet[Transaction], term: str) -> QuerySet[Transaction]:

@@ -3,13 +3,14 @@
 import hashlib
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from billing_admin.actors import actor_fields
+from billing_admin.actors import actor_fields, actor_user
 from billing_admin.money import ZERO, parse_money_field, to_money
-from clients.models import Client
+from clients.models import Client, ClientDeletion
+from clients.services import client_delete as clients_client_delete
 from credits.models import CreditEntry
 from credits.services import AMOUNT_NOT_POSITIVE, lock_client, record_credit_entry
 from transactions.models import Transaction, TransactionChange, TransactionDeletion
@@ -29,22 +30,25 @@ INVOICE_PAYMENT_FROZEN = (
 # (PostgreSQL keeps two-key and one-key advisory locks apart, so this cannot meet bench's lock.)
 TRANSACTION_ID_LOCK_CLASS = 0x7472_6964  # "trid"
 
+# What staff or a script give when recording a transaction (transaction_create's arguments,
+# the Add Transaction form's fields); the rest of the row is copied or derived.
+TRANSACTION_INPUT_FIELDS = (
+    "date",
+    "client",
+    "invoice",
+    "gateway",
+    "transaction_id",
+    "description",
+    "amount_in",
+    "fees",
+    "amount_out",
+    "currency",
+)
 # The columns transaction_update may change. The invoice link is not among them: a payment is
 # recorded on the invoice (invoices.services.payment_record), which also moves its balance.
-EDITABLE_FIELDS = frozenset(
-    {
-        "client",
-        "currency",
-        "gateway",
-        "date",
-        "description",
-        "amount_in",
-        "fees",
-        "amount_out",
-        "transaction_id",
-    }
-)
-MONEY_FIELDS = ("amount_in", "fees", "amount_out")
+EDITABLE_FIELDS = frozenset(TRANSACTION_INPUT_FIELDS) - {"invoice"}
+MONEY_FIELDS = Transaction.AMOUNT_FIELDS
+DELETE_PERMISSION = "transactions.delete_transaction"
 NOTHING_SELECTED = "Select at least one transaction to delete."
 TRANSACTIONS_GONE = "Some of the selected transactions no longer exist; nothing was deleted."
 
@@ -278,3 +282,23 @@ def transactions_delete(*, ids, actor) -> list[TransactionDeletion]:
     # Nothing points at a transaction, so this is a single DELETE.
     Transaction.objects.filter(pk__in=ids).delete()
     return deletions
+
+
+@transaction.atomic
+def client_delete(*, client_id: int, actor, delete_transactions: bool = False) -> ClientDeletion:
+    """Delete a client as ``clients.services.client_delete`` does; with ``delete_transactions``
+    its transactions go too (each leaving a TransactionDeletion), in the same transaction.
+
+    The client row is locked first, so no transaction of it slips in between. Deleting
+    transactions needs the actor's ``transactions.delete_transaction`` permission when there are
+    any (PermissionDenied otherwise); Client.DoesNotExist for an unknown client.
+    """
+    lock_client(client_id)
+    if delete_transactions:
+        ids = list(Transaction.objects.filter(client_id=client_id).values_list("pk", flat=True))
+        if ids:
+            user = actor_user(actor)
+            if user is not None and not user.has_perm(DELETE_PERMISSION):
+                raise PermissionDenied(DELETE_PERMISSION)
+            transactions_delete(ids=ids, actor=actor)
+    return clients_client_delete(client_id=client_id, actor=actor)

@@ -1,13 +1,18 @@
 """Client actions: AddClient, UpdateClient, GetClients, GetClientsDetails, CloseClient,
 DeleteClient."""
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from api.actions.custom_fields import (
+    custom_field_error,
+    custom_field_values,
+    custom_fields_details,
+)
 from api.actions.lookups import currency_code, currency_id, language_code, language_name
-from api.auth import require_owner_permissions
+from api.auth import action_not_allowed, require_owner_permissions
 from api.protocol import (
     ApiError,
     Params,
@@ -20,13 +25,13 @@ from api.protocol import (
 )
 from api.selectors import client_stats, clients_matching_start
 from billing_admin.iso_codes import COUNTRY_NAMES
+from billing_admin.parsing import bound_search
 from clients import services as client_services
 from clients.models import Client, ClientGroup
-from clients.services import client_delete
-from credits.services import lock_client
+from clients.selectors import client_notes_text
+from customfields.services import client_create_with_custom_fields, client_set_custom_field_values
 from invoices.services import client_close
-from transactions.models import Transaction
-from transactions.services import transactions_delete
+from transactions.services import client_delete
 
 CLIENT_ID_NOT_FOUND = "Client ID Not Found"
 CLIENT_NOT_FOUND = "Client Not Found"
@@ -51,7 +56,6 @@ TEXT_PARAMS = {
     "postcode": "postcode",
     "country": "country",
     "phonenumber": "phone_number",
-    "notes": "notes",
 }
 FLAG_PARAMS = {
     "marketingoptin": "marketing_opt_in",
@@ -131,12 +135,17 @@ def add_client(params: Params, *, actor) -> dict:
     for param, message in REQUIRED_ON_ADD.items():
         if not params.has(param):
             raise ApiError(message)
+    custom_values = custom_field_values(params) or {}
     try:
-        client = client_services.client_create(
-            actor=actor, send_welcome_email=not params.boolean("noemail"), **_profile_fields(params)
+        client = client_create_with_custom_fields(
+            actor=actor,
+            custom_field_values=custom_values,
+            send_welcome_email=not params.boolean("noemail"),
+            notes=params.text("notes"),
+            **_profile_fields(params),
         )
     except ValidationError as exc:
-        raise ApiError(error_message(exc, ADD_ERRORS)) from None
+        raise ApiError(custom_field_error(exc) or error_message(exc, ADD_ERRORS)) from None
     # Clients here are their own login identity: the owner is the client itself.
     return {"clientid": client.pk, "owner_id": client.pk}
 
@@ -171,14 +180,24 @@ def update_client(params: Params, *, actor) -> dict:
         if status not in Client.Status.values:
             raise ApiError(INVALID_STATUS.format(status=status))
     fields = _profile_fields(params)
+    custom_values = custom_field_values(params)
     try:
-        with transaction.atomic():  # profile and status change together or not at all
-            if fields:
-                client_services.client_update(client_id=client_id, actor=actor, **fields)
-            if status:
-                client_services.client_set_status(client_id=client_id, status=status, actor=actor)
+        # Profile, status, custom fields and the note change together or not at all.
+        with transaction.atomic():
+            client_services.client_edit(
+                client_id=client_id, actor=actor, status=status or None, **fields
+            )
+            if custom_values:
+                client_set_custom_field_values(
+                    client_id=client_id, values=custom_values, actor=actor
+                )
+            # WHMCS's notes field is one text; here it is a log, and the text sent is a new note.
+            if params.has("notes"):
+                client_services.client_note_add(
+                    client_id=client_id, actor=actor, text=params.text("notes")
+                )
     except ValidationError as exc:
-        raise ApiError(error_message(exc, UPDATE_ERRORS)) from None
+        raise ApiError(custom_field_error(exc) or error_message(exc, UPDATE_ERRORS)) from None
     # WHMCS's documented answer gives this id as a string, and strict client libraries check.
     return {"clientid": str(client_id)}
 
@@ -188,7 +207,7 @@ def get_clients(params: Params, *, actor) -> dict:
     status = params.text("status")
     if status:
         clients = clients.filter(status=status)
-    search = params.text("search")
+    search = bound_search(params.text("search"))
     if search:
         clients = clients_matching_start(clients, search)
     order_field = ORDER_BY.get(params.text("orderby").lower(), "id")
@@ -256,8 +275,9 @@ def _client_details(client: Client) -> dict:
         "overrideautoclose": client.override_auto_close,
         "marketing_emails_opt_in": client.marketing_opt_in,
         "isOptedInToMarketingEmails": client.marketing_opt_in,
-        "notes": client.notes,
+        "notes": client_notes_text(client),
         "datecreated": date_text(timezone.localdate(client.created_at)),
+        **custom_fields_details(client),
         # The client is its own (and only) login identity; see AddClient's owner_id.
         **wrapped(
             "users",
@@ -284,17 +304,13 @@ def delete_client(params: Params, *, actor) -> dict:
     accepted and has nothing to do: clients here have no separate login users."""
     client_id = params.record_id("clientid", not_found=CLIENT_ID_NOT_FOUND)
     try:
-        with transaction.atomic():  # the client and, if asked, its transactions go together
-            lock_client(client_id)  # before listing its transactions, so none slips in
-            transaction_ids = list(
-                Transaction.objects.filter(client_id=client_id).values_list("pk", flat=True)
-            )
-            if params.boolean("deletetransactions") and transaction_ids:
-                require_owner_permissions(
-                    actor, action="DeleteClient", permissions=["transactions.delete_transaction"]
-                )
-                transactions_delete(ids=transaction_ids, actor=actor)
-            client_delete(client_id=client_id, actor=actor)
+        client_delete(
+            client_id=client_id,
+            actor=actor,
+            delete_transactions=params.boolean("deletetransactions"),
+        )
+    except PermissionDenied:
+        raise action_not_allowed("DeleteClient") from None
     except Client.DoesNotExist:
         raise ApiError(CLIENT_ID_NOT_FOUND) from None
     except ValidationError as exc:

@@ -5,14 +5,12 @@ from django.core.exceptions import ValidationError
 from api.actions.transactions import AMOUNT_INVALID, transaction_row
 from api.auth import require_owner_permissions
 from api.protocol import (
-    MAX_ID,
     TRUE_VALUES,
     ApiError,
     Params,
     date_text,
     datetime_text,
     error_message,
-    is_number,
     money,
     page,
     paged,
@@ -20,6 +18,7 @@ from api.protocol import (
     wrapped,
 )
 from billing_admin.money import ZERO
+from billing_admin.parsing import parse_positive_int
 from invoices import selectors as invoice_selectors
 from invoices import services as invoice_services
 from invoices.models import Invoice
@@ -254,11 +253,13 @@ def _line_changes(params: Params) -> dict[int, dict]:
 
 
 def _line_ids(params: Params) -> list[int]:
-    ids = params.listed("deletelineids")
-    for value in ids:
-        if not is_number(value) or not 0 < int(value) <= MAX_ID:
+    ids = []
+    for value in params.listed("deletelineids"):
+        line_id = parse_positive_int(value)
+        if line_id is None:
             raise ApiError(LINE_ID_INVALID.format(id=value))
-    return [int(value) for value in ids]
+        ids.append(line_id)
+    return ids
 
 
 def _new_lines(params: Params) -> list[dict]:

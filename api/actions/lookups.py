@@ -4,7 +4,8 @@ other actions share: WHMCS names currencies by id and languages by English name.
 from django.conf import settings
 from django.conf.locale import LANG_INFO
 
-from api.protocol import Params, is_number, wrapped
+from api.protocol import Params, wrapped
+from billing_admin.parsing import parse_positive_int
 from clients.models import ClientGroup
 
 
@@ -15,8 +16,9 @@ def currency_id(code: str) -> int:
 
 def currency_code(currency_id_text: str) -> str | None:
     """The ISO code for a WHMCS currency id; None when no currency has that id."""
-    if is_number(currency_id_text) and 0 < int(currency_id_text) <= len(settings.CURRENCIES):
-        return settings.CURRENCIES[int(currency_id_text) - 1]
+    number = parse_positive_int(currency_id_text)
+    if number is not None and number <= len(settings.CURRENCIES):
+        return settings.CURRENCIES[number - 1]
     return None
 
 

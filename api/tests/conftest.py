@@ -3,7 +3,7 @@ and ``call`` that posts a form-encoded WHMCS call and returns the decoded answer
 
 import pytest
 
-from api.actions import ACTION_NAMES
+from api.registry import ACTION_NAMES
 from api.services import credential_create
 
 TEST_CLIENT_IP = "127.0.0.1"

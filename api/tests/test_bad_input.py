@@ -2,7 +2,7 @@
 
 import pytest
 
-from api.actions import ACTION_NAMES
+from api.registry import ACTION_NAMES
 from clients.tests.factories import ClientFactory
 from credits.services import add_credit
 from invoices.services import invoice_create

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Permission
 
-from api.actions import ACTION_NAMES
+from api.registry import ACTION_NAMES
 from api.services import credential_create
 from clients.tests.factories import ClientFactory
 from credits.services import add_credit

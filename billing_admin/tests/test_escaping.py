@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from api.services import credential_create
-from clients.services import client_set_status, client_update
+from clients.services import client_note_add, client_set_status, client_update, contact_create
 from clients.tests.factories import ClientFactory
 from credits.services import add_credit
 from invoices.services import invoice_create
@@ -24,7 +24,16 @@ MARKUP = (SCRIPT, BOLD, IMAGE)
 
 @pytest.fixture
 def marked_up(admin_user):
-    customer = ClientFactory(first_name=SCRIPT, last_name=BOLD, company_name="Acme", notes=IMAGE)
+    customer = ClientFactory(first_name=SCRIPT, last_name=BOLD, company_name="Acme")
+    client_note_add(client_id=customer.pk, actor=admin_user, text=IMAGE, sticky=True)
+    client_note_add(client_id=customer.pk, actor=admin_user, text=SCRIPT)
+    contact_create(
+        client_id=customer.pk,
+        actor=admin_user,
+        first_name=SCRIPT,
+        last_name=BOLD,
+        email="markup@example.com",
+    )
     # A profile change: the history shows the old and new company.
     client_update(client_id=customer.pk, company_name=IMAGE, actor=admin_user)
     client_set_status(client_id=customer.pk, status="Inactive", actor=admin_user)

@@ -1,33 +1,43 @@
 """Every write to clients: the admin, the API and the commands call these.
 
-One module a concern: ``client`` (one client's record, status and welcome email), ``bulk``
-(status changes over many clients, set-based) and ``deletion`` (deleting clients, keeping their
-transactions). Import from ``clients.services``: every public name is re-exported here.
+One module a concern: ``client`` (one client's record, status and welcome email), ``status``
+(the status rules both status paths share), ``bulk`` (status changes over many clients,
+set-based) with its SQL in ``bulk_sql``, ``deletion`` (deleting clients, keeping their
+transactions), ``imports`` (clients from CSV), ``contacts`` (a client's contacts) and ``notes``
+(the notes log). Import from ``clients.services``: every public name is re-exported here.
 """
 
 from clients.models import EMAIL_TAKEN
 from clients.services.bulk import (
     BATCH_SIZE_INVALID,
     DEFAULT_BATCH_SIZE,
-    SET_STATUS_SQL,
     AutoStatusRun,
     BulkStatusResult,
     auto_status_inactive_since,
     clients_auto_update_status,
     clients_bulk_set_status,
 )
+from clients.services.bulk_sql import SET_STATUS_SQL
 from clients.services.client import (
     CLIENT_PROFILE_FIELDS,
     CURRENCY_LOCKED,
     EMAIL_UNIQUE_CONSTRAINT,
-    STATUS_INVALID,
     WELCOME_TEMPLATE,
+    client_build,
     client_create,
+    client_edit,
     client_has_money_history,
     client_send_welcome_email,
     client_set_status,
     client_update,
+    clients_insert,
     email_in_use,
+)
+from clients.services.contacts import (
+    CONTACT_FIELDS,
+    contact_create,
+    contact_delete,
+    contact_update,
 )
 from clients.services.deletion import (
     KEPT_MODEL_LABELS,
@@ -42,10 +52,28 @@ from clients.services.deletion import (
     clients_delete,
     deletion_plan,
 )
+from clients.services.imports import (
+    ImportProblem,
+    ImportResult,
+    clients_import,
+    decode_upload,
+    decode_upload_size_message,
+    rejects_csv,
+)
+from clients.services.notes import (
+    NOTE_EMPTY,
+    NOTE_NOT_YOURS,
+    client_note_add,
+    client_note_delete,
+    client_note_update,
+    note_editable_by,
+)
+from clients.services.status import STATUS_INVALID, status_event_fields, validate_status
 
 __all__ = [
     "BATCH_SIZE_INVALID",
     "CLIENT_PROFILE_FIELDS",
+    "CONTACT_FIELDS",
     "CURRENCY_LOCKED",
     "DEFAULT_BATCH_SIZE",
     "EMAIL_TAKEN",
@@ -54,6 +82,8 @@ __all__ = [
     "MSG_CLIENT_NOT_FOUND",
     "MSG_NO_CLIENTS",
     "MSG_PROTECTED",
+    "NOTE_EMPTY",
+    "NOTE_NOT_YOURS",
     "SET_STATUS_SQL",
     "STATUS_INVALID",
     "WELCOME_TEMPLATE",
@@ -63,16 +93,34 @@ __all__ = [
     "DeletionSummary",
     "Step",
     "auto_status_inactive_since",
+    "ImportProblem",
+    "ImportResult",
+    "client_build",
     "client_create",
     "client_delete",
     "client_deletion_summary",
+    "client_edit",
     "client_has_money_history",
+    "client_note_add",
+    "client_note_delete",
+    "client_note_update",
     "client_send_welcome_email",
     "client_set_status",
     "client_update",
     "clients_auto_update_status",
     "clients_bulk_set_status",
     "clients_delete",
+    "clients_import",
+    "clients_insert",
+    "decode_upload",
+    "decode_upload_size_message",
+    "rejects_csv",
+    "contact_create",
+    "contact_delete",
+    "contact_update",
     "deletion_plan",
     "email_in_use",
+    "note_editable_by",
+    "status_event_fields",
+    "validate_status",
 ]

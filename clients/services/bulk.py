@@ -14,43 +14,18 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from billing_admin.actors import actor_label, actor_user
-from clients.models import Client, ClientEvent
+from clients.models import Client
 from clients.selectors import clients_due_auto_active, clients_due_auto_inactive
-from clients.services.client import STATUS_INVALID
+from clients.services.bulk_sql import set_status_for_batch
+from clients.services.status import validate_status
 
 DEFAULT_BATCH_SIZE = 10_000
 
 BATCH_SIZE_INVALID = "The batch size must be a whole number of at least 1."
-
-# One statement per batch. The self-join reads each row's status from before the UPDATE, which
-# RETURNING alone cannot give on PostgreSQL 16; the rows are already locked by this transaction.
-# The id condition is stated on both sides so that both are primary-key index scans (with it on
-# one side only, the planner hash-joins against a sequential scan of the whole table).
-SET_STATUS_SQL = f"""
-WITH changed AS (
-    UPDATE {Client._meta.db_table} AS client
-    SET status = %(status)s, updated_at = %(now)s
-    FROM {Client._meta.db_table} AS before
-    WHERE client.id = ANY(%(ids)s::bigint[])
-      AND before.id = client.id
-      AND before.id = ANY(%(ids)s::bigint[])
-      AND before.status <> %(status)s
-    RETURNING client.id AS client_id, before.status AS old_status
-), history AS (
-    INSERT INTO {ClientEvent._meta.db_table}
-        (client_id, kind, field, old_value, new_value, balance_delta,
-         actor_user_id, actor_label, created_at)
-    SELECT client_id, %(kind)s, 'status', old_status, %(status)s, NULL,
-           %(actor_user_id)s, %(actor_label)s, %(now)s
-    FROM changed
-)
-SELECT old_status, count(*) FROM changed GROUP BY old_status
-"""
 
 
 @dataclass
@@ -73,8 +48,7 @@ class BulkStatusResult:
 
 
 def _validate(status: str, batch_size: int) -> None:
-    if status not in Client.Status.values:
-        raise ValidationError({"status": STATUS_INVALID})
+    validate_status(status)
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValidationError({"batch_size": BATCH_SIZE_INVALID})
 
@@ -87,24 +61,6 @@ def _lock_batch(scope: QuerySet[Client], ids: list[int]) -> list[int]:
         .select_for_update(of=("self",))
         .values_list("pk", flat=True)
     )
-
-
-def _set_status_for_batch(ids: list[int], *, status: str, actor) -> Counter:
-    """Set ``status`` on the locked ``ids`` and write their history; returns changed-from counts."""
-    user = actor_user(actor)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            SET_STATUS_SQL,
-            {
-                "ids": ids,
-                "status": status,
-                "now": timezone.now(),
-                "kind": ClientEvent.Kind.STATUS_CHANGED.value,
-                "actor_user_id": user.pk if user is not None else None,
-                "actor_label": actor_label(actor),
-            },
-        )
-        return Counter(dict(cursor.fetchall()))
 
 
 def clients_bulk_set_status(
@@ -136,7 +92,7 @@ def clients_bulk_set_status(
     for batch in batches:
         with transaction.atomic():
             locked = _lock_batch(scope, batch)
-            changed_from = _set_status_for_batch(locked, status=status, actor=actor)
+            changed_from = set_status_for_batch(locked, status=status, actor=actor)
         changed = sum(changed_from.values())
         result.batches_done += 1
         result.changed += changed

@@ -8,13 +8,15 @@ from django.db import IntegrityError, transaction
 
 from billing_admin.actors import actor_fields
 from clients.models import EMAIL_TAKEN, Client, ClientEvent, EmailLog
+from clients.selectors import client_ids_by_email
+from clients.services.notes import client_note_add
+from clients.services.status import status_event_fields, validate_status
 from emails.services import email_queue
 
 CURRENCY_LOCKED = (
     "The currency cannot be changed once the client has invoices, transactions or credit: "
     "changing it would relabel existing amounts without converting them."
 )
-STATUS_INVALID = "Choose Active, Inactive or Closed."
 EMAIL_UNIQUE_CONSTRAINT = "client_email_ci_unique"
 WELCOME_TEMPLATE = "welcome"
 
@@ -36,7 +38,6 @@ CLIENT_PROFILE_FIELDS = (
     "marketing_opt_in",
     "tax_exempt",
     "override_auto_close",
-    "notes",
 )
 
 
@@ -58,12 +59,32 @@ def _save_client(client: Client, **save_kwargs) -> None:
         raise
 
 
+def _check_fields(client: Client, *, exclude: tuple[str, ...] = ()) -> None:
+    """Field validation without the unique email, which callers check one way or another."""
+    client.email = (client.email or "").strip()
+    client.full_clean(exclude=exclude, validate_constraints=False)
+
+
 def _validate(client: Client) -> None:
     """Field validation, then the unique email as a field error (the database backs it)."""
-    client.email = (client.email or "").strip()
-    client.full_clean(validate_constraints=False)
+    _check_fields(client)
     if email_in_use(client.email, exclude_pk=client.pk):
         raise ValidationError({"email": EMAIL_TAKEN})
+
+
+def client_build(*, group_checked: bool = False, **fields) -> Client:
+    """A new, unsaved client from profile ``fields``, validated as Add New Client validates it
+    except for the unique email (a batch checks all its emails in one query).
+
+    ``group_checked`` skips the per-row query that checks the group exists, for a caller that
+    took the group from the database itself.
+    """
+    unknown = set(fields) - set(CLIENT_PROFILE_FIELDS) - {"status"}
+    if unknown:
+        raise TypeError(f"client_build() got unexpected fields: {', '.join(sorted(unknown))}")
+    client = Client(**fields)
+    _check_fields(client, exclude=("group",) if group_checked else ())
+    return client
 
 
 @transaction.atomic
@@ -72,9 +93,11 @@ def client_create(
     actor,
     send_welcome_email: bool = False,
     on_welcome_email: Callable[[EmailLog], None] | None = None,
+    notes: str = "",
     **fields,
 ) -> Client:
-    """Create a client (status Active) and record who created it.
+    """Create a client (status Active) and record who created it; ``notes``, if given, becomes
+    the first entry of its notes log.
 
     ``fields`` are the profile fields of ``CLIENT_PROFILE_FIELDS``; anything else is refused, so
     a caller can never set the balance or status through this door. With ``send_welcome_email``
@@ -89,13 +112,50 @@ def client_create(
     _validate(client)
     _save_client(client)
     ClientEvent.objects.create(client=client, kind=ClientEvent.Kind.CREATED, **actor_fields(actor))
+    if notes.strip():
+        client_note_add(client_id=client.pk, actor=actor, text=notes)
     if send_welcome_email:
-        email = client_send_welcome_email(client_id=client.pk, actor=actor)
-        if on_welcome_email is not None:
-            # After the commit (and after the email's own task was handed over), so the caller
-            # reports the message as it then stands: queued, or already sent in-process.
-            transaction.on_commit(lambda: on_welcome_email(email))
+        _queue_welcome_email(client.pk, actor=actor, on_queued=on_welcome_email)
     return client
+
+
+@transaction.atomic
+def clients_insert(*, clients: list[Client], actor, send_welcome_email: bool = False) -> None:
+    """Insert clients built by ``client_build`` in one statement, each with its "created" event.
+
+    The unique email is checked for the whole batch in one query (a race lost to a concurrent
+    insert still ends as the same field error, through the constraint); the caller reports which
+    rows clash before it gets here.
+    """
+    if not clients:
+        return
+    emails = [client.email for client in clients]
+    if len({email.lower() for email in emails}) < len(emails) or client_ids_by_email(emails):
+        raise ValidationError({"email": EMAIL_TAKEN})
+    try:
+        with transaction.atomic():
+            Client.objects.bulk_create(clients)
+    except IntegrityError as exc:
+        if EMAIL_UNIQUE_CONSTRAINT in str(exc):
+            raise ValidationError({"email": EMAIL_TAKEN}) from exc
+        raise
+    events = actor_fields(actor)
+    ClientEvent.objects.bulk_create(
+        ClientEvent(client=client, kind=ClientEvent.Kind.CREATED, **events) for client in clients
+    )
+    if send_welcome_email:
+        for client in clients:
+            _queue_welcome_email(client.pk, actor=actor)
+
+
+def _queue_welcome_email(
+    client_id: int, *, actor, on_queued: Callable[[EmailLog], None] | None = None
+) -> None:
+    email = client_send_welcome_email(client_id=client_id, actor=actor)
+    if on_queued is not None:
+        # After the commit (and after the email's task was handed over), so the caller reports
+        # the message as it then stands: queued, or already sent by the in-process queue.
+        transaction.on_commit(lambda: on_queued(email))
 
 
 def client_has_money_history(client: Client) -> bool:
@@ -160,8 +220,7 @@ def client_set_status(*, client_id: int, status: str, actor) -> ClientEvent | No
     Profile drop-down does: closing a client's services and invoices is the invoices layer's
     "close client" operation, which calls this.
     """
-    if status not in Client.Status.values:
-        raise ValidationError({"status": STATUS_INVALID})
+    validate_status(status)
     client = Client.objects.select_for_update().get(pk=client_id)
     old_status = client.status
     if status == old_status:
@@ -169,13 +228,23 @@ def client_set_status(*, client_id: int, status: str, actor) -> ClientEvent | No
     client.status = status
     client.save(update_fields=["status", "updated_at"])
     return ClientEvent.objects.create(
-        client=client,
-        kind=ClientEvent.Kind.STATUS_CHANGED,
-        field="status",
-        old_value=old_status,
-        new_value=status,
-        **actor_fields(actor),
+        client=client, **status_event_fields(old_status=old_status, new_status=status, actor=actor)
     )
+
+
+@transaction.atomic
+def client_edit(*, client_id: int, actor, status: str | None = None, **fields) -> None:
+    """Change profile fields and the status in one go: both happen or neither does.
+
+    The Profile page and the API's UpdateClient edit a client this way; ``fields`` are as for
+    ``client_update`` and ``status`` as for ``client_set_status`` (None leaves it as it is).
+    """
+    if status is not None:
+        validate_status(status)
+    if fields:
+        client_update(client_id=client_id, actor=actor, **fields)
+    if status is not None:
+        client_set_status(client_id=client_id, status=status, actor=actor)
 
 
 def client_send_welcome_email(*, client_id: int, actor) -> EmailLog:

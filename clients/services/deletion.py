@@ -19,9 +19,10 @@ from enum import Enum
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import connection, models, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 
 from billing_admin.actors import actor_fields
+from billing_admin.money import currency_totals
 from clients.models import Client, ClientDeletion
 
 # Rows of these models outlive the client: the database sets their foreign keys to NULL
@@ -170,22 +171,13 @@ def client_deletion_summary(*, client_ids: list[int]) -> DeletionSummary:
         for step in steps:
             reached |= Q(**{f"{step.client_lookup}__in": client_ids})
         removed_counts[_removal_name(model)] = model._base_manager.filter(reached).count()
-    totals = list(
-        _kept_transactions(client_ids)
-        .order_by("currency")
-        .values("currency")
-        .annotate(
-            count=Count("pk"),
-            amount_in=Sum("amount_in"),
-            fees=Sum("fees"),
-            amount_out=Sum("amount_out"),
-        )
-    )
+    kept = _kept_transactions(client_ids)
+    totals = currency_totals(kept, kept.model.AMOUNT_FIELDS)
     return DeletionSummary(
         removed_counts=removed_counts,
         kept_transactions=sum(row["count"] for row in totals),
         kept_totals=[
-            (row["currency"], row["amount_in"], row["fees"], row["amount_out"]) for row in totals
+            (row["currency"], *(row[name] for name in kept.model.AMOUNT_FIELDS)) for row in totals
         ],
     )
 

@@ -322,3 +322,43 @@ def test_profile_balance_edit_made_on_a_stale_page_is_refused_and_nothing_is_wri
     assert client.credit_balance == Decimal("15.00")
     assert not client.events.filter(kind=ClientEvent.Kind.BALANCE_ADJUSTED).exists()
     assert "balance" in " ".join(str(m) for m in get_messages(response.wsgi_request)).lower()
+
+
+def test_add_new_client_lands_on_the_new_clients_summary(admin_client):
+    response = admin_client.post(ADD_URL, client_profile_data(), follow=True)
+
+    client = Client.objects.get(email="ada@example.com")
+    summary = reverse("admin:clients_client_summary", args=[client.pk])
+    assert response.redirect_chain == [(summary, 302)]
+    assert "was added successfully" in response.content.decode()
+
+
+def test_saving_the_profile_lands_on_the_clients_summary(admin_client):
+    client = ClientFactory()
+    data = profile_post_data(admin_client, client, first_name="Augusta")
+
+    response = admin_client.post(change_url(client), data, follow=True)
+
+    summary = reverse("admin:clients_client_summary", args=[client.pk])
+    assert response.redirect_chain == [(summary, 302)]
+    assert "was changed successfully" in response.content.decode()
+
+
+def test_save_and_continue_still_stays_on_the_profile(admin_client):
+    client = ClientFactory()
+    data = {**profile_post_data(admin_client, client, first_name="Augusta"), "_continue": "1"}
+
+    response = admin_client.post(change_url(client), data)
+
+    assert response["Location"] == change_url(client)
+
+
+def test_client_list_and_profile_use_whmcs_words(admin_client):
+    client = ClientFactory()
+
+    listing = admin_client.get(reverse("admin:clients_client_changelist")).content.decode()
+    profile = admin_client.get(change_url(client)).content.decode()
+
+    assert "<h1>Clients</h1>" in listing and "Select client to change" not in listing
+    assert "Add New Client" in listing and "Credit Balance" in listing
+    assert 'value="Save Changes" class="default" name="_save"' in profile

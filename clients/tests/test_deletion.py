@@ -11,8 +11,13 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
 
-from clients.models import Client, ClientDeletion, ClientEvent, EmailLog
-from clients.services import client_set_status, deletion
+from clients.models import Client, ClientDeletion, ClientEvent, ClientNote, Contact, EmailLog
+from clients.services import (
+    client_note_add,
+    client_set_status,
+    contact_create,
+    deletion,
+)
 from clients.tests.factories import ClientFactory
 from credits.models import CreditEntry
 from credits.services import add_credit
@@ -33,6 +38,8 @@ TRANSACTIONS = reverse("admin:transactions_transaction_changelist")
 RELATED_ROWS = {
     ClientEvent: "client",
     EmailLog: "client",
+    Contact: "client",
+    ClientNote: "client",
     CreditEntry: "client",
     ClientService: "client",
     Invoice: "client",
@@ -47,12 +54,16 @@ def delete_url(client: Client) -> str:
 
 
 def make_rich_client(**fields) -> Client:
-    """A client with a row in every related table, built through the real services: history,
-    an email with an attachment, credit (added, then applied to an invoice), a service, an
-    invoice with an item, a payment on it, and a transaction without invoice. USD 20.00 +
-    99.99 of income."""
+    """A client with a row in every related table, built through the real services:
+    history, a contact, a note, an email with an attachment, credit (added, then applied to an
+    invoice), a service, an invoice with an item, a payment on it, and a transaction without
+    invoice. USD 20.00 + 99.99 of income."""
     client = ClientFactory(currency="USD", **fields)
     client_set_status(client_id=client.pk, status=Client.Status.INACTIVE, actor=None)
+    contact_create(
+        client_id=client.pk, actor=None, first_name="Bill", email=f"bill.{client.pk}@example.com"
+    )
+    client_note_add(client_id=client.pk, actor=None, text="Pays late", sticky=True)
     email_queue(
         client_id=client.pk,
         kind="welcome",
@@ -82,8 +93,10 @@ def related_counts(client_pk: int) -> dict[str, int]:
 
 
 EXPECTED_ROWS = {
-    "clients.ClientEvent": 1,
+    "clients.ClientEvent": 2,
     "clients.EmailLog": 1,
+    "clients.Contact": 1,
+    "clients.ClientNote": 1,
     "credits.CreditEntry": 2,
     "invoices.ClientService": 1,
     "invoices.Invoice": 1,
@@ -116,8 +129,10 @@ def test_confirmation_page_lists_what_goes_and_the_income_kept(admin_client, ric
     assert response.status_code == 200
     summary = response.context["summary"]
     assert summary.removed_counts == {
-        "client events": 1,
+        "client events": 2,
         "email logs": 1,
+        "contacts": 1,
+        "client notes": 1,
         "credit entries": 2,
         "client services": 1,
         "invoices": 1,
@@ -179,8 +194,10 @@ def test_confirm_removes_every_related_row_and_keeps_transactions(
         "rita@example.com",
     )
     assert record.removed_counts == {
-        "client events": 1,
+        "client events": 2,
         "email logs": 1,
+        "contacts": 1,
+        "client notes": 1,
         "credit entries": 2,
         "client services": 1,
         "invoices": 1,

@@ -8,6 +8,7 @@ from clients.services import (
     CURRENCY_LOCKED,
     EMAIL_TAKEN,
     client_create,
+    client_edit,
     client_send_welcome_email,
     client_set_status,
     client_update,
@@ -181,3 +182,20 @@ def test_client_create_reports_field_errors_before_the_email_check():
 
     assert set(excinfo.value.message_dict) == {"email", "country"}
     assert not Client.objects.exists()
+
+
+def test_client_edit_changes_profile_and_status_together(admin_user):
+    client = ClientFactory(city="Old")
+    client_edit(client_id=client.pk, actor=admin_user, status=Client.Status.INACTIVE, city="New")
+    client.refresh_from_db()
+    assert (client.city, client.status) == ("New", Client.Status.INACTIVE)
+    assert set(client.events.values_list("field", flat=True)) == {"city", "status"}
+
+
+def test_client_edit_refuses_a_bad_status_before_changing_the_profile(admin_user):
+    client = ClientFactory(city="Old")
+    with pytest.raises(ValidationError):
+        client_edit(client_id=client.pk, actor=admin_user, status="Gone", city="New")
+    client.refresh_from_db()
+    assert (client.city, client.status) == ("Old", Client.Status.ACTIVE)
+    assert not client.events.exists()

@@ -5,18 +5,20 @@ from datetime import datetime
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.utils import timezone
 
+from clients.models import Client, ClientDeletion
 from clients.tests.factories import ClientFactory
 from credits.models import CreditEntry
 from invoices.services import invoice_create, payment_record
-from transactions.models import Transaction, TransactionChange
+from transactions.models import Transaction, TransactionChange, TransactionDeletion
 from transactions.services import (
     CURRENCY_NOT_CLIENTS,
     INVOICE_PAYMENT_FROZEN,
     TRANSACTION_ID_TAKEN,
+    client_delete,
     transaction_create_as_credit,
     transaction_update,
 )
@@ -232,3 +234,24 @@ def test_transaction_update_refuses_a_client_of_another_currency():
 def test_transaction_update_of_a_missing_transaction_is_a_validation_error():
     with pytest.raises(ValidationError):
         transaction_update(transaction_pk=999_999, actor=None, description="x")
+
+
+def test_client_delete_keeps_transactions_unless_asked():
+    kept, gone = ClientFactory(), ClientFactory()
+    make_transaction(client=kept, transaction_id="KEEP")
+    make_transaction(client=gone, transaction_id="GO")
+    client_delete(client_id=kept.pk, actor=None)
+    client_delete(client_id=gone.pk, actor=None, delete_transactions=True)
+    assert list(Transaction.objects.values_list("transaction_id", flat=True)) == ["KEEP"]
+    assert list(TransactionDeletion.objects.values_list("transaction_id", flat=True)) == ["GO"]
+    assert not Client.objects.exists()
+
+
+def test_client_delete_with_transactions_needs_the_delete_permission(staff_user):
+    client = ClientFactory()
+    make_transaction(client=client, transaction_id="GO")
+    with pytest.raises(PermissionDenied):
+        client_delete(client_id=client.pk, actor=staff_user, delete_transactions=True)
+    assert Client.objects.filter(pk=client.pk).exists()
+    assert Transaction.objects.count() == 1
+    assert not ClientDeletion.objects.exists()

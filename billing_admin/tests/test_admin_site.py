@@ -1,0 +1,57 @@
+"""The admin site: the product name in the header, billing apps ahead of administration."""
+
+import re
+
+import pytest
+from django.test import override_settings
+
+pytestmark = pytest.mark.django_db
+
+
+def section_names(html: str) -> list[str]:
+    """The app sections of the admin index, top to bottom (their captions)."""
+    caption = r'<caption>\s*<a href="/admin/[a-z_]+/" class="section"[^>]*>([^<]+)</a>'
+    return re.findall(caption, html)
+
+
+def test_index_lists_billing_apps_first_then_administration(admin_client):
+    html = admin_client.get("/admin/").content.decode()
+
+    sections = section_names(html)
+    assert sections[:4] == ["Clients", "Invoices", "Transactions", "Credits"]
+    assert {"Axes", "Authentication and Authorization"} <= set(sections[4:])
+
+
+def test_each_billing_section_starts_with_its_main_list(admin_client):
+    app_list = admin_client.get("/admin/").context["app_list"]
+
+    first_models = {app["app_label"]: app["models"][0]["object_name"] for app in app_list}
+    assert first_models["clients"] == "Client"
+    assert first_models["invoices"] == "Invoice"
+    assert first_models["transactions"] == "Transaction"
+
+
+def test_sidebar_on_other_pages_uses_the_same_order(admin_client):
+    available = admin_client.get("/admin/clients/client/").context["available_apps"]
+
+    assert [app["app_label"] for app in available][:4] == [
+        "clients",
+        "invoices",
+        "transactions",
+        "credits",
+    ]
+
+
+@override_settings(PRODUCT_NAME="Acme Billing")
+def test_header_and_title_show_the_product_name(admin_client):
+    html = admin_client.get("/admin/").content.decode()
+
+    assert '<div id="site-name"><a href="/admin/">Acme Billing</a></div>' in html
+    assert "<title>Client management | Acme Billing</title>" in html
+    assert "billing_admin</a>" not in html
+
+
+def test_product_name_defaults_to_the_company_name_and_billing():
+    from django.conf import settings
+
+    assert settings.PRODUCT_NAME == f"{settings.COMPANY_NAME} Billing"

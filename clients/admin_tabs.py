@@ -1,0 +1,191 @@
+"""The tab bar on every admin page about one client, as WHMCS's client area has: Summary,
+Profile, Contacts, Services, Invoices, Transactions, Credits, Emails, Notes, History.
+
+``CLIENT_TABS`` is the one registry. An app adds its tab with one call in its admin module::
+
+    register_client_tab(ClientTab("invoices", "Invoices", "admin:invoices_invoice_changelist",
+        order=TAB_INVOICES, permission="invoices.view_invoice", by_filter=True,
+        count=lambda: Invoice.objects.all()))
+
+A view about one client puts ``client_tabs(request, client, current="invoices")`` in its context
+as ``client_tabs``; ``admin/base_site.html`` renders it (``admin/includes/tabs.html``) above the
+page, on every page, except in popups. A list filtered to one client (``?client=<id>``) gets its
+tab bar from ``ClientTabsChangelistMixin``. Tabs appear as their features exist: a tab whose
+permission the user lacks is left out, so the bar never offers a page that answers 403.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.text import capfirst
+
+from billing_admin.parsing import parse_positive_int
+from clients.models import Client, ClientEvent
+
+# Where each tab sits, WHMCS's order; an app registering a tab takes its slot from here.
+TAB_SUMMARY = 10
+TAB_PROFILE = 20
+TAB_CONTACTS = 30
+TAB_SERVICES = 40
+TAB_INVOICES = 50
+TAB_TRANSACTIONS = 60
+TAB_CREDITS = 70
+TAB_EMAILS = 80
+TAB_NOTES = 90
+TAB_HISTORY = 100
+
+# The query parameter a list filtered to one client carries (ClientFilter's).
+CLIENT_PARAMETER = "client"
+
+
+@dataclass(frozen=True)
+class ClientTab:
+    key: str
+    label: str
+    # An admin URL name. It takes the client's id as its argument, or, with ``by_filter``, is a
+    # list opened with ``?client=<id>``.
+    url_name: str
+    order: int
+    # The user must hold this permission to see the tab (None: anyone who may see the client).
+    permission: str | None = None
+    by_filter: bool = False
+    # The rows the tab's figure counts: a callable returning a queryset of a model with a
+    # ``client`` foreign key. All of a bar's figures are counted in one query.
+    count: Callable[[], QuerySet] | None = None
+
+
+@dataclass(frozen=True)
+class RenderedTab:
+    key: str
+    label: str
+    url: str
+    count: int | None
+    current: bool
+
+
+CLIENT_TABS: dict[str, ClientTab] = {}
+
+
+def register_client_tab(tab: ClientTab) -> None:
+    """Add (or, by the same key, replace) a tab in the client tab bar."""
+    CLIENT_TABS[tab.key] = tab
+
+
+def _tab_url(tab: ClientTab, client_id: int) -> str:
+    if tab.by_filter:
+        return f"{reverse(tab.url_name)}?{CLIENT_PARAMETER}={client_id}"
+    return reverse(tab.url_name, args=[client_id])
+
+
+def _counts(tabs: list[ClientTab], client_id: int) -> dict[str, int]:
+    """Every counted tab's figure, as one query of scalar subqueries (one per tab)."""
+    annotations = {
+        f"tab_{tab.key}": Coalesce(
+            Subquery(
+                tab.count()
+                .filter(client_id=OuterRef("pk"))
+                .order_by()
+                .values("client_id")
+                .annotate(rows=Count("pk"))
+                .values("rows"),
+                output_field=IntegerField(),
+            ),
+            0,
+        )
+        for tab in tabs
+        if tab.count is not None
+    }
+    if not annotations:
+        return {}
+    row = Client.objects.filter(pk=client_id).values(**annotations).first() or {}
+    return {name.removeprefix("tab_"): value for name, value in row.items()}
+
+
+def client_tabs(request, client: Client, current: str | None) -> list[RenderedTab]:
+    """The tab bar for ``client`` as ``request.user`` may see it, ``current`` marked."""
+    user = request.user
+    visible = [
+        tab
+        for tab in CLIENT_TABS.values()
+        if tab.permission is None or user.has_perm(tab.permission)
+    ]
+    tabs = sorted(visible, key=lambda tab: tab.order)
+    counts = _counts(tabs, client.pk)
+    return [
+        RenderedTab(
+            key=tab.key,
+            label=tab.label,
+            url=_tab_url(tab, client.pk),
+            count=counts.get(tab.key),
+            current=tab.key == current,
+        )
+        for tab in tabs
+    ]
+
+
+class ClientFilter(admin.SimpleListFilter):
+    """``?client=<id>`` from a client's tab or Quick Links; offers only the client being filtered
+    on, since listing every client as a choice does not scale."""
+
+    title = "client"
+    parameter_name = CLIENT_PARAMETER
+
+    def client_id(self) -> int | None:
+        """The client id asked for; a value that is not a plain number is a bad lookup."""
+        value = self.value()
+        if not value:
+            return None
+        client_id = parse_positive_int(value)
+        if client_id is None:
+            raise IncorrectLookupParameters(f"Client {value!r} is not a client id.")
+        return client_id
+
+    def lookups(self, request, model_admin):
+        client_id = self.client_id()
+        client = Client.objects.filter(pk=client_id).first() if client_id else None
+        return [(str(client.pk), str(client))] if client else []
+
+    def queryset(self, request, queryset):
+        client_id = self.client_id()
+        return queryset if client_id is None else queryset.filter(client_id=client_id)
+
+
+class ClientTabsChangelistMixin:
+    """For a ModelAdmin whose list is one of the client tabs (``client_tab`` names it): opened
+    filtered to one client (``?client=<id>``, with ``ClientFilter`` in ``list_filter``), the
+    list shows that client's tab bar with its own tab current."""
+
+    client_tab: str = ""
+
+    def changelist_view(self, request, extra_context=None):
+        client_id = parse_positive_int(request.GET.get(CLIENT_PARAMETER, ""))
+        client = Client.objects.filter(pk=client_id).first() if client_id else None
+        if client is not None:
+            extra_context = {
+                **(extra_context or {}),
+                "client_tabs": client_tabs(request, client, current=self.client_tab),
+                # "Invoices: Ada Lovelace" rather than "Select invoice to change".
+                "title": f"{capfirst(self.opts.verbose_name_plural)}: {client}",
+            }
+        return super().changelist_view(request, extra_context)
+
+
+# The clients app's own tabs; the other apps register theirs in their admin modules.
+register_client_tab(ClientTab("summary", "Summary", "admin:clients_client_summary", TAB_SUMMARY))
+register_client_tab(ClientTab("profile", "Profile", "admin:clients_client_change", TAB_PROFILE))
+register_client_tab(
+    ClientTab(
+        "history",
+        "History",
+        "admin:clients_clientevent_changelist",
+        TAB_HISTORY,
+        permission="clients.view_clientevent",
+        by_filter=True,
+        count=lambda: ClientEvent.objects.all(),
+    )
+)
