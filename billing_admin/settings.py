@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "invoices",
     "api",
     "customfields",
+    "merges",
     "django_tasks",
     "django_tasks_db",
     "emails",

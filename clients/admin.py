@@ -48,6 +48,7 @@ from clients.services import (
 from credits.admin import ManageCreditsAdminMixin
 from customfields.admin import CustomFieldsClientAdminMixin
 from invoices.admin import ClientServicesAdminMixin
+from merges.admin import ClientMergeAdminMixin
 
 STATUS_COLOURS = {
     Client.Status.ACTIVE: "#2e7d32",
@@ -411,6 +412,7 @@ class ClientAdminBase(admin.ModelAdmin):
 
 @admin.register(Client)
 class ClientAdmin(
+    ClientMergeAdminMixin,
     BulkStatusAdminMixin,
     ClientCsvAdminMixin,
     ManageCreditsAdminMixin,

@@ -38,7 +38,7 @@ def revoke_send_permission(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("clients", "0012_client_merge_and_export"),
+        ("clients", "0017_clientevent_kind_merged"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
