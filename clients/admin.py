@@ -58,6 +58,9 @@ from statements.admin import StatementAdminMixin
 
 HISTORY_ROWS = 20
 MSG_WELCOME_SENT = "The welcome email was sent to %(to)s."
+MSG_WELCOME_QUEUED = (
+    "The welcome email to %(to)s is queued; the client's Emails tab shows how it goes."
+)
 MSG_WELCOME_FAILED = (
     "The welcome email to %(to)s could not be sent (%(error)s). The client is saved; "
     "resend the email from the client's page once the mail server works."
@@ -274,12 +277,16 @@ class ClientAdminBase(admin.ModelAdmin):
         a status leaves running (services, open invoices) say so in a message."""
 
     def report_welcome_email(self, request, log: EmailLog) -> None:
+        # Read again: with the in-process queue it has been sent (or has failed) by now.
+        log.refresh_from_db(fields=["status", "error"])
         if log.status == EmailLog.Status.SENT:
             messages.success(request, MSG_WELCOME_SENT % {"to": log.to_address})
-        else:
+        elif log.status == EmailLog.Status.FAILED:
             messages.warning(
                 request, MSG_WELCOME_FAILED % {"to": log.to_address, "error": log.error}
             )
+        else:
+            messages.info(request, MSG_WELCOME_QUEUED % {"to": log.to_address})
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

@@ -38,6 +38,7 @@ def test_summary_tabs_in_whmcs_order_with_their_figures(admin_client):
         "invoices",
         "transactions",
         "credits",
+        "emails",
         "history",
     ]
     assert tabs["summary"].current and not tabs["profile"].current
