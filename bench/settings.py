@@ -26,3 +26,4 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 # A 404 or 403 during a run is a harness failure, raised by the harness itself, not logged.
 LOGGING["loggers"]["django.request"] = {"level": "ERROR"}
 LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # every force_login is logged at INFO
+ROOT_URLCONF = "bench.urls"
