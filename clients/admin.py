@@ -49,6 +49,7 @@ from clients.services import (
 from credits.admin import ManageCreditsAdminMixin
 from customfields.admin import CustomFieldsClientAdminMixin
 from invoices.admin import ClientServicesAdminMixin
+from merges.admin import ClientMergeAdminMixin
 
 HISTORY_ROWS = 20
 MSG_WELCOME_SENT = "The welcome email was sent to %(to)s."
@@ -392,6 +393,7 @@ class ClientAdminBase(admin.ModelAdmin):
 
 @admin.register(Client)
 class ClientAdmin(
+    ClientMergeAdminMixin,
     BulkStatusAdminMixin,
     ClientCsvAdminMixin,
     ManageCreditsAdminMixin,

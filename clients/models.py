@@ -166,6 +166,7 @@ class ClientEvent(AuditFields):
         CONTACT_REMOVED = "contact_removed", "Contact removed"
         NOTE_EDITED = "note_edited", "Note edited"
         NOTE_DELETED = "note_deleted", "Note deleted"
+        MERGED = "merged", "Client merged in"
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

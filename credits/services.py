@@ -309,3 +309,15 @@ def adjust_balance(
     client.credit_balance = new_balance
     client.save(update_fields=["credit_balance", "updated_at"])
     return event
+
+
+def merge_balances(*, source: Client, target: Client) -> Decimal:
+    """Move the source's cached balance onto the target when clients merge; both rows locked
+    by the caller, whose same transaction moves the source's ledger rows (credit entries and
+    hand adjustments) to the target, so the invariant holds for the target as the sum of both.
+    Returns the target's new balance."""
+    new_balance = _moved_balance(target, source.credit_balance)
+    Client.objects.filter(pk=target.pk).update(credit_balance=new_balance)
+    Client.objects.filter(pk=source.pk).update(credit_balance=ZERO)
+    target.credit_balance, source.credit_balance = new_balance, ZERO
+    return new_balance

@@ -11,7 +11,14 @@ from api.actions.custom_fields import (
     custom_field_values,
     custom_fields_details,
 )
-from api.actions.lookups import currency_code, currency_id, language_code, language_name
+from api.actions.lookups import (
+    CLIENT_ID_NOT_FOUND,
+    client_id_param,
+    currency_code,
+    currency_id,
+    language_code,
+    language_name,
+)
 from api.auth import action_not_allowed, require_owner_permissions
 from api.protocol import (
     ApiError,
@@ -32,7 +39,6 @@ from customfields.services import client_create_with_custom_fields, client_set_c
 from invoices.services import client_close
 from transactions.services import client_delete
 
-CLIENT_ID_NOT_FOUND = "Client ID Not Found"
 CLIENT_NOT_FOUND = "Client Not Found"
 CLIENT_ID_OR_EMAIL_REQUIRED = "Either clientid Or email Is Required"
 GROUP_NOT_FOUND = "Client Group ID Not Found"
@@ -151,7 +157,7 @@ def add_client(params: Params, *, actor) -> dict:
 
 def _client_id_from(params: Params, *, id_param: str, email_param: str, not_found: str) -> int:
     if params.has(id_param):
-        client_id = params.record_id(id_param, not_found=not_found)
+        client_id = client_id_param(params, id_param)
         if not selectors.client_exists(client_id):
             raise ApiError(not_found)
         return client_id

@@ -3,13 +3,13 @@
 from django.core.exceptions import ValidationError
 
 from api import selectors
+from api.actions.lookups import CLIENT_ID_NOT_FOUND, client_id_param
 from api.protocol import ApiError, Params, date_text, error_message, money, wrapped
 from clients.models import Client
 from credits import services as credit_services
 from invoices import services as invoice_services
 from invoices.models import Invoice
 
-CLIENT_ID_NOT_FOUND = "Client ID Not Found"
 INVOICE_ID_NOT_FOUND = "Invoice ID Not Found"
 TYPE_INVALID = "Type can only be add or remove"
 ADMIN_NOT_FOUND = "Admin ID Not Found"
@@ -33,7 +33,7 @@ APPLY_ERRORS = {
 def add_credit(params: Params, *, actor) -> dict:
     """``adminid`` is checked but the entry is attributed to the calling credential (and its
     owner), so the audit trail always shows who really made the change."""
-    client_id = params.record_id("clientid", not_found=CLIENT_ID_NOT_FOUND)
+    client_id = client_id_param(params)
     kind = params.text("type").lower() or "add"
     if kind not in ("add", "remove"):
         raise ApiError(TYPE_INVALID)
@@ -62,7 +62,7 @@ def add_credit(params: Params, *, actor) -> dict:
 
 
 def get_credits(params: Params, *, actor) -> dict:
-    client_id = params.record_id("clientid", not_found=CLIENT_ID_NOT_FOUND)
+    client_id = client_id_param(params)
     if not selectors.client_exists(client_id):
         raise ApiError(CLIENT_ID_NOT_FOUND)
     entries = [

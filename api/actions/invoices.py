@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 
 from api import selectors
+from api.actions.lookups import client_id_param
 from api.actions.transactions import AMOUNT_INVALID, transaction_row
 from api.auth import require_owner_permissions
 from api.protocol import (
@@ -24,7 +25,6 @@ from invoices import selectors as invoice_selectors
 from invoices import services as invoice_services
 from invoices.models import Invoice
 
-CLIENT_ID_NOT_FOUND = "Client ID Not Found"
 INVOICE_ID_NOT_FOUND = "Invoice ID Not Found"
 DRAFT_AND_SEND = (
     "Cannot create and send a draft invoice in a single API request. "
@@ -68,7 +68,7 @@ SERVICE_ERRORS = {
 
 
 def create_invoice(params: Params, *, actor) -> dict:
-    client_id = params.record_id("userid", not_found=CLIENT_ID_NOT_FOUND)
+    client_id = client_id_param(params, "userid")
     draft = params.boolean("draft")
     if draft and params.boolean("sendinvoice"):
         raise ApiError(DRAFT_AND_SEND)
@@ -150,7 +150,7 @@ def get_invoice(params: Params, *, actor) -> dict:
 def get_invoices(params: Params, *, actor) -> dict:
     status = params.text("status")
     invoices = selectors.invoice_list(
-        client_id=params.optional_id("userid", not_found=CLIENT_ID_NOT_FOUND),
+        client_id=client_id_param(params, "userid") if params.has("userid") else None,
         status=status,
         overdue=status == OVERDUE,
         order_field=ORDER_BY.get(params.text("orderby").lower(), "id"),

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from api import selectors
-from api.actions.lookups import currency_code, currency_id
+from api.actions.lookups import CLIENT_ID_NOT_FOUND, client_id_param, currency_code, currency_id
 from api.auth import require_owner_permissions
 from api.protocol import ApiError, Params, datetime_text, error_message, money, page, paged
 from billing_admin.money import ZERO
@@ -17,7 +17,6 @@ from transactions import services as transaction_services
 from transactions.models import Transaction
 
 PAYMENT_METHOD_REQUIRED = "Payment Method is required"
-CLIENT_ID_NOT_FOUND = "Client ID Not Found"
 INVOICE_ID_NOT_FOUND = "Invoice ID Not Found"
 INVOICE_NOT_OWNED = "User ID does not own the given Invoice ID"
 CURRENCY_REQUIRED = "A Currency ID is required for non-customer related transactions"
@@ -65,10 +64,9 @@ def transaction_row(txn: Transaction) -> dict:
 
 
 def _client(params: Params) -> Client | None:
-    client_id = params.optional_id("userid", not_found=CLIENT_ID_NOT_FOUND)
-    if client_id is None:
+    if not params.has("userid"):
         return None
-    client = selectors.client_or_none(client_id)
+    client = selectors.client_or_none(client_id_param(params, "userid"))
     if client is None:
         raise ApiError(CLIENT_ID_NOT_FOUND)
     return client

@@ -21,9 +21,14 @@ from clients.services import (
 from clients.tests.factories import ClientFactory
 from credits.models import CreditEntry
 from credits.services import add_credit
+from customfields.models import CustomFieldValue
+from customfields.services import client_set_custom_field_values
+from customfields.tests.factories import CustomFieldFactory
 from invoices.models import ClientService, Invoice, InvoiceEvent, InvoiceItem
 from invoices.services import invoice_apply_credit, invoice_create, payment_record
 from invoices.tests.factories import ClientServiceFactory
+from merges.models import ClientMerge
+from merges.services import client_merge
 from transactions.models import Transaction
 from transactions.tests.factories import make_transaction
 
@@ -43,6 +48,8 @@ RELATED_ROWS = {
     Invoice: "client",
     InvoiceItem: "invoice__client",
     InvoiceEvent: "invoice__client",
+    CustomFieldValue: "client",
+    ClientMerge: "target",
 }
 
 
@@ -72,6 +79,10 @@ def make_rich_client(**fields) -> Client:
         invoice_id=invoice.pk, gateway="paypal", amount="20.00", transaction_id="P-1", actor=None
     )
     make_transaction(client=client, amount_in="99.99", fees="2.50", gateway="stripe")
+    colour = CustomFieldFactory(name=f"Colour {client.pk}")
+    client_set_custom_field_values(client_id=client.pk, values={colour.pk: "Blue"}, actor=None)
+    duplicate = ClientFactory(currency="USD")
+    client_merge(source_id=duplicate.pk, target_id=client.pk, actor=None, source_as_contact=False)
     return client
 
 
@@ -83,7 +94,7 @@ def related_counts(client_pk: int) -> dict[str, int]:
 
 
 EXPECTED_ROWS = {
-    "clients.ClientEvent": 2,
+    "clients.ClientEvent": 4,
     "clients.EmailLog": 1,
     "clients.Contact": 1,
     "clients.ClientNote": 1,
@@ -93,6 +104,8 @@ EXPECTED_ROWS = {
     "invoices.InvoiceItem": 1,
     # created, credit applied, payment, Unpaid -> Paid
     "invoices.InvoiceEvent": 4,
+    "customfields.CustomFieldValue": 1,
+    "merges.ClientMerge": 1,
 }
 NOTHING = dict.fromkeys(EXPECTED_ROWS, 0)
 
@@ -118,7 +131,7 @@ def test_confirmation_page_lists_what_goes_and_the_income_kept(admin_client, ric
     assert response.status_code == 200
     summary = response.context["summary"]
     assert summary.removed_counts == {
-        "client events": 2,
+        "client events": 4,
         "email logs": 1,
         "contacts": 1,
         "client notes": 1,
@@ -127,6 +140,8 @@ def test_confirmation_page_lists_what_goes_and_the_income_kept(admin_client, ric
         "invoices": 1,
         "invoice items": 1,
         "invoice events": 4,
+        "custom field values": 1,
+        "client merges": 1,
     }
     assert summary.kept_transactions == 2
     assert summary.kept_totals == [("USD", Decimal("119.99"), Decimal("2.50"), Decimal("0.00"))]
@@ -182,7 +197,7 @@ def test_confirm_removes_every_related_row_and_keeps_transactions(
         "rita@example.com",
     )
     assert record.removed_counts == {
-        "client events": 2,
+        "client events": 4,
         "email logs": 1,
         "contacts": 1,
         "client notes": 1,
@@ -191,6 +206,8 @@ def test_confirm_removes_every_related_row_and_keeps_transactions(
         "invoices": 1,
         "invoice items": 1,
         "invoice events": 4,
+        "custom field values": 1,
+        "client merges": 1,
     }
     assert (record.kept_transactions, record.actor_user) == (2, admin_user)
     # Income is untouched: the Transactions tab adds up to the same, showing who it was.
