@@ -133,13 +133,15 @@ class InvoiceAction:
 
 
 def _apply_credit(invoice_id, data, actor) -> str:
-    entry = services.invoice_apply_credit(invoice_id=invoice_id, amount=data["amount"], actor=actor)
+    entry = services.invoice_apply_credit(
+        invoice_id=invoice_id, amount=data["amount"], actor=actor, request_key=data["request_key"]
+    )
     return MSG_CREDIT_APPLIED % {"amount": format_money(-entry.amount), "number": invoice_id}
 
 
 def _remove_credit(invoice_id, data, actor) -> str:
     entry = services.invoice_remove_credit(
-        invoice_id=invoice_id, amount=data["amount"], actor=actor
+        invoice_id=invoice_id, amount=data["amount"], actor=actor, request_key=data["request_key"]
     )
     return MSG_CREDIT_REMOVED % {"amount": format_money(entry.amount), "number": invoice_id}
 
