@@ -109,8 +109,11 @@ def main(argv: list[str]) -> int:
     from django.utils import timezone
 
     from bench import dataset as data
+    from bench.csv_operations import CSV_OPERATIONS
     from bench.harness import Timer, markdown_table, table, write_json
     from bench.operations import OPERATIONS, Context, explain_pages
+
+    operations = {**OPERATIONS, **CSV_OPERATIONS}
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
@@ -152,16 +155,16 @@ def main(argv: list[str]) -> int:
         workers=args.workers,
         credit_ops=args.credit_ops,
     )
-    selected = args.only.split(",") if args.only else list(OPERATIONS)
-    unknown = set(selected) - set(OPERATIONS)
+    selected = args.only.split(",") if args.only else list(operations)
+    unknown = set(selected) - set(operations)
     if unknown:
-        log(f"unknown operations: {', '.join(sorted(unknown))}; known: {', '.join(OPERATIONS)}")
+        log(f"unknown operations: {', '.join(sorted(unknown))}; known: {', '.join(operations)}")
         return 2
     results = []
     for name in selected:
         log(f"timing {name} ...")
         started = time.perf_counter()
-        results.append(OPERATIONS[name](ctx))
+        results.append(operations[name](ctx))
         log(f"  {time.perf_counter() - started:.0f} s")
 
     meta = {

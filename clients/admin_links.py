@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.html import format_html
 
+from billing_admin.money import format_money
+
 # Where the standard links sit; a mixin picks its slot from these.
 ORDER_EDIT_PROFILE = 10
 ORDER_MANAGE_CREDITS = 20
@@ -39,3 +41,8 @@ def client_summary_link(client) -> str:
     """The client's name linking to its Summary, as every list that names a client shows it."""
     url = reverse("admin:clients_client_summary", args=[client.pk])
     return format_html('<a href="{}">{}</a>', url, client)
+
+
+def balance_text(client) -> str:
+    """The credit balance as the client list, Summary and Manage Credits show it ("12.50 USD")."""
+    return f"{format_money(client.credit_balance)} {client.currency}"

@@ -57,6 +57,17 @@ class ClientForm(forms.ModelForm):
             raise forms.ValidationError(CURRENCY_LOCKED)
         return currency
 
+    def balance_edited(self) -> bool:
+        """Whether the clerk typed a new balance. Compared with the balance the form showed, not
+        with the one stored now: credit moved meanwhile (Manage Credits, an invoice) makes the
+        posted-back balance differ from the stored one without anyone having edited it."""
+        if self.cleaned_data.get("credit_balance") is None:  # read-only for this user
+            return False
+        shown = self.cleaned_data.get("credit_balance_shown")
+        if shown is None:  # a form posted without the hidden field: the stored balance decides
+            return "credit_balance" in self.changed_data
+        return self.cleaned_data["credit_balance"] != shown
+
     def clean_credit_balance(self):
         balance = self.cleaned_data["credit_balance"]
         if balance is not None and balance < 0:

@@ -76,6 +76,9 @@ class Client(models.Model):
         default=False,
         help_text="Exclude this client from the automatic Active/Inactive status update.",
     )
+    # Set once, when the client's personal data is erased (privacy.services): such a client is
+    # read-only and never anonymised twice.
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
     # A cached balance, written only by credits.services under a row lock (see credits/).
     credit_balance = money_field()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -109,6 +112,13 @@ class Client(models.Model):
             models.Index(fields=["country"], name="client_country_idx"),
             models.Index(fields=["currency"], name="client_currency_idx"),
             models.Index(fields=["created_at"], name="client_created_at_idx"),
+            # The retention run's selection (privacy.selectors.retention_candidates): idle
+            # Inactive and Closed clients not yet anonymised.
+            models.Index(
+                fields=["status", "updated_at"],
+                condition=models.Q(anonymised_at__isnull=True),
+                name="client_retention_idx",
+            ),
             # The client list's search (clients.selectors.client_search_filter): word prefixes
             # of name and company by full-text search, email and phone by prefix (LIKE 'x%').
             GinIndex(fields=["search_vector"], name="client_name_search_idx"),
@@ -129,6 +139,8 @@ class Client(models.Model):
             ),
             ("export_clients", "Can export the client list as CSV"),
             ("import_clients", "Can import clients from CSV"),
+            ("anonymise_client", "Can anonymise clients (erase their personal data)"),
+            ("export_client_data", "Can export a client's data"),
         ]
 
     def __str__(self) -> str:
@@ -170,6 +182,8 @@ class ClientEvent(AuditFields):
         CONTACT_REMOVED = "contact_removed", "Contact removed"
         NOTE_EDITED = "note_edited", "Note edited"
         NOTE_DELETED = "note_deleted", "Note deleted"
+        MERGED = "merged", "Client merged in"
+        ANONYMISED = "anonymised", "Personal data erased"
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -277,6 +291,11 @@ class Contact(models.Model):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
+    def validate_constraints(self, exclude=None):
+        """Neither constraint is a form error here: the contact services check the email (as a
+        field error, also when the client field is not on the form) and move the billing mark
+        from the previous billing contact instead of refusing a second one."""
+
 
 class ClientNote(models.Model):
     """One entry of the client's notes log (WHMCS: the Notes tab). Sticky notes show as a warning
@@ -378,3 +397,18 @@ class ClientImport(AuditFields):
 
     def __str__(self) -> str:
         return f"Import of {self.filename} ({self.get_status_display()})"
+
+
+class ClientDataExport(AuditFields):
+    """A record of each export of a client's data (GDPR access and portability): who, when, why."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="data_exports")
+    reason = models.CharField("stated reason", max_length=500)
+    format_version = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["client", "-created_at"], name="clientexport_client_idx")]
+
+    def __str__(self) -> str:
+        return f"Export of client #{self.client_id} by {self.actor_label}"

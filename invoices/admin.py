@@ -30,6 +30,7 @@ from clients.admin_tabs import (
     client_tabs,
     register_client_tab,
 )
+from clients.admin_views import client_view
 from clients.models import Client
 from invoices import selectors, services
 from invoices.forms import (
@@ -73,11 +74,6 @@ SERVICE_FIELDS = list(services.SERVICE_FIELDS)
 SUMMARY_INVOICES = 10
 # The most services the client Profile edits inline.
 INLINE_SERVICES_LIMIT = 50
-STATUS_COLOURS = {
-    Invoice.Status.UNPAID: "#c62828",
-    Invoice.Status.PAID: "#2e7d32",
-    Invoice.Status.CANCELLED: "#757575",
-}
 
 
 def add_service_error(form: forms.Form, error: ValidationError) -> None:
@@ -234,9 +230,10 @@ class InvoiceAdmin(ClientTabsChangelistMixin, SearchByIdMixin, admin.ModelAdmin)
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, invoice: Invoice) -> str:
+        # The colours are the stylesheet's (billing_admin/admin.css), shared with the invoice page.
         return format_html(
-            '<span style="color:{};font-weight:bold">{}</span>',
-            STATUS_COLOURS.get(invoice.status, "#333"),
+            '<span class="invoice-status {}">{}</span>',
+            invoice.status,
             invoice.get_status_display(),
         )
 
@@ -386,6 +383,10 @@ class InvoiceAdmin(ClientTabsChangelistMixin, SearchByIdMixin, admin.ModelAdmin)
                 invoice.pk, form.cleaned_data if form else {}, request.user
             )
         except ValidationError as error:
+            # Deleted (with its client) since the page was opened: nothing to show again.
+            if getattr(error, "code", None) == services.NOT_FOUND_CODE:
+                messages.error(request, " ".join(error.messages))
+                return HttpResponseRedirect(reverse("admin:invoices_invoice_changelist"))
             if form is None:
                 messages.error(request, " ".join(error.messages))
                 return HttpResponseRedirect(invoice_url)
@@ -589,13 +590,9 @@ class ClientServicesAdminMixin:
                 },
             )
 
-    def close_client_view(self, request, object_id):
+    @client_view(lambda self, request, client: request.user.has_perms(PERMS_CLOSE_CLIENT))
+    def close_client_view(self, request, client):
         """GET: what closing will do; POST: do it (client_close) and go back to the summary."""
-        if not request.user.has_perms(PERMS_CLOSE_CLIENT):
-            raise PermissionDenied
-        client = self.get_object(request, unquote(object_id))
-        if client is None:
-            raise Http404(f"Client {object_id!r} does not exist.")
         summary_url = reverse("admin:clients_client_summary", args=[client.pk])
         if request.method == "POST":
             services.client_close(client_id=client.pk, actor=request.user)

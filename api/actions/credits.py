@@ -1,16 +1,15 @@
 """Credit actions: AddCredit, GetCredits, ApplyCredit."""
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
+from api import selectors
+from api.actions.lookups import CLIENT_ID_NOT_FOUND, client_id_param
 from api.protocol import ApiError, Params, date_text, error_message, money, wrapped
 from clients.models import Client
 from credits import services as credit_services
-from credits.models import CreditEntry
 from invoices import services as invoice_services
 from invoices.models import Invoice
 
-CLIENT_ID_NOT_FOUND = "Client ID Not Found"
 INVOICE_ID_NOT_FOUND = "Invoice ID Not Found"
 TYPE_INVALID = "Type can only be add or remove"
 ADMIN_NOT_FOUND = "Admin ID Not Found"
@@ -34,13 +33,13 @@ APPLY_ERRORS = {
 def add_credit(params: Params, *, actor) -> dict:
     """``adminid`` is checked but the entry is attributed to the calling credential (and its
     owner), so the audit trail always shows who really made the change."""
-    client_id = params.record_id("clientid", not_found=CLIENT_ID_NOT_FOUND)
+    client_id = client_id_param(params)
     kind = params.text("type").lower() or "add"
     if kind not in ("add", "remove"):
         raise ApiError(TYPE_INVALID)
     if params.has("adminid"):
         admin_id = params.record_id("adminid", not_found=ADMIN_NOT_FOUND)
-        if not get_user_model().objects.filter(pk=admin_id, is_staff=True).exists():
+        if not selectors.staff_user_exists(admin_id):
             raise ApiError(ADMIN_NOT_FOUND)
     amount = params.money("amount", invalid=AMOUNT_FORMAT)
     if amount is None:
@@ -63,8 +62,8 @@ def add_credit(params: Params, *, actor) -> dict:
 
 
 def get_credits(params: Params, *, actor) -> dict:
-    client_id = params.record_id("clientid", not_found=CLIENT_ID_NOT_FOUND)
-    if not Client.objects.filter(pk=client_id).exists():
+    client_id = client_id_param(params)
+    if not selectors.client_exists(client_id):
         raise ApiError(CLIENT_ID_NOT_FOUND)
     entries = [
         {
@@ -74,7 +73,7 @@ def get_credits(params: Params, *, actor) -> dict:
             "amount": money(entry.amount),
             "relid": entry.invoice_id or 0,
         }
-        for entry in CreditEntry.objects.filter(client_id=client_id).order_by("date", "pk")
+        for entry in selectors.client_credit_log(client_id)
     ]
     return {
         "totalresults": len(entries),

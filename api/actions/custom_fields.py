@@ -8,7 +8,8 @@ order and, as WHMCS also does, ``customfields1``, ``customfields2``, ... in that
 from django.core.exceptions import ValidationError
 
 from api.phpserialize import decode_base64_php_array
-from api.protocol import MAX_ID, ApiError, Params, is_number
+from api.protocol import ApiError, Params
+from billing_admin.parsing import parse_positive_int
 from clients.models import Client
 from customfields.models import CustomField
 from customfields.selectors import client_custom_fields
@@ -37,10 +38,8 @@ def custom_field_values(params: Params) -> dict[int, object] | None:
     values = {}
     for key, value in items.items():
         # PHP writes numeric keys as integers; some encoders send them as strings.
-        if isinstance(key, str) and not is_number(key):
-            raise ApiError(MSG_UNKNOWN_FIELD.format(field_id=key))
-        field_id = int(key)
-        if not 0 < field_id <= MAX_ID:
+        field_id = parse_positive_int(str(key))
+        if field_id is None:
             raise ApiError(MSG_UNKNOWN_FIELD.format(field_id=key))
         values[field_id] = str(int(value)) if isinstance(value, bool) else value
     return values

@@ -5,6 +5,7 @@ from xml.etree import ElementTree
 
 import pytest
 
+from clients.services import client_note_add
 from clients.tests.factories import ClientFactory
 from credits.services import add_credit
 from invoices.services import invoice_create
@@ -33,7 +34,8 @@ def xml_call(client, credential_and_secret):
 @pytest.fixture
 def dirty_client():
     """A client, a credit entry and an invoice whose stored text holds XML-illegal characters."""
-    customer = ClientFactory(notes=f"note{XML_ILLEGAL}end", company_name=f"Co{XML_ILLEGAL}")
+    customer = ClientFactory(company_name=f"Co{XML_ILLEGAL}")
+    client_note_add(client_id=customer.pk, actor=None, text=f"note{XML_ILLEGAL}end")
     add_credit(client_id=customer.pk, amount="5.00", description=f"d{XML_ILLEGAL}", actor=None)
     invoice = invoice_create(
         client_id=customer.pk,

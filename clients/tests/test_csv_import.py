@@ -4,7 +4,6 @@ import csv
 import io
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.test import override_settings
@@ -198,14 +197,6 @@ def test_unknown_column_is_ignored_with_skip_invalid(tmp_path):
 # ---- admin --------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def billing_client(client, django_user_model):
-    user = django_user_model.objects.create_user("billing", password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name="Billing administrators"))
-    client.force_login(user)
-    return client
-
-
 def upload(http_client, content: str, **options):
     data = {"file": io.BytesIO(content.encode()), **options}
     data["file"].name = "clients.csv"
@@ -271,10 +262,8 @@ def test_admin_refuses_binary_upload_on_the_form(billing_client):
     assert "it holds binary data" in response.content.decode()
 
 
-def test_support_staff_cannot_import(client, django_user_model):
-    user = django_user_model.objects.create_user("support", password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name="Support staff"))
-    client.force_login(user)
+def test_support_staff_cannot_import(support_client):
+    client = support_client
     assert (
         "Import CSV" not in client.get(reverse("admin:clients_client_changelist")).content.decode()
     )

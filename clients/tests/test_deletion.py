@@ -6,11 +6,10 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.urls import reverse
 
+from billing_admin.tests.threads import run_at_once
 from clients.models import Client, ClientDeletion, ClientEvent, ClientNote, Contact, EmailLog
 from clients.services import (
     client_note_add,
@@ -22,9 +21,14 @@ from clients.services import (
 from clients.tests.factories import ClientFactory
 from credits.models import CreditEntry
 from credits.services import add_credit
+from customfields.models import CustomFieldValue
+from customfields.services import client_set_custom_field_values
+from customfields.tests.factories import CustomFieldFactory
 from invoices.models import ClientService, Invoice, InvoiceEvent, InvoiceItem
 from invoices.services import invoice_apply_credit, invoice_create, payment_record
 from invoices.tests.factories import ClientServiceFactory
+from merges.models import ClientMerge
+from merges.services import client_merge
 from transactions.models import Transaction
 from transactions.tests.factories import make_transaction
 
@@ -44,6 +48,8 @@ RELATED_ROWS = {
     Invoice: "client",
     InvoiceItem: "invoice__client",
     InvoiceEvent: "invoice__client",
+    CustomFieldValue: "client",
+    ClientMerge: "target",
 }
 
 
@@ -73,6 +79,10 @@ def make_rich_client(**fields) -> Client:
         invoice_id=invoice.pk, gateway="paypal", amount="20.00", transaction_id="P-1", actor=None
     )
     make_transaction(client=client, amount_in="99.99", fees="2.50", gateway="stripe")
+    colour = CustomFieldFactory(name=f"Colour {client.pk}")
+    client_set_custom_field_values(client_id=client.pk, values={colour.pk: "Blue"}, actor=None)
+    duplicate = ClientFactory(currency="USD")
+    client_merge(source_id=duplicate.pk, target_id=client.pk, actor=None, source_as_contact=False)
     return client
 
 
@@ -84,7 +94,7 @@ def related_counts(client_pk: int) -> dict[str, int]:
 
 
 EXPECTED_ROWS = {
-    "clients.ClientEvent": 2,
+    "clients.ClientEvent": 4,
     "clients.EmailLog": 1,
     "clients.Contact": 1,
     "clients.ClientNote": 1,
@@ -94,6 +104,8 @@ EXPECTED_ROWS = {
     "invoices.InvoiceItem": 1,
     # created, credit applied, payment, Unpaid -> Paid
     "invoices.InvoiceEvent": 4,
+    "customfields.CustomFieldValue": 1,
+    "merges.ClientMerge": 1,
 }
 NOTHING = dict.fromkeys(EXPECTED_ROWS, 0)
 
@@ -119,8 +131,9 @@ def test_confirmation_page_lists_what_goes_and_the_income_kept(admin_client, ric
     assert response.status_code == 200
     summary = response.context["summary"]
     assert summary.removed_counts == {
-        "client events": 2,
+        "client events": 4,
         "email logs": 1,
+        "client data exports": 0,
         "contacts": 1,
         "client notes": 1,
         "credit entries": 2,
@@ -128,6 +141,8 @@ def test_confirmation_page_lists_what_goes_and_the_income_kept(admin_client, ric
         "invoices": 1,
         "invoice items": 1,
         "invoice events": 4,
+        "custom field values": 1,
+        "client merges": 1,
     }
     assert summary.kept_transactions == 2
     assert summary.kept_totals == [("USD", Decimal("119.99"), Decimal("2.50"), Decimal("0.00"))]
@@ -183,7 +198,7 @@ def test_confirm_removes_every_related_row_and_keeps_transactions(
         "rita@example.com",
     )
     assert record.removed_counts == {
-        "client events": 2,
+        "client events": 4,
         "email logs": 1,
         "contacts": 1,
         "client notes": 1,
@@ -192,6 +207,8 @@ def test_confirm_removes_every_related_row_and_keeps_transactions(
         "invoices": 1,
         "invoice items": 1,
         "invoice events": 4,
+        "custom field values": 1,
+        "client merges": 1,
     }
     assert (record.kept_transactions, record.actor_user) == (2, admin_user)
     # Income is untouched: the Transactions tab adds up to the same, showing who it was.
@@ -239,9 +256,8 @@ def test_stock_delete_page_and_action_are_replaced(admin_client, rich_client):
     assert delete_url(rich_client) in summary.content.decode()  # the red quick link
 
 
-def test_support_staff_may_not_delete(client, staff_user, rich_client):
-    staff_user.groups.add(Group.objects.get(name="Support staff"))
-    client.force_login(staff_user)
+def test_support_staff_may_not_delete(support_client, rich_client):
+    client = support_client
 
     assert client.get(delete_url(rich_client)).status_code == 403
     assert client.post(delete_url(rich_client)).status_code == 403
@@ -347,7 +363,7 @@ def test_deletion_records_are_read_only(admin_client, rich_client):
 @pytest.mark.django_db(transaction=True)
 def test_credit_added_while_the_client_is_being_deleted_is_refused(monkeypatch):
     client = make_rich_client()
-    locked, outcome = threading.Event(), {}
+    locked = threading.Event()
     real_check = deletion._check_protected
 
     def check_then_pause(*args):
@@ -357,28 +373,16 @@ def test_credit_added_while_the_client_is_being_deleted_is_refused(monkeypatch):
 
     monkeypatch.setattr(deletion, "_check_protected", check_then_pause)
 
-    def delete():
-        try:
-            deletion.client_delete(client_id=client.pk, actor=None)
-        finally:
-            connection.close()
-
     def add():
         locked.wait(5)
-        try:
-            add_credit(client_id=client.pk, amount="5.00", description="Late", actor=None)
-        except Exception as exc:  # the outcome under test: the client is gone
-            outcome["error"] = exc
-        finally:
-            connection.close()
+        add_credit(client_id=client.pk, amount="5.00", description="Late", actor=None)
 
-    threads = [threading.Thread(target=delete), threading.Thread(target=add)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(10)
+    deleted, added = run_at_once(
+        lambda: deletion.client_delete(client_id=client.pk, actor=None), add, timeout=10
+    )
 
-    assert isinstance(outcome.get("error"), Client.DoesNotExist)  # waited, then found it gone
+    assert isinstance(deleted, ClientDeletion)
+    assert isinstance(added, Client.DoesNotExist)  # waited, then found it gone
     assert not Client.objects.filter(pk=client.pk).exists()
     assert not CreditEntry.objects.filter(client_id=client.pk).exists()
     assert ClientDeletion.objects.get().client_id == client.pk

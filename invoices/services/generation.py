@@ -30,6 +30,7 @@ from credits.services import record_credit_entries
 from invoices import selectors
 from invoices.models import ClientService, Invoice, InvoiceEvent, InvoiceItem
 from invoices.services.shared import CREDIT_APPLIED_DESCRIPTION
+from invoices.services.snapshot import SNAPSHOT_FIELDS, client_snapshots
 
 CYCLE_MONTHS = {
     ClientService.BillingCycle.MONTHLY: 1,
@@ -160,7 +161,11 @@ def _set_next_due_dates(next_due_dates: dict[int, date | None]) -> None:
         )
 
 
-INVOICE_COLUMNS = model_columns(Invoice)
+# The identity snapshot's columns go last, after the invoice's own.
+INVOICE_COLUMNS = [
+    *model_columns(Invoice, omit=SNAPSHOT_FIELDS),
+    *(Invoice._meta.get_field(name).column for name in SNAPSHOT_FIELDS),
+]
 ITEM_COLUMNS = model_columns(InvoiceItem, omit=("id",))
 EVENT_COLUMNS = model_columns(InvoiceEvent, omit=("id",))
 DUE_SERVICE_FIELDS = (
@@ -235,6 +240,14 @@ def _generate_batch(*, client_ids: list[int], today: date, horizon: date, actor)
     # Formatted once: str() of a datetime costs more than the rest of a row put together.
     now = str(timezone.now())
     invoice_ids = reserve_ids(Invoice, len(plan.invoices))
+    snapshots = {
+        client_id: tuple(
+            copy_text(value) if isinstance(value, str) else value for value in snapshot.values()
+        )
+        for client_id, snapshot in client_snapshots(
+            {invoice.client_id for invoice in plan.invoices}
+        ).items()
+    }
     copy_rows(
         Invoice,
         INVOICE_COLUMNS,
@@ -256,6 +269,7 @@ def _generate_batch(*, client_ids: list[int], today: date, horizon: date, actor)
                 "",
                 now,
                 now,
+                *snapshots[invoice.client_id],
             )
             for invoice_id, invoice in zip(invoice_ids, plan.invoices, strict=True)
         ],

@@ -33,6 +33,7 @@ from invoices.services.shared import (
     record_events,
     settle,
 )
+from invoices.services.snapshot import take_snapshot
 from transactions.payment_methods import payment_method_module
 
 ITEM_DESCRIPTION_REQUIRED = "Every invoice item needs a description."
@@ -105,6 +106,7 @@ def invoice_create(
         subtotal=subtotal,
         total=subtotal,
     )
+    take_snapshot(invoice)
     invoice.full_clean(exclude=["client"])
     invoice.save()
     for line in lines:
@@ -167,6 +169,8 @@ def invoice_update(
         if invoice.status != Invoice.Status.DRAFT:
             raise ValidationError(PUBLISH_NOT_DRAFT)
         status = status or Invoice.Status.UNPAID
+        # Issued now: it is billed to the client as it is today, not as when drafted.
+        take_snapshot(invoice)
     if status is not None and status not in Invoice.Status.values:
         raise ValidationError({"status": INVALID_STATUS.format(status=status)})
     cancelling = status == Invoice.Status.CANCELLED and invoice.status != status

@@ -14,20 +14,10 @@ from credits.services import add_credit
 from invoices import admin as invoices_admin
 from invoices import services
 from invoices.models import ClientService, Invoice
-from invoices.tests.factories import ClientServiceFactory
+from invoices.tests.factories import ClientServiceFactory, make_invoice
 from transactions.models import Transaction
 
 pytestmark = pytest.mark.django_db
-
-
-def make_invoice(client=None, amount="30.00", **kwargs):
-    client = client or ClientFactory()
-    return services.invoice_create(
-        client_id=client.pk,
-        items=[{"description": "Hosting", "amount": amount}],
-        actor=None,
-        **kwargs,
-    )
 
 
 def action_url(invoice, action):

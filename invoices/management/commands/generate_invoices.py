@@ -5,6 +5,8 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from billing_admin.command_runs import STOPPING_ERRORS, run_stopped
+from billing_admin.money import format_money
 from invoices.services import invoices_generate
 
 
@@ -33,12 +35,21 @@ class Command(BaseCommand):
         # (cron, CI) gets the summary only: stderr and stdout captured apart were shown with
         # the progress after the summary.
         show_progress = options["verbosity"] >= 2 or self.stderr.isatty()
+        latest = None
 
         def progress(result):
-            self.stderr.write(f"batch {result.batches}: {result.invoices} invoices so far")
-            self.stderr.flush()
+            nonlocal latest
+            latest = result
+            if show_progress:
+                self.stderr.write(f"batch {result.batches}: {result.invoices} invoices so far")
+                self.stderr.flush()
 
-        result = invoices_generate(
-            today=today, dry_run=dry_run, progress=progress if show_progress else None
-        )
+        try:
+            result = invoices_generate(today=today, dry_run=dry_run, progress=progress)
+        except STOPPING_ERRORS as exc:
+            done = latest and (
+                f"{'would create' if dry_run else 'created'} {latest.invoices:,} invoices "
+                f"(total {format_money(latest.total)}) in {latest.batches:,} whole batches"
+            )
+            raise run_stopped(exc, progress=done) from None
         self.stdout.write(result.summary(today=today, dry_run=dry_run))
