@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "invoices",
     "api",
     "customfields",
+    "statements",
     "merges",
     "privacy",
 ]

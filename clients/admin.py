@@ -20,6 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from billing_admin.admin_mixins import AuditLogAdmin, ClientIdSearchMixin
 from clients.admin_bulk import BulkStatusAdminMixin
 from clients.admin_contacts import ContactsAndNotesAdminMixin
+from clients.admin_credit_policy import CreditPolicyAdminMixin
 from clients.admin_csv import ClientCsvAdminMixin
 from clients.admin_deletion import ClientDeletionAdminMixin
 from clients.admin_links import (
@@ -53,6 +54,7 @@ from customfields.admin import CustomFieldsClientAdminMixin
 from invoices.admin import ClientServicesAdminMixin
 from merges.admin import ClientMergeAdminMixin
 from privacy.admin import DataProtectionAdminMixin
+from statements.admin import StatementAdminMixin
 
 HISTORY_ROWS = 20
 MSG_WELCOME_SENT = "The welcome email was sent to %(to)s."
@@ -215,7 +217,10 @@ class ClientAdminBase(admin.ModelAdmin):
                 (None, {"fields": ["send_welcome_email"]}),
             ]
         return [
-            ("Status and credit", {"fields": ["status", "credit_balance", "credit_balance_shown"]}),
+            (
+                "Status and credit",
+                {"fields": ["status", "credit_balance", "credit_balance_shown", "credit_policy"]},
+            ),
             PERSONAL_FIELDS,
             ADDRESS_FIELDS,
             SETTINGS_FIELDS,
@@ -236,7 +241,8 @@ class ClientAdminBase(admin.ModelAdmin):
                 send_welcome_email=data["send_welcome_email"],
                 notes=data["notes"],
                 on_welcome_email=lambda log: self.report_welcome_email(request, log),
-                **{field: data[field] for field in CLIENT_PROFILE_FIELDS},
+                # The Add form leaves out what new clients take by default (the credit policy).
+                **{field: data[field] for field in CLIENT_PROFILE_FIELDS if field in data},
             )
             obj.pk = client.pk
             return
@@ -402,6 +408,8 @@ class ClientAdmin(
     ClientMergeAdminMixin,
     BulkStatusAdminMixin,
     ContactsAndNotesAdminMixin,
+    CreditPolicyAdminMixin,
+    StatementAdminMixin,
     ClientCsvAdminMixin,
     ManageCreditsAdminMixin,
     DataProtectionAdminMixin,

@@ -95,7 +95,7 @@ class ClientAddForm(ClientForm):
     )
 
     class Meta(ClientForm.Meta):
-        fields = list(CLIENT_PROFILE_FIELDS)
+        fields = [field for field in CLIENT_PROFILE_FIELDS if field != "credit_policy"]
 
 
 class ClientExportForm(forms.Form):

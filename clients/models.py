@@ -52,6 +52,14 @@ class Client(models.Model):
         INACTIVE = "Inactive", "Inactive"
         CLOSED = "Closed", "Closed"
 
+    class CreditPolicy(models.TextChoices):
+        """When credit pays new invoices by itself (credits.selectors.auto_apply_amount)."""
+
+        DEFAULT = "default", "Use the site default"
+        NEVER = "never", "Never apply automatically"
+        FULL = "full", "Only when it pays the whole invoice"
+        AVAILABLE = "available", "Apply whatever is available"
+
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
     company_name = models.CharField(max_length=200, blank=True)
@@ -79,6 +87,16 @@ class Client(models.Model):
     # Set once, when the client's personal data is erased (privacy.services): such a client is
     # read-only and never anonymised twice.
     anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
+    credit_policy = models.CharField(
+        "credit policy",
+        max_length=9,
+        choices=CreditPolicy.choices,
+        default=CreditPolicy.DEFAULT,
+        # Also in the database: bulk loads that name their columns (the bench, imports) get it.
+        db_default=CreditPolicy.DEFAULT,
+        help_text="Whether credit pays this client's new invoices automatically. Staff can "
+        "always apply credit by hand.",
+    )
     # A cached balance, written only by credits.services under a row lock (see credits/).
     credit_balance = money_field()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -105,6 +123,10 @@ class Client(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(credit_balance__gte=0), name="client_credit_balance_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(credit_policy__in=["default", "never", "full", "available"]),
+                name="client_credit_policy_valid",
             ),
         ]
         indexes = [

@@ -132,6 +132,14 @@ def _profile_fields(params: Params) -> dict:
                 raise ApiError(GROUP_NOT_FOUND)
     if params.has("language"):
         fields["language"] = language_code(params.text("language"))
+    if params.has("creditpolicy"):
+        # No WHMCS field exists (its auto-apply setting is global): an extra field, documented.
+        try:
+            fields["credit_policy"] = client_services.parse_credit_policy(
+                params.text("creditpolicy")
+            )
+        except ValidationError as exc:
+            raise ApiError(exc.messages[0]) from None
     return fields
 
 
@@ -273,6 +281,7 @@ def _client_details(client: Client, *, contacts: list) -> dict:
         "credit": money(client.credit_balance),
         "taxexempt": client.tax_exempt,
         "overrideautoclose": client.override_auto_close,
+        "creditpolicy": client.credit_policy,
         "marketing_emails_opt_in": client.marketing_opt_in,
         "isOptedInToMarketingEmails": client.marketing_opt_in,
         "notes": client_notes_text(client),

@@ -47,6 +47,7 @@ CLIENT_PROFILE_FIELDS = (
     "marketing_opt_in",
     "tax_exempt",
     "override_auto_close",
+    "credit_policy",
 )
 
 

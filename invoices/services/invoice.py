@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from billing_admin.money import ZERO, parse_money_field
 from clients.models import Client
+from credits.selectors import auto_apply_amount
 from credits.services import lock_client
 from invoices import selectors
 from invoices.models import Invoice, InvoiceEvent, InvoiceItem
@@ -71,7 +72,8 @@ def invoice_create(
 ) -> Invoice:
     """Create an invoice from ``items`` (dicts with ``description``, ``amount``, optional
     ``taxed``); subtotal and total are computed from them. With ``auto_apply_credit`` the
-    client's credit is applied at once, as far as it goes (WHMCS CreateInvoice autoapplycredit).
+    client's credit is applied at once as its credit policy allows (WHMCS CreateInvoice
+    autoapplycredit; ``credits.selectors.auto_apply_amount``).
     """
     if status not in CREATABLE_STATUSES:
         raise ValidationError({"status": INVALID_STATUS.format(status=status)})
@@ -118,7 +120,9 @@ def invoice_create(
         [InvoiceEvent(kind=InvoiceEvent.Kind.CREATED, new_value=status, amount=invoice.total)],
         actor,
     )
-    credit = min(client.credit_balance, invoice.total)
+    # Asked for explicitly, so a client on the site default gets its credit applied even with
+    # AUTO_APPLY_CREDIT off; "never" and "only the whole invoice" still hold.
+    credit = auto_apply_amount(client, invoice.total, site_default=True)
     if auto_apply_credit and status == Invoice.Status.UNPAID and credit > ZERO:
         apply_credit_locked(client=client, invoice=invoice, amount=credit, actor=actor)
     return invoice
