@@ -2,8 +2,9 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+PORT ?= 8000
 
-.PHONY: run test lint browser screenshots bench
+.PHONY: run stop-db test lint browser screenshots bench
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,12 +18,18 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 .env:
 	cp .env.example .env
 
-## run: install, migrate, create the demo admin and data once, serve http://127.0.0.1:8000/admin/
+## run: install, migrate, create the demo admin and data once, serve http://127.0.0.1:$(PORT)/admin/
+## (make run PORT=8001); the embedded PostgreSQL stops when the server does (Ctrl-C)
 run: $(VENV)/.runtime .env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py ensure_admin
 	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	@trap '$(PY) -m billing_admin.embedded_db stop' EXIT; trap 'exit 0' INT TERM; \
+		$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+## stop-db: stop the embedded PostgreSQL (.pgdata/) left running by tests or manage.py commands
+stop-db:
+	$(PY) -m billing_admin.embedded_db stop
 
 ## test: the whole suite on PostgreSQL (embedded unless DATABASE_URL is set)
 test: $(VENV)/.dev browser
