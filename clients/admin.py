@@ -49,8 +49,8 @@ from clients.services import (
 from credits.admin import ManageCreditsAdminMixin
 from customfields.admin import CustomFieldsClientAdminMixin
 from invoices.admin import ClientServicesAdminMixin
-from statements.admin import StatementAdminMixin
 from merges.admin import ClientMergeAdminMixin
+from statements.admin import StatementAdminMixin
 
 STATUS_COLOURS = {
     Client.Status.ACTIVE: "#2e7d32",

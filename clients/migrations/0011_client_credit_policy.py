@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clients', '0012_client_merge_and_export'),
+        ('clients', '0017_clientevent_kind_merged'),
     ]
 
     operations = [
