@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint browser screenshots bench
+.PHONY: run test lint browser screenshots bench bench-email
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,10 +18,14 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	cp .env.example .env
 
 ## run: install, migrate, create the demo admin and data once, serve http://127.0.0.1:8000/admin/
+## with an email worker (manage.py db_worker) beside it
 run: $(VENV)/.runtime .env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py ensure_admin
 	$(PY) manage.py seed_demo
+	@# The email worker runs beside the web server and stops with it (Ctrl+C ends both).
+	$(PY) manage.py db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 ## test: the whole suite on PostgreSQL (embedded unless DATABASE_URL is set)
@@ -48,3 +52,7 @@ lint: $(VENV)/.dev
 ## bench: time admin pages and bulk services against raw SQL on a bench database (ARGS="--clients 1000000")
 bench: $(VENV)/.dev
 	$(PY) -m bench.run $(ARGS)
+
+## bench-email: 10,000 queued emails to a local SMTP sink with 1, 2 and 4 workers (ARGS="--emails 2000")
+bench-email: $(VENV)/.dev
+	$(PY) -m bench.email_queue $(ARGS)
