@@ -49,7 +49,9 @@ INSTALLED_APPS = [
     "invoices",
     "api",
     "customfields",
+    "statements",
     "merges",
+    "privacy",
     "django_tasks",
     "django_tasks_db",
     "emails",
@@ -213,6 +215,18 @@ AUTO_CLIENT_STATUS_CHANGE = env.bool("AUTO_CLIENT_STATUS_CHANGE", default=True)
 AUTO_STATUS_INACTIVE_AFTER_DAYS = env.int("AUTO_STATUS_INACTIVE_AFTER_DAYS", default=0)
 if AUTO_STATUS_INACTIVE_AFTER_DAYS < 0:
     raise ImproperlyConfigured("AUTO_STATUS_INACTIVE_AFTER_DAYS must be zero or more.")
+
+# Data protection (privacy/). Invoices and transactions keep the identity they were issued to for
+# this many years from their date (tax law; GDPR Art. 17(3)(b)); anonymising a client erases it
+# only from older ones. Clients Inactive or Closed and untouched for RETENTION_INACTIVE_MONTHS
+# are anonymised (or deleted, with no books to keep) by `manage.py apply_retention`; unset
+# disables that.
+INVOICE_RETENTION_YEARS = env.int("INVOICE_RETENTION_YEARS", default=10)
+if INVOICE_RETENTION_YEARS < 0:
+    raise ImproperlyConfigured("INVOICE_RETENTION_YEARS must be zero or more.")
+RETENTION_INACTIVE_MONTHS = env.int("RETENTION_INACTIVE_MONTHS", default=None)
+if RETENTION_INACTIVE_MONTHS is not None and RETENTION_INACTIVE_MONTHS < 1:
+    raise ImproperlyConfigured("RETENTION_INACTIVE_MONTHS must be 1 or more (or unset).")
 
 # Production hardening; `manage.py check --deploy` is clean with DEBUG off.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -35,6 +35,8 @@ INSUFFICIENT_CREDIT = "Only {available} credit is available to remove."
 BALANCE_CHANGED = (
     "The credit balance changed to {current} while this was being edited. Check it and try again."
 )
+# WHMCS's wording; the API passes it on unchanged.
+CLIENT_NOT_FOUND = "Client ID Not Found"
 REQUEST_KEY_REUSED = "This form was already used for a different change; reload it."
 NOT_LOCKED = "Credit entries must be recorded inside the atomic block that locked the client."
 
@@ -59,6 +61,17 @@ def lock_client(client_id: int, *, balance_only: bool = False) -> Client:
     if row is None:
         raise Client.DoesNotExist(f"Client {client_id} does not exist.")
     return Client.from_db(connection.alias, ["id", "credit_balance"], row)
+
+
+def lock_existing_client(client_id: int) -> Client:
+    """``lock_client`` for writers that answer a missing client as bad input: a client deleted
+    since the caller looked it up (or being deleted now: the lock waits for that to commit) is a
+    ``ValidationError`` with WHMCS's "Client ID Not Found", never a DoesNotExist or, had the
+    row not been locked, a foreign key failure at commit."""
+    try:
+        return lock_client(client_id)
+    except Client.DoesNotExist:
+        raise ValidationError(CLIENT_NOT_FOUND, code="not_found") from None
 
 
 def _staff_amount(amount) -> Decimal:

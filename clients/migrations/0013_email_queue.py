@@ -38,7 +38,7 @@ def revoke_send_permission(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("clients", "0017_clientevent_kind_merged"),
+        ("clients", "0011_client_credit_policy"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

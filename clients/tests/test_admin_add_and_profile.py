@@ -324,6 +324,22 @@ def test_profile_balance_edit_made_on_a_stale_page_is_refused_and_nothing_is_wri
     assert "balance" in " ".join(str(m) for m in get_messages(response.wsgi_request)).lower()
 
 
+def test_profile_saved_without_a_balance_edit_keeps_credit_that_moved_meanwhile(admin_client):
+    """The form posts back the balance it showed; unchanged by the clerk, it is not an edit."""
+    client = ClientFactory()
+    add_credit(client_id=client.pk, amount=Decimal("10.00"), description="Goodwill", actor=None)
+    client.refresh_from_db()
+    form = profile_post_data(admin_client, client, city="Leeds")
+    add_credit(client_id=client.pk, amount=Decimal("5.00"), description="Meanwhile", actor=None)
+
+    response = admin_client.post(change_url(client), form)
+
+    assert response.status_code == 302
+    client.refresh_from_db()
+    assert (client.city, client.credit_balance) == ("Leeds", Decimal("15.00"))
+    assert not client.events.filter(kind=ClientEvent.Kind.BALANCE_ADJUSTED).exists()
+
+
 def test_add_new_client_lands_on_the_new_clients_summary(admin_client):
     response = admin_client.post(ADD_URL, client_profile_data(), follow=True)
 

@@ -6,11 +6,10 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.urls import reverse
 
+from billing_admin.tests.threads import run_at_once
 from clients.models import Client, ClientDeletion, ClientEvent, ClientNote, Contact, EmailLog
 from clients.services import (
     client_note_add,
@@ -144,6 +143,7 @@ def test_confirmation_page_lists_what_goes_and_the_income_kept(admin_client, ric
     assert summary.removed_counts == {
         "client events": 4,
         "email logs": 1,
+        "client data exports": 0,
         "contacts": 1,
         "client notes": 1,
         "credit entries": 2,
@@ -268,9 +268,8 @@ def test_stock_delete_page_and_action_are_replaced(admin_client, rich_client):
     assert delete_url(rich_client) in summary.content.decode()  # the red quick link
 
 
-def test_support_staff_may_not_delete(client, staff_user, rich_client):
-    staff_user.groups.add(Group.objects.get(name="Support staff"))
-    client.force_login(staff_user)
+def test_support_staff_may_not_delete(support_client, rich_client):
+    client = support_client
 
     assert client.get(delete_url(rich_client)).status_code == 403
     assert client.post(delete_url(rich_client)).status_code == 403
@@ -376,7 +375,7 @@ def test_deletion_records_are_read_only(admin_client, rich_client):
 @pytest.mark.django_db(transaction=True)
 def test_credit_added_while_the_client_is_being_deleted_is_refused(monkeypatch):
     client = make_rich_client()
-    locked, outcome = threading.Event(), {}
+    locked = threading.Event()
     real_check = deletion._check_protected
 
     def check_then_pause(*args):
@@ -386,28 +385,16 @@ def test_credit_added_while_the_client_is_being_deleted_is_refused(monkeypatch):
 
     monkeypatch.setattr(deletion, "_check_protected", check_then_pause)
 
-    def delete():
-        try:
-            deletion.client_delete(client_id=client.pk, actor=None)
-        finally:
-            connection.close()
-
     def add():
         locked.wait(5)
-        try:
-            add_credit(client_id=client.pk, amount="5.00", description="Late", actor=None)
-        except Exception as exc:  # the outcome under test: the client is gone
-            outcome["error"] = exc
-        finally:
-            connection.close()
+        add_credit(client_id=client.pk, amount="5.00", description="Late", actor=None)
 
-    threads = [threading.Thread(target=delete), threading.Thread(target=add)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(10)
+    deleted, added = run_at_once(
+        lambda: deletion.client_delete(client_id=client.pk, actor=None), add, timeout=10
+    )
 
-    assert isinstance(outcome.get("error"), Client.DoesNotExist)  # waited, then found it gone
+    assert isinstance(deleted, ClientDeletion)
+    assert isinstance(added, Client.DoesNotExist)  # waited, then found it gone
     assert not Client.objects.filter(pk=client.pk).exists()
     assert not CreditEntry.objects.filter(client_id=client.pk).exists()
     assert ClientDeletion.objects.get().client_id == client.pk
