@@ -124,12 +124,14 @@ def main(argv: list[str]) -> int:
     from bench.harness import Timer, markdown_table, table, write_json
     from bench.memory import MEMORY_OPERATIONS
     from bench.operations import OPERATIONS, Context, explain_pages
+    from bench.privacy_operations import PRIVACY_OPERATIONS
     from bench.stock_operations import STOCK_OPERATIONS
 
     groups = {"stock": STOCK_OPERATIONS, "api": API_OPERATIONS, "memory": MEMORY_OPERATIONS}
     operations = {
         **OPERATIONS,
         **CSV_OPERATIONS,
+        **PRIVACY_OPERATIONS,
         **STOCK_OPERATIONS,
         **API_OPERATIONS,
         **MEMORY_OPERATIONS,
