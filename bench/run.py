@@ -45,6 +45,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--load", action="store_true", help="staff under concurrent load (gunicorn + Locust)"
     )
+    parser.add_argument(
+        "--load-seconds", type=int, default=60, help="length of each load scenario (default 60)"
+    )
     args = parser.parse_args(argv)
     if args.clients < 100 or args.repeat < 1 or args.heavy_repeat < 1 or args.workers < 1:
         parser.error("--clients must be >= 100; --repeat, --heavy-repeat, --workers >= 1")
@@ -189,6 +192,11 @@ def main(argv: list[str]) -> int:
         log(f"unknown operations: {', '.join(sorted(unknown))}; known: {', '.join(operations)}")
         return 2
     results = []
+    if args.load:
+        from bench.load import load_results
+
+        log("load: gunicorn + Locust scenarios ...")
+        results += load_results(ctx, args.load_seconds)
     for name in selected:
         log(f"timing {name} ...")
         started = time.perf_counter()
