@@ -30,7 +30,7 @@ from clients.admin_links import (
 )
 from clients.admin_pagination import EstimatedCountPaginator
 from clients.admin_tabs import ClientFilter, ClientTabsChangelistMixin, client_tabs
-from clients.admin_views import client_view
+from clients.admin_views import client_view, redirect_to_client_list
 from clients.forms import ClientAddForm, ClientForm
 from clients.models import Client, ClientEvent, ClientGroup, EmailLog
 from clients.selectors import (
@@ -349,6 +349,11 @@ class ClientAdminBase(admin.ModelAdmin):
                 ),
             ]
         return links
+
+    def client_not_found(self, request, object_id):
+        """The answer of a custom client view (``@client_view``) to an id that names no client;
+        mixins may override it."""
+        return redirect_to_client_list(self, request, object_id)
 
     def get_summary_context(self, request, client: Client) -> dict:
         """What the Summary shows about ``client``, beyond the page frame. Mixins of other apps

@@ -3,9 +3,10 @@
 ``@client_view(allowed)`` wraps a view ``view(self, request, client, ...)`` registered under
 ``<path:object_id>/...``: it gets the client as the admin's own change page does
 (``get_object``), refuses with 403 unless ``allowed(self, request, client)`` (``client`` is None
-for an id that names no client, so a user without the permission learns nothing), and sends a
-missing client's URL back to the client list with Django's "doesn't exist" message, as the
-admin's change page does for a stale link.
+for an id that names no client, so a user without the permission learns nothing), and answers
+an id that names no client with ``self.client_not_found(request, object_id)``: by default
+``redirect_to_client_list`` (Django's "doesn't exist" message, as the admin's change page gives
+for a stale link); a mixin may override it (a merged client's id leads to the client it became).
 """
 
 from collections.abc import Callable
@@ -28,12 +29,14 @@ def client_view(allowed: Callable):
             if not allowed(self, request, client):
                 raise PermissionDenied
             if client is None:
-                self.message_user(
-                    request, MSG_CLIENT_MISSING % {"key": object_id}, messages.WARNING
-                )
-                return HttpResponseRedirect(reverse("admin:clients_client_changelist"))
+                return self.client_not_found(request, object_id)
             return view(self, request, client, *args, **kwargs)
 
         return wrapper
 
     return decorate
+
+
+def redirect_to_client_list(modeladmin, request, object_id) -> HttpResponseRedirect:
+    modeladmin.message_user(request, MSG_CLIENT_MISSING % {"key": object_id}, messages.WARNING)
+    return HttpResponseRedirect(reverse("admin:clients_client_changelist"))
