@@ -48,6 +48,7 @@ class ClientDeletionAdminMixin:
                     url=reverse("admin:clients_client_delete_client", args=[client.pk]),
                     css_class="danger",
                     order=ORDER_DELETE_CLIENT,
+                    set_apart=True,
                 )
             )
         return links

@@ -24,7 +24,8 @@ ORDER_DELETE_CLIENT = 90
 class QuickLink:
     label: str
     url: str
-    # A CSS class for the link, e.g. "danger" for destructive actions (shown in red).
+    # A CSS class for the link: "danger" (red) for what cannot be undone, "caution" (amber) for
+    # what changes a lot but can be reversed.
     css_class: str = ""
     # Opens in a Django admin popup window (``_popup=1``), like related-object popups.
     is_popup: bool = False
@@ -32,6 +33,8 @@ class QuickLink:
     # that change state directly, since a GET never does.
     is_post: bool = False
     order: int = ORDER_DEFAULT
+    # Shown on its own below the others, past a rule, so it is not clicked for a neighbour.
+    set_apart: bool = False
 
 
 def client_summary_link(client) -> str:

@@ -3,10 +3,10 @@
 ``@client_view(allowed)`` wraps a view ``view(self, request, client, ...)`` registered under
 ``<path:object_id>/...``: it gets the client as the admin's own change page does
 (``get_object``), refuses with 403 unless ``allowed(self, request, client)`` (``client`` is None
-for an id that names no client, so a user without the permission learns nothing), and answers
-an id that names no client with ``self.client_not_found(request, object_id)``: by default
-``redirect_to_client_list`` (Django's "doesn't exist" message, as the admin's change page gives
-for a stale link); a mixin may override it (a merged client's id leads to the client it became).
+for an id that names no client, so a user without the permission learns nothing), and answers a
+missing client's URL with ``self.client_not_found(request, object_id)``: by default the client
+list with Django's "doesn't exist" message, as the admin's change page does for a stale link
+(a mixin may know better: a merged client's id leads to the client it went into).
 """
 
 from collections.abc import Callable
@@ -19,6 +19,11 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 
 MSG_CLIENT_MISSING = "Client with ID “%(key)s” doesn’t exist. Perhaps it was deleted?"
+
+
+def client_not_found(modeladmin, request, object_id) -> HttpResponseRedirect:
+    modeladmin.message_user(request, MSG_CLIENT_MISSING % {"key": object_id}, messages.WARNING)
+    return HttpResponseRedirect(reverse("admin:clients_client_changelist"))
 
 
 def client_view(allowed: Callable):
@@ -35,8 +40,3 @@ def client_view(allowed: Callable):
         return wrapper
 
     return decorate
-
-
-def redirect_to_client_list(modeladmin, request, object_id) -> HttpResponseRedirect:
-    modeladmin.message_user(request, MSG_CLIENT_MISSING % {"key": object_id}, messages.WARNING)
-    return HttpResponseRedirect(reverse("admin:clients_client_changelist"))

@@ -51,20 +51,16 @@ class ClientMergeAdminMixin:
             )
         return links
 
-    def _merged_redirect(self, request, object_id) -> HttpResponseRedirect | None:
+    def client_not_found(self, request, object_id):
+        """A merged client's old pages lead to the client it went into."""
         client_id = parse_positive_int(unquote(str(object_id)))
         target_id = merged_into(client_id) if client_id is not None else None
         if target_id is None:
-            return None
+            return super().client_not_found(request, object_id)
         self.message_user(
             request, MSG_REDIRECTED % {"source": client_id, "target": target_id}, messages.INFO
         )
         return HttpResponseRedirect(reverse("admin:clients_client_summary", args=[target_id]))
-
-    def client_not_found(self, request, object_id):
-        return self._merged_redirect(request, object_id) or super().client_not_found(
-            request, object_id
-        )
 
     @client_view(lambda self, request, client: request.user.has_perm(MERGE_PERMISSION))
     def merge_view(self, request, source: Client):

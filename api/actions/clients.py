@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from api import selectors
+from api.actions.contacts import contacts_answer
 from api.actions.custom_fields import (
     custom_field_error,
     custom_field_values,
@@ -33,8 +34,9 @@ from api.protocol import (
 from billing_admin.iso_codes import COUNTRY_NAMES
 from billing_admin.parsing import bound_search
 from clients import services as client_services
+from clients.field_permissions import FIELD_PERMISSIONS
 from clients.models import Client
-from clients.selectors import client_notes_text
+from clients.selectors import client_contacts, client_notes_text
 from customfields.services import client_create_with_custom_fields, client_set_custom_field_values
 from invoices.services import client_close
 from transactions.services import client_delete
@@ -130,6 +132,14 @@ def _profile_fields(params: Params) -> dict:
                 raise ApiError(GROUP_NOT_FOUND)
     if params.has("language"):
         fields["language"] = language_code(params.text("language"))
+    if params.has("creditpolicy"):
+        # No WHMCS field exists (its auto-apply setting is global): an extra field, documented.
+        try:
+            fields["credit_policy"] = client_services.parse_credit_policy(
+                params.text("creditpolicy")
+            )
+        except ValidationError as exc:
+            raise ApiError(exc.messages[0]) from None
     return fields
 
 
@@ -157,7 +167,7 @@ def add_client(params: Params, *, actor) -> dict:
 
 def _client_id_from(params: Params, *, id_param: str, email_param: str, not_found: str) -> int:
     if params.has(id_param):
-        client_id = client_id_param(params, id_param)
+        client_id = client_id_param(params, id_param, not_found=not_found)
         if not selectors.client_exists(client_id):
             raise ApiError(not_found)
         return client_id
@@ -172,13 +182,16 @@ def update_client(params: Params, *, actor) -> dict:
         params, id_param="clientid", email_param="clientemail", not_found=CLIENT_ID_NOT_FOUND
     )
     status = params.text("status")
-    if status:
-        require_owner_permissions(
-            actor, action="UpdateClient", permissions=["clients.change_client_status"]
-        )
-        if status not in Client.Status.values:
-            raise ApiError(INVALID_STATUS.format(status=status))
     fields = _profile_fields(params)
+    # The fields the admin's Profile makes read-only without a permission are refused here.
+    sent = [*fields, "status"] if status else list(fields)
+    require_owner_permissions(
+        actor,
+        action="UpdateClient",
+        permissions=[FIELD_PERMISSIONS[field] for field in sent if field in FIELD_PERMISSIONS],
+    )
+    if status and status not in Client.Status.values:
+        raise ApiError(INVALID_STATUS.format(status=status))
     custom_values = custom_field_values(params)
     try:
         # Profile, status, custom fields and the note change together or not at all.
@@ -232,13 +245,14 @@ def get_clients_details(params: Params, *, actor) -> dict:
         params, id_param="clientid", email_param="email", not_found=CLIENT_NOT_FOUND
     )
     client = selectors.client_details(client_id)
-    answer = {"client": _client_details(client)}
+    answer = {"client": _client_details(client, contacts=list(client_contacts(client)))}
     if params.boolean("stats"):
         answer["stats"] = selectors.client_stats(client)
     return answer
 
 
-def _client_details(client: Client) -> dict:
+def _client_details(client: Client, *, contacts: list) -> dict:
+    billing_contact = next((contact for contact in contacts if contact.is_billing_contact), None)
     return {
         "id": client.pk,
         "client_id": client.pk,
@@ -267,9 +281,12 @@ def _client_details(client: Client) -> dict:
         "credit": money(client.credit_balance),
         "taxexempt": client.tax_exempt,
         "overrideautoclose": client.override_auto_close,
+        "creditpolicy": client.credit_policy,
         "marketing_emails_opt_in": client.marketing_opt_in,
         "isOptedInToMarketingEmails": client.marketing_opt_in,
         "notes": client_notes_text(client),
+        # 0 means the client itself, as in WHMCS.
+        "billingcid": billing_contact.pk if billing_contact else 0,
         "datecreated": date_text(timezone.localdate(client.created_at)),
         **custom_fields_details(client),
         # The client is its own (and only) login identity; see AddClient's owner_id.
@@ -278,6 +295,8 @@ def _client_details(client: Client) -> dict:
             "user",
             [{"id": client.pk, "name": client.full_name, "email": client.email, "is_owner": True}],
         ),
+        # WHMCS lists contacts only through GetContacts; the same rows here save a second call.
+        **wrapped("contacts", "contact", contacts_answer(contacts)),
     }
 
 

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 from django.test import Client as HttpClient
 
+from clients.services import client_note_add
 from clients.tests.factories import ClientFactory
 from credits.services import add_credit
 from invoices.services import invoice_create
@@ -37,11 +38,13 @@ def login(staff_in_group):
 
 @pytest.fixture
 def world():
-    """A client with 50.00 credit, an unpaid 20.00 invoice and a 10.00 transaction."""
+    """A client with 50.00 credit, an unpaid 20.00 invoice, a 10.00 transaction and a note
+    written by the system (so by none of the staff roles)."""
     customer = ClientFactory(currency="USD")
     entry = add_credit(client_id=customer.pk, amount="50.00", description="Seed", actor=None)
     invoice = invoice_create(
         client_id=customer.pk, items=[{"description": "Hosting", "amount": "20.00"}], actor=None
     )
     txn = make_transaction(client=customer, amount_in=Decimal("10.00"))
-    return SimpleNamespace(client=customer, entry=entry, invoice=invoice, txn=txn)
+    note = client_note_add(client_id=customer.pk, actor=None, text="Seed note")
+    return SimpleNamespace(client=customer, entry=entry, invoice=invoice, txn=txn, note=note)

@@ -5,15 +5,15 @@ so neither command imports the other."""
 from collections.abc import Callable
 from typing import TypeVar
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.db.models import QuerySet
 
+from billing_admin.command_runs import STOPPING_ERRORS, run_stopped
 from clients.models import Client
 from clients.selectors import status_change_preview, status_change_sample
 from clients.services import BulkStatusResult
 
 # Exit status of a run stopped with Ctrl-C, as shells report SIGINT.
-INTERRUPTED_EXIT_STATUS = 130
 PROGRESS_WIDTH = 30
 T = TypeVar("T")
 
@@ -29,25 +29,15 @@ class BulkStatusCommand(BaseCommand):
     """Progress on stderr and a clean report on Ctrl-C, shared by both status commands."""
 
     def run_batches(self, service: Callable[..., T], **kwargs) -> T:
-        """Call a batched service with progress reporting; on Ctrl-C say how far it got."""
+        """Call a batched service with progress reporting; stopped by Ctrl-C or a database
+        failure, say how far it got in one line."""
         self.latest: BulkStatusResult | None = None
         try:
             return service(on_batch=self.show_progress, **kwargs)
-        except KeyboardInterrupt:
+        except STOPPING_ERRORS as exc:
             self.stderr.write("")
             done = self.latest
-            if done is None:
-                raise CommandError(
-                    "Interrupted before the first batch committed: nothing changed.",
-                    returncode=INTERRUPTED_EXIT_STATUS,
-                ) from None
-            raise CommandError(
-                f"Interrupted after {done.batches_done} of {done.batches_total} batches "
-                f"({done.processed} of {done.selected} clients): changed {done.changed} clients "
-                f"to {done.status} ({done.already} already {done.status}). Every committed batch "
-                "is complete; run the same command again to finish.",
-                returncode=INTERRUPTED_EXIT_STATUS,
-            ) from None
+            raise run_stopped(exc, progress=done and done.progress_text()) from None
 
     def report_dry_run(self, selection: QuerySet[Client], status: str, *, not_found: int) -> None:
         """What a run would do: counts by current status, a sample, and the would-be summary."""

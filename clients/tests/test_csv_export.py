@@ -161,3 +161,14 @@ def test_export_streams_in_constant_queries(django_assert_max_num_queries):
     with django_assert_max_num_queries(4):
         call_command("export_clients", stdout=out)
     assert len(read_csv(out.getvalue())) == 30
+
+
+def test_export_crosses_chunks_in_id_order_with_the_selection(billing_client, monkeypatch):
+    monkeypatch.setattr("clients.csv_export.EXPORT_CHUNK_SIZE", 2)
+    chosen = [ClientFactory(email=f"c{n}@example.com") for n in range(5)]
+    ClientFactory(email="other@example.com", status=Client.Status.CLOSED)
+    out = io.StringIO()
+    call_command("export_clients", "--status", "Active", "--fields", "id,email", stdout=out)
+    assert read_csv(out.getvalue()) == [
+        {"ID": str(client.pk), "Email": client.email} for client in chosen
+    ]

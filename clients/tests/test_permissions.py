@@ -119,3 +119,8 @@ def test_billing_administrator_sees_every_quick_link(billing_client):
     delete = next(link for link in summary.context["quick_links"] if link.label == "Delete Client")
     assert delete.css_class == "danger"
     assert labels.index("Delete Client") > labels.index("Send Welcome Email again")
+    # Delete, in red, sits apart from Close Client, which has a colour of its own.
+    close = next(link for link in summary.context["quick_links"] if link.label == "Close Client")
+    assert close.css_class == "caution" and not close.set_apart
+    assert summary.context["set_apart_links"] == [delete]
+    assert delete not in summary.context["main_links"]

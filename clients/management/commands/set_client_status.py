@@ -12,6 +12,7 @@ from datetime import date, datetime, time
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 from django.core.validators import validate_email
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from billing_admin.iso_codes import COUNTRY_CODES
@@ -61,6 +62,13 @@ def parse_id_list(value: str) -> set[int]:
     return ids
 
 
+def parse_batch_size(options) -> int:
+    batch_size = parse_positive_int(str(options["batch_size"]))
+    if batch_size is None:
+        raise CommandError("--batch-size must be a whole number of at least 1.")
+    return batch_size
+
+
 class Command(BulkStatusCommand):
     help = (
         "Set STATUS (Active, Inactive or Closed) on the selected clients, in batches, recording "
@@ -71,6 +79,10 @@ class Command(BulkStatusCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("status", help="Active, Inactive or Closed")
+        self.add_selection_arguments(parser)
+
+    def add_selection_arguments(self, parser):
+        """The selection, dry run, batch size and confirmation options (set_credit_policy's too)."""
         selection = parser.add_argument_group("selection (options combine with AND)")
         selection.add_argument("--ids", help="ids and ranges, e.g. 1,2,10-20")
         selection.add_argument(
@@ -105,9 +117,26 @@ class Command(BulkStatusCommand):
 
     def handle(self, *args, **options):
         status = parse_status(options["status"], "STATUS")
-        batch_size = parse_positive_int(str(options["batch_size"]))
-        if batch_size is None:
-            raise CommandError("--batch-size must be a whole number of at least 1.")
+        batch_size = parse_batch_size(options)
+        selection, problems = self.select_clients(options)
+        if options["dry_run"]:
+            self.report_dry_run(selection, status, not_found=len(problems))
+            return
+        preview = status_change_preview(selection, status=status)
+        if preview.to_change:
+            self.confirm(f"Change {preview.to_change} clients to {status}?", options["yes"])
+        result = self.run_batches(
+            clients_bulk_set_status,
+            clients=selection,
+            status=status,
+            actor=None,
+            batch_size=batch_size,
+        )
+        self.stdout.write(summary_line(result, not_found=len(problems)))
+
+    def select_clients(self, options) -> tuple[QuerySet[Client], list[str]]:
+        """The selected clients, and a line per unknown or malformed entry (reported on stderr;
+        a CommandError unless --skip-missing)."""
         explicit_ids, problems = self.explicit_ids(options)
         filters = self.filters(options)
         if options["all"] and (explicit_ids is not None or filters):
@@ -124,21 +153,7 @@ class Command(BulkStatusCommand):
             )
 
         base = clients_with_ids(explicit_ids) if explicit_ids is not None else None
-        selection = clients_for_status_change(base, **filters)
-        if options["dry_run"]:
-            self.report_dry_run(selection, status, not_found=len(problems))
-            return
-        preview = status_change_preview(selection, status=status)
-        if preview.to_change:
-            self.confirm(f"Change {preview.to_change} clients to {status}?", options["yes"])
-        result = self.run_batches(
-            clients_bulk_set_status,
-            clients=selection,
-            status=status,
-            actor=None,
-            batch_size=batch_size,
-        )
-        self.stdout.write(summary_line(result, not_found=len(problems)))
+        return clients_for_status_change(base, **filters), problems
 
     def confirm(self, question: str, assume_yes: bool) -> None:
         if assume_yes:
