@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from api.protocol import money
 from billing_admin.money import ZERO
-from clients.models import NAME_SEARCH_VECTOR, Client, ClientGroup
+from clients.models import NAME_SEARCH_VECTOR, Client, ClientGroup, Contact
 from credits.models import CreditEntry
 from invoices.models import BALANCE_DUE, ClientService, Invoice
 from invoices.selectors import OPEN_INVOICES, invoices_overdue
@@ -191,3 +191,32 @@ def transaction_list(
     if transaction_id is not None:
         transactions = transactions.filter(transaction_id=transaction_id)
     return transactions.order_by("id")
+
+
+# Contact fields the contacts' word index covers: GetContacts narrows by it before the exact test.
+CONTACT_WORD_FIELDS = ("first_name", "last_name", "company_name")
+
+
+def contact_list(*, client_id: int | None, exact: dict[str, str]) -> QuerySet[Contact]:
+    """GetContacts: contacts matching every filter, ``exact`` being Contact field -> value
+    (equal ignoring case). ``client_id`` and the email use the (client, lower(email)) and
+    lower(email) indexes, the name and company filters the contacts' word index (a name equal to
+    the filter has a word starting with its first word); the address and phone filters narrow
+    what those select, or alone read the table."""
+    contacts = Contact.objects.order_by("id")
+    for field in CONTACT_WORD_FIELDS:
+        first_word = ALPHANUMERIC_RUN.search(exact.get(field, ""))
+        if first_word:
+            # Only letters and digits reach the raw tsquery, so input cannot break its syntax.
+            words = SearchQuery(f"{first_word.group()}:*", search_type="raw", config="simple")
+            contacts = contacts.filter(search_vector=words)
+    if client_id is not None:
+        contacts = contacts.filter(client_id=client_id)
+    if "email" in exact:
+        contacts = contacts.alias(email_lower=Lower("email")).filter(
+            email_lower=exact["email"].lower()
+        )
+    for field, value in exact.items():
+        if field != "email":
+            contacts = contacts.filter(**{f"{field}__iexact": value})
+    return contacts

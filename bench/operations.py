@@ -382,11 +382,16 @@ GENERATE_SQL = [
     """
     INSERT INTO invoices_invoice (id, client_id, status, date, due_date, paid_at, currency,
         payment_method, subtotal, tax, total, credit_applied, amount_paid, notes, created_at,
-        updated_at)
-    SELECT invoice_id, client_id, CASE WHEN credit = total THEN 'Paid' ELSE 'Unpaid' END,
-           %(today)s, due, CASE WHEN credit = total THEN now() END, currency, '', total, 0,
-           total, credit, 0, '', now(), now()
-    FROM bench_new_invoice
+        updated_at, billed_first_name, billed_last_name, billed_company, billed_email,
+        billed_phone, billed_address1, billed_address2, billed_city, billed_state,
+        billed_postcode, billed_country, billed_tax_exempt, billed_contact_name,
+        billed_contact_email)
+    SELECT n.invoice_id, n.client_id, CASE WHEN credit = total THEN 'Paid' ELSE 'Unpaid' END,
+           %(today)s, due, CASE WHEN credit = total THEN now() END, n.currency, '', total, 0,
+           total, credit, 0, '', now(), now(), c.first_name, c.last_name, c.company_name,
+           c.email, c.phone_number, c.address1, c.address2, c.city, c.state, c.postcode,
+           c.country, c.tax_exempt, '', ''
+    FROM bench_new_invoice n JOIN clients_client c ON c.id = n.client_id
     """,
     """
     INSERT INTO invoices_invoiceitem (invoice_id, service_id, service_due_date, description,

@@ -28,6 +28,21 @@ PHONE_DIGITS = Func(
 AMOUNT_FIELDS = frozenset({"credit_balance"})
 EMAIL_TAKEN = "A client with this email address already exists."
 
+# Who a person is and where to reach them: fields a Client and a Contact both hold, by these names.
+PERSON_FIELDS = (
+    "first_name",
+    "last_name",
+    "company_name",
+    "email",
+    "phone_number",
+    "address1",
+    "address2",
+    "city",
+    "state",
+    "postcode",
+    "country",
+)
+
 
 def default_currency() -> str:
     return settings.DEFAULT_CURRENCY

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from billing_admin.actors import actor_fields
-from clients.models import Client, ClientEvent, Contact
+from clients.models import PERSON_FIELDS, Client, ClientEvent, Contact
 from clients.services import client_has_money_history, contact_create
 from credits.services import merge_balances
 from customfields.models import CustomFieldValue
@@ -29,19 +29,6 @@ MSG_CURRENCIES = (
 )
 MSG_CONFLICT = "The merge could not be completed: %(error)s. Nothing was changed."
 MSG_ANONYMISED = "Client #%(client_id)s is anonymised: nothing can be merged into or out of it."
-CONTACT_FIELDS_FROM_CLIENT = (
-    "first_name",
-    "last_name",
-    "company_name",
-    "email",
-    "phone_number",
-    "address1",
-    "address2",
-    "city",
-    "state",
-    "postcode",
-    "country",
-)
 
 
 def _locked(client_id: int) -> Client:
@@ -129,7 +116,7 @@ def client_merge(
         contact_create(
             client_id=target.pk,
             actor=actor,
-            **{name: getattr(source, name) for name in CONTACT_FIELDS_FROM_CLIENT},
+            **{name: getattr(source, name) for name in PERSON_FIELDS},
         )
     record = ClientMerge.objects.create(
         source_id=source.pk,

@@ -2,12 +2,10 @@
 AddClientNote. Parameters and answers as WHMCS documents them; the writes are the same contact
 and note services the admin calls."""
 
-from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import ValidationError
-from django.db.models.functions import Lower
 
+from api import selectors
 from api.protocol import ApiError, Params, datetime_text, error_message, page, paged
-from api.selectors import ALPHANUMERIC_RUN
 from clients import services as client_services
 from clients.models import CONTACT_EMAIL_TAKEN, Client, Contact
 
@@ -36,7 +34,6 @@ TEXT_PARAMS = {
     "country": "country",
     "phonenumber": "phone_number",
 }
-NAME_PARAMS = ("firstname", "lastname", "companyname")
 # Email kinds a contact may receive: WHMCS's email_preferences[kind] (and its older flat
 # ``<kind>emails`` parameter) -> Contact field. WHMCS has no statement emails: that kind is ours.
 # Product, domain, support and affiliate emails do not exist here; those flags are ignored.
@@ -126,27 +123,13 @@ def delete_contact(params: Params, *, actor) -> dict:
 
 
 def get_contacts(params: Params, *, actor) -> dict:
-    """Contacts matching every filter sent (exact, ignoring case). ``userid`` and ``email`` use
-    the (client, lower(email)) and lower(email) indexes, the name and company filters the
-    contacts' word index (a name equal to the filter has a word starting with its first word);
-    the address and phone filters narrow what those select, or alone read the table."""
-    contacts = Contact.objects.order_by("id")
-    for param in NAME_PARAMS:
-        first_word = ALPHANUMERIC_RUN.search(params.text(param))
-        if first_word:
-            # Only letters and digits reach the raw tsquery, so input cannot break its syntax.
-            words = SearchQuery(f"{first_word.group()}:*", search_type="raw", config="simple")
-            contacts = contacts.filter(search_vector=words)
-    if params.has("userid"):
-        client_id = params.record_id("userid", not_found=CLIENT_ID_NOT_FOUND)
-        contacts = contacts.filter(client_id=client_id)
-    if params.has("email"):
-        contacts = contacts.alias(email_lower=Lower("email")).filter(
-            email_lower=params.text("email").lower()
-        )
-    for param, field in TEXT_PARAMS.items():
-        if param != "email" and params.has(param):
-            contacts = contacts.filter(**{f"{field}__iexact": params.text(param)})
+    """Contacts matching every filter sent (exact, ignoring case; see selectors.contact_list)."""
+    contacts = selectors.contact_list(
+        client_id=params.optional_id("userid", not_found=CLIENT_ID_NOT_FOUND),
+        exact={
+            field: params.text(param) for param, field in TEXT_PARAMS.items() if params.has(param)
+        },
+    )
     start, limit = page(params)
     rows = contacts_answer(contacts[start : start + limit])
     return paged("contacts", "contact", rows, total=contacts.count(), start=start)

@@ -1,4 +1,4 @@
-"""Protocol classes that used to break WHMCS tooling: XML no parser reads, and authentication
+"""Protocol classes that break WHMCS tooling if mishandled: XML no parser reads, and authentication
 failures answered as something other than HTTP 403."""
 
 from xml.etree import ElementTree

@@ -1,4 +1,4 @@
-"""Input classes that used to answer HTTP 500, each through the same path people use: the API
+"""Input classes that must never answer HTTP 500, each through the same path people use: the API
 over HTTP and the admin's lists and pages. One test per class, over every place of the class."""
 
 from urllib.parse import urlencode

@@ -9,17 +9,27 @@ which is fine: what is checked is that nothing half-happens.
 from io import StringIO
 
 import pytest
+from django.apps import apps
+from django.contrib import admin as django_admin
 from django.core.management import CommandError, call_command
+from django.db import models
+from django.test import RequestFactory
 from django.urls import reverse
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from api.registry import ACTION_NAMES
 from api.services import credential_create
-from billing_admin.tests.snapshots import billing_state
+from billing_admin.tests.snapshots import billing_rows, rows_written
 from billing_admin.tests.test_csrf_and_get_safety import all_routes, concrete_path
+from clients.forms import ClientForm
+from clients.models import Client
+from clients.services import CLIENT_PROFILE_FIELDS
 from clients.tests.admin_forms import profile_post_data
 from clients.tests.factories import client_profile_data
+from credits.forms import CreditChangeForm
+from invoices.forms import ApplyCreditForm, PaymentForm, RemoveCreditForm
+from transactions.models import Transaction
 from transactions.services import TRANSACTION_INPUT_FIELDS
 
 pytestmark = pytest.mark.django_db
@@ -76,13 +86,48 @@ FUZZ = settings(
 )
 
 
-def assert_refused_cleanly_or_done(response, before):
-    """A re-shown form carries an error and wrote nothing; a redirect means it was valid."""
+def stored(value):
+    """A cleaned form value as its column holds it (a model instance by its primary key)."""
+    return value.pk if isinstance(value, models.Model) else value
+
+
+def admin_form(model, user, data: dict, obj=None):
+    """The admin's own form for ``model`` (add form, or change form of ``obj``), bound."""
+    request = RequestFactory().post("/")
+    request.user = user
+    form_class = django_admin.site.get_model_admin(model).get_form(request, obj)
+    return form_class(data, instance=obj)
+
+
+def validated(form) -> dict | None:
+    """What ``form`` makes of its data, read before the post (a post may take the email it
+    checks): the values a successful post must have stored; None when it refuses the data."""
+    return form.cleaned_data if form.is_valid() else None
+
+
+def accepted(expected: dict | None) -> dict:
+    assert expected is not None, "the view saved data its own form refuses"
+    return expected
+
+
+def assert_refused_cleanly_or_stored(response, before, check_stored) -> None:
+    """A re-shown form carries an error and wrote nothing. A redirect means the post was valid:
+    ``check_stored(written)`` then asserts what it stored, ``written`` being the rows added or
+    changed per model (snapshots.rows_written)."""
     assert response.status_code in (200, 302), response.status_code
+    after = billing_rows()
     if response.status_code == 200:
         page = response.content.decode()
         assert "errorlist" in page or "errornote" in page
-        assert billing_state() == before
+        assert after == before
+    else:
+        check_stored(rows_written(before, after))
+
+
+def only_row(written: dict, label: str) -> dict:
+    """The one row of ``label`` the post wrote (added or changed)."""
+    assert len(written.get(label, [])) == 1, written
+    return written[label][0]
 
 
 # ---- admin forms -------------------------------------------------------------------------------
@@ -107,23 +152,41 @@ PROFILE_FIELDS = [
 
 @FUZZ
 @given(field=st.sampled_from(PROFILE_FIELDS), value=HOSTILE)
-def test_add_new_client_form(admin_client, field, value):
-    before = billing_state()
-    response = admin_client.post(
-        reverse("admin:clients_client_add"), client_profile_data(**{field: value})
-    )
-    assert_refused_cleanly_or_done(response, before)
+def test_add_new_client_form(admin_client, admin_user, field, value):
+    data = client_profile_data(**{field: value})
+    expected = validated(admin_form(Client, admin_user, data))
+    before = billing_rows()
+    response = admin_client.post(reverse("admin:clients_client_add"), data)
+
+    def check_stored(written):
+        client = only_row(written, "clients.Client")
+        values = accepted(expected)
+        for name in CLIENT_PROFILE_FIELDS:
+            column = Client._meta.get_field(name).attname
+            assert client[column] == stored(values[name]), name
+
+    assert_refused_cleanly_or_stored(response, before, check_stored)
 
 
 @FUZZ
 @given(field=st.sampled_from([*PROFILE_FIELDS, "status", "credit_balance"]), value=HOSTILE)
-def test_profile_form(admin_client, world, field, value):
+def test_profile_form(admin_client, admin_user, world, field, value):
     data = profile_post_data(admin_client, world.client, **{field: value})
-    before = billing_state()
+    client = Client.objects.get(pk=world.client.pk)
+    expected = validated(admin_form(Client, admin_user, data, obj=client))
+    before = billing_rows()
     response = admin_client.post(
         reverse("admin:clients_client_change", args=[world.client.pk]), data
     )
-    assert_refused_cleanly_or_done(response, before)
+
+    def check_stored(written):
+        values = accepted(expected)
+        if field not in ClientForm.Meta.fields:  # a notes log entry, not a client column
+            return
+        column = Client._meta.get_field(field).attname
+        assert getattr(Client.objects.get(pk=client.pk), column) == stored(values[field])
+
+    assert_refused_cleanly_or_stored(response, before, check_stored)
 
 
 @FUZZ
@@ -135,10 +198,28 @@ def test_profile_form(admin_client, world, field, value):
 def test_manage_credits_forms(admin_client, world, operation, field, value):
     url = reverse(f"admin:clients_client_{operation}_credit", args=[world.client.pk])
     data = {"description": "Goodwill", "amount": "1.00", field: value}
-    before = billing_state()
-    assert_refused_cleanly_or_done(admin_client.post(url, data), before)
+    expected = validated(CreditChangeForm(data))
+    before = billing_rows()
+    response = admin_client.post(url, data)
+
+    def check_stored(written):
+        values = accepted(expected)
+        entry = only_row(written, "credits.CreditEntry")
+        sign = 1 if operation == "add" else -1
+        assert entry["amount"] == sign * values["amount"]
+        assert entry["description"] == values["description"]
+        client = only_row(written, "clients.Client")
+        old_balance = before["clients.Client"][world.client.pk]["credit_balance"]
+        assert client["credit_balance"] == old_balance + entry["amount"]
+
+    assert_refused_cleanly_or_stored(response, before, check_stored)
 
 
+INVOICE_FORM_CLASSES = {
+    "apply_credit": ApplyCreditForm,
+    "remove_credit": RemoveCreditForm,
+    "add_payment": PaymentForm,
+}
 INVOICE_FORMS = {
     "apply_credit": {"amount": "1.00"},
     "remove_credit": {"amount": "1.00"},
@@ -162,9 +243,34 @@ INVOICE_FORMS = {
 def test_invoice_credit_and_payment_forms(admin_client, world, form_and_field, value):
     name, field = form_and_field
     url = reverse(f"admin:invoices_invoice_{name}", args=[world.invoice.pk])
-    before = billing_state()
-    response = admin_client.post(url, {**INVOICE_FORMS[name], field: value})
-    assert_refused_cleanly_or_done(response, before)
+    data = {**INVOICE_FORMS[name], field: value}
+    expected = validated(INVOICE_FORM_CLASSES[name](data))
+    before = billing_rows()
+    response = admin_client.post(url, data)
+
+    def check_stored(written):
+        values = accepted(expected)
+        invoice = only_row(written, "invoices.Invoice")
+        if name == "add_payment":
+            txn = only_row(written, "transactions.Transaction")
+            assert (txn["gateway"], txn["transaction_id"]) == (
+                values["gateway"],
+                values["transaction_id"],
+            )
+            assert invoice["amount_paid"] == txn["amount_in"]
+            if values["amount"] is not None:
+                assert txn["amount_in"] == values["amount"]
+        else:
+            entry = only_row(written, "credits.CreditEntry")
+            applied = -entry["amount"] if name == "apply_credit" else entry["amount"]
+            old_applied = before["invoices.Invoice"][world.invoice.pk]["credit_applied"]
+            assert invoice["credit_applied"] == old_applied + (
+                applied if name == "apply_credit" else -applied
+            )
+            if values["amount"] is not None:
+                assert applied == values["amount"]
+
+    assert_refused_cleanly_or_stored(response, before, check_stored)
 
 
 def transaction_form_data(world) -> dict:
@@ -190,13 +296,20 @@ def transaction_form_data(world) -> dict:
     ),
     value=HOSTILE,
 )
-def test_add_transaction_form(admin_client, world, field, value):
-    before = billing_state()
-    response = admin_client.post(
-        reverse("admin:transactions_transaction_add"),
-        {**transaction_form_data(world), field: value},
-    )
-    assert_refused_cleanly_or_done(response, before)
+def test_add_transaction_form(admin_client, admin_user, world, field, value):
+    data = {**transaction_form_data(world), field: value}
+    expected = validated(admin_form(Transaction, admin_user, data))
+    before = billing_rows()
+    response = admin_client.post(reverse("admin:transactions_transaction_add"), data)
+
+    def check_stored(written):
+        values = accepted(expected)
+        txn = only_row(written, "transactions.Transaction")
+        for name in TRANSACTION_INPUT_FIELDS:
+            column = Transaction._meta.get_field(name).attname
+            assert txn[column] == stored(values[name]), name
+
+    assert_refused_cleanly_or_stored(response, before, check_stored)
 
 
 def other_add_forms(*, client_id: int, user_id: int) -> dict:
@@ -246,6 +359,15 @@ def other_add_forms(*, client_id: int, user_id: int) -> dict:
     }
 
 
+# Stored in a normalised shape (sorted, networks with their prefix) by the credential service.
+NORMALISED_FIELDS = {"allowed_actions", "allowed_ips"}
+
+
+def stored_field_value(model, field: str, value: str):
+    """What the model's form field makes of ``value``, as its column holds it."""
+    return stored(model._meta.get_field(field).formfield().clean(value))
+
+
 OTHER_ADD_FIELDS = [
     (page, field)
     for page, data in other_add_forms(client_id=1, user_id=1).items()
@@ -259,9 +381,19 @@ def test_other_add_forms(admin_client, admin_user, world, page_and_field, value)
     page, field = page_and_field
     valid = other_add_forms(client_id=world.client.pk, user_id=admin_user.pk)[page]
     data = {**valid, field: value}
-    before = billing_state()
+    before = billing_rows()
     response = admin_client.post(reverse(f"admin:{page}_add"), data)
-    assert_refused_cleanly_or_done(response, before)
+
+    def check_stored(written):
+        app_label, model_name = page.split("_", 1)
+        model = apps.get_model(app_label, model_name)
+        row = only_row(written, model._meta.label)
+        if field in {f.name for f in model._meta.concrete_fields} - NORMALISED_FIELDS:
+            column = model._meta.get_field(field).attname
+            # What was posted is what is stored, as the model's field reads it.
+            assert row[column] == stored_field_value(model, field, value)
+
+    assert_refused_cleanly_or_stored(response, before, check_stored)
 
 
 # ---- lists: search boxes and filters -----------------------------------------------------------
@@ -335,12 +467,21 @@ COMMAND_OPTIONS = [
 def test_set_client_status_command_arguments(world, option, value):
     args = {"status": "Inactive", "--ids": str(world.client.pk), option: value}
     argv = [args.pop("status")] + [part for pair in args.items() for part in pair]
-    before = billing_state()
+    before = billing_rows()
     try:
         call_command("set_client_status", *argv, "--yes", stdout=StringIO(), stderr=StringIO())
     except CommandError as error:
         assert str(error)
-        assert billing_state() == before
+        assert billing_rows() == before
+        return
+    # A run writes the client's new status and one history row, or (the selection left the
+    # client out) nothing at all.
+    written = rows_written(before, billing_rows())
+    if written:
+        assert only_row(written, "clients.Client")["status"] == "Inactive"
+        event = only_row(written, "clients.ClientEvent")
+        assert (event["field"], event["new_value"]) == ("status", "Inactive")
+        assert set(written) == {"clients.Client", "clients.ClientEvent"}
 
 
 # ---- the API -----------------------------------------------------------------------------------
@@ -416,6 +557,38 @@ def api_calls(*, client_id: int, invoice_id: int) -> dict:
     }
 
 
+# What a successful call may write, and (for the actions that create a row) the row it creates
+# with the answer key that names it.
+API_WRITES = {
+    "AddClient": {"clients.Client", "clients.ClientEvent", "clients.EmailLog"},
+    "UpdateClient": {"clients.Client", "clients.ClientEvent"},
+    "AddCredit": {"clients.Client", "credits.CreditEntry"},
+    "ApplyCredit": {
+        "clients.Client",
+        "credits.CreditEntry",
+        "invoices.Invoice",
+        "invoices.InvoiceEvent",
+    },
+    "AddInvoicePayment": {
+        "invoices.Invoice",
+        "invoices.InvoiceEvent",
+        "transactions.Transaction",
+    },
+    "AddTransaction": {"transactions.Transaction"},
+    "CreateInvoice": {
+        "clients.Client",
+        "credits.CreditEntry",
+        "invoices.Invoice",
+        "invoices.InvoiceItem",
+        "invoices.InvoiceEvent",
+    },
+    "GetClients": set(),
+}
+API_CREATES = {
+    "AddClient": ("clients.Client", "clientid"),
+    "AddTransaction": ("transactions.Transaction", None),  # WHMCS answers no id
+    "CreateInvoice": ("invoices.Invoice", "invoiceid"),
+}
 API_PARAMETERS = [
     (action, parameter)
     for action, params in api_calls(client_id=1, invoice_id=1).items()
@@ -430,15 +603,24 @@ API_PARAMETERS = [
 @example(action_and_parameter=("AddCredit", "amount"), value="9" * 29)
 def test_api_actions(api_call, world, action_and_parameter, value):
     action, parameter = action_and_parameter
-    before = billing_state()
+    before = billing_rows()
 
     valid = api_calls(client_id=world.client.pk, invoice_id=world.invoice.pk)[action]
     answer = api_call(action, **{**valid, parameter: value})
 
     assert answer["result"] in ("success", "error")
+    written = rows_written(before, billing_rows())
     if answer["result"] == "error":
         assert answer["message"]
-        assert billing_state() == before
+        assert written == {}
+        return
+    # A success wrote the action's own rows and no other.
+    assert set(written) <= API_WRITES[action], written
+    if action in API_CREATES:
+        label, answer_key = API_CREATES[action]
+        row = only_row(written, label)
+        if answer_key is not None:
+            assert row["id"] == int(answer[answer_key])
 
 
 # ---- ids in URLs -------------------------------------------------------------------------------
@@ -449,7 +631,7 @@ BAD_IDS = ["%00", "%C2%B2", "99999999999999999999999", "-1", "0", "1.5", "%3Cscr
 @pytest.mark.parametrize("bad_id", BAD_IDS)
 def test_hostile_ids_in_urls(admin_client, world, bad_id):
     routes = [route for route in all_routes() if "(?P<object_id>" in route]
-    before = billing_state()
+    before = billing_rows()
 
     for route in routes:
         path = concrete_path(route, object_id=bad_id)
@@ -457,4 +639,4 @@ def test_hostile_ids_in_urls(admin_client, world, bad_id):
             # 404, 405, 403, or the admin's redirect for "no such object".
             assert response.status_code in (302, 403, 404, 405), (path, response.status_code)
 
-    assert billing_state() == before
+    assert billing_rows() == before

@@ -10,7 +10,7 @@ from django.utils import timezone
 from billing_admin.actors import actor_fields
 from billing_admin.bulk_sql import COPY_NULL, copy_rows, copy_text, reserve_ids
 from billing_admin.iso_codes import COUNTRY_CODES, CURRENCY_CODES
-from clients.models import EMAIL_TAKEN, Client, ClientEvent, EmailLog
+from clients.models import EMAIL_TAKEN, PERSON_FIELDS, Client, ClientEvent, EmailLog
 from clients.selectors import client_ids_by_email
 from clients.services.notes import client_note_add
 from clients.services.status import status_event_fields, validate_status
@@ -26,17 +26,7 @@ EMAIL_UNIQUE_CONSTRAINT = "client_email_ci_unique"
 WELCOME_TEMPLATE = "welcome"
 
 CLIENT_PROFILE_FIELDS = (
-    "first_name",
-    "last_name",
-    "company_name",
-    "email",
-    "phone_number",
-    "address1",
-    "address2",
-    "city",
-    "state",
-    "postcode",
-    "country",
+    *PERSON_FIELDS,
     "currency",
     "language",
     "group",

@@ -10,20 +10,10 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 
 from billing_admin.actors import actor_fields
-from clients.models import CONTACT_EMAIL_TAKEN, Client, ClientEvent, Contact
+from clients.models import CONTACT_EMAIL_TAKEN, PERSON_FIELDS, Client, ClientEvent, Contact
 
 CONTACT_FIELDS = (
-    "first_name",
-    "last_name",
-    "company_name",
-    "email",
-    "phone_number",
-    "address1",
-    "address2",
-    "city",
-    "state",
-    "postcode",
-    "country",
+    *PERSON_FIELDS,
     "general_emails",
     "invoice_emails",
     "statement_emails",

@@ -33,6 +33,7 @@ from invoices.services.shared import (
     not_found,
     record_events,
     settle,
+    status_change_events,
 )
 from invoices.services.snapshot import take_snapshot
 from transactions.payment_methods import payment_method_module
@@ -220,14 +221,7 @@ def invoice_update(
                 new_value=str(invoice.total),
             )
         )
-    if invoice.status != old_status:
-        events.append(
-            InvoiceEvent(
-                kind=InvoiceEvent.Kind.STATUS_CHANGED,
-                old_value=old_status,
-                new_value=invoice.status,
-            )
-        )
+    events += status_change_events(invoice, old_status)
     if events:
         record_events(invoice, events, actor)
     if credit is not None:

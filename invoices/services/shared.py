@@ -73,6 +73,17 @@ def record_events(invoice: Invoice, events: list[InvoiceEvent], actor) -> None:
     InvoiceEvent.objects.bulk_create(events)
 
 
+def status_change_events(invoice: Invoice, old_status: str) -> list[InvoiceEvent]:
+    """The status-changed event, when the invoice's status is no longer ``old_status``."""
+    if invoice.status == old_status:
+        return []
+    return [
+        InvoiceEvent(
+            kind=InvoiceEvent.Kind.STATUS_CHANGED, old_value=old_status, new_value=invoice.status
+        )
+    ]
+
+
 def save_money_change(
     invoice: Invoice, *, kind: str, amount: Decimal, before: tuple[str, Decimal], actor
 ) -> None:
@@ -90,14 +101,7 @@ def save_money_change(
             new_value=str(invoice.balance_due),
         )
     ]
-    if invoice.status != old_status:
-        events.append(
-            InvoiceEvent(
-                kind=InvoiceEvent.Kind.STATUS_CHANGED,
-                old_value=old_status,
-                new_value=invoice.status,
-            )
-        )
+    events += status_change_events(invoice, old_status)
     record_events(invoice, events, actor)
 
 

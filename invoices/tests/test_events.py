@@ -1,4 +1,4 @@
-"""The invoice history (issue 11's audit): every service that changes an invoice appends events
+"""The invoice history (its audit trail): every service that changes an invoice appends events
 saying who did it, when, and the values before and after; staff can read them, never edit them."""
 
 from datetime import date
