@@ -23,7 +23,7 @@ from clients.admin_selection import (
     redirect_with_selection,
     selected_clients,
 )
-from clients.csv_export import client_csv_lines, export_columns
+from clients.csv_export import client_csv_chunks, export_columns
 from clients.forms import ClientExportForm, ClientImportForm
 from clients.models import Client, ClientImport
 from clients.services import clients_import, rejects_csv
@@ -121,7 +121,7 @@ class ClientCsvAdminMixin:
         if request.method == "POST" and form.is_valid():
             columns = export_columns(form.cleaned_data["columns"])
             response = StreamingHttpResponse(
-                client_csv_lines(clients, columns), content_type="text/csv; charset=utf-8"
+                client_csv_chunks(clients, columns), content_type="text/csv; charset=utf-8"
             )
             stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
             response["Content-Disposition"] = f'attachment; filename="clients-{stamp}.csv"'

@@ -18,6 +18,7 @@ FIELD_PERMISSIONS = {
     "group": BILLING_PERMISSION,
     "tax_exempt": BILLING_PERMISSION,
     "override_auto_close": BILLING_PERMISSION,
+    "credit_policy": BILLING_PERMISSION,
 }
 
 

@@ -19,6 +19,7 @@ from credits.services import (
     record_credit_entry,
 )
 from transactions.models import Transaction, TransactionChange, TransactionDeletion
+from transactions.payment_methods import payment_method_module
 
 DESCRIPTION_REQUIRED = "A description is required when the transaction is not for an invoice."
 INVOICE_NOT_CLIENTS = "The invoice belongs to another client."
@@ -109,7 +110,7 @@ def transaction_create(
     if transaction_id and not allow_duplicate_transaction_id:
         _check_transaction_id_free(transaction_id)
     txn = Transaction(
-        gateway=gateway,
+        gateway=payment_method_module(gateway),
         client=client,
         invoice=invoice,
         amount_in=to_money(amount_in),
@@ -241,6 +242,8 @@ def transaction_update(
     for field in MONEY_FIELDS:
         if field in fields:
             fields[field] = parse_money_field(fields[field], field=field)
+    if "gateway" in fields:
+        fields["gateway"] = payment_method_module(fields["gateway"])
     changes = {
         field: {"old": _audit_value(getattr(txn, field)), "new": _audit_value(value)}
         for field, value in fields.items()

@@ -4,9 +4,9 @@ other actions share: WHMCS names currencies by id and languages by English name.
 from django.conf import settings
 from django.conf.locale import LANG_INFO
 
+from api import selectors
 from api.protocol import Params, wrapped
 from billing_admin.parsing import parse_positive_int
-from clients.models import ClientGroup
 from merges.selectors import merged_into
 
 CLIENT_ID_NOT_FOUND = "Client ID Not Found"
@@ -55,7 +55,7 @@ def language_name(code: str) -> str:
 def get_client_groups(params: Params, *, actor) -> dict:
     groups = [
         {"id": group.pk, "groupname": group.name, "groupcolour": group.colour}
-        for group in ClientGroup.objects.order_by("pk")
+        for group in selectors.client_groups()
     ]
     return {"totalresults": len(groups), **wrapped("groups", "group", groups)}
 

@@ -232,6 +232,17 @@ def other_add_forms(*, client_id: int, user_id: int) -> dict:
             "allowed_ips": "127.0.0.1",
         },
         "clients_clientgroup": {"name": "Resellers", "colour": "#ffcc00", "notes": ""},
+        "clients_contact": {
+            "client": client_id,
+            "first_name": "Bill",
+            "last_name": "Payer",
+            "email": "bill@example.com",
+            "phone_number": "",
+            "country": "GB",
+            "invoice_emails": "on",
+            "is_billing_contact": "on",
+        },
+        "clients_clientnote": {"client": client_id, "text": "Called", "sticky": "on"},
     }
 
 
@@ -259,6 +270,8 @@ CHANGELISTS = [
     "clients_client",
     "clients_clientevent",
     "clients_clientdeletion",
+    "clients_contact",
+    "clients_clientnote",
     "credits_creditentry",
     "transactions_transaction",
     "transactions_transactiondeletion",
@@ -281,6 +294,7 @@ LIST_PARAMS = [
     "date__gte",
     "created_at__gte",
     "group__id__exact",
+    "client__id__exact",
     "revoked_at__isempty",
 ]
 

@@ -61,7 +61,7 @@ def _validate(status: str, batch_size: int) -> None:
         raise ValidationError({"batch_size": BATCH_SIZE_INVALID})
 
 
-def _lock_batch(scope: QuerySet[Client], ids: list[int]) -> list[int]:
+def lock_batch(scope: QuerySet[Client], ids: list[int]) -> list[int]:
     """Lock the batch's rows that still exist and still match ``scope``, in pk order."""
     return list(
         scope.filter(pk__in=ids)
@@ -99,7 +99,7 @@ def clients_bulk_set_status(
     result = BulkStatusResult(status=status, selected=len(ids), batches_total=len(batches))
     for batch in batches:
         with transaction.atomic():
-            locked = _lock_batch(scope, batch)
+            locked = lock_batch(scope, batch)
             changed_from = set_status_for_batch(locked, status=status, actor=actor)
         changed = sum(changed_from.values())
         result.batches_done += 1

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('transactions', '0007_choices_by_reference'),
+        ('transactions', '0008_payment_method_module_names'),
     ]
 
     operations = [

@@ -2,7 +2,6 @@
 
 from datetime import date
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -32,13 +31,19 @@ class Command(BaseCommand):
 
     def handle(self, *args, date=None, dry_run=False, **options):
         today = _iso_date(date) if date else timezone.localdate()
+        # Progress is for someone watching a terminal (or asking with -v 2). Captured output
+        # (cron, CI) gets the summary only: stderr and stdout captured apart were shown with
+        # the progress after the summary.
+        show_progress = options["verbosity"] >= 2 or self.stderr.isatty()
 
         latest = None
 
         def progress(result):
             nonlocal latest
             latest = result
-            self.stderr.write(f"batch {result.batches}: {result.invoices} invoices so far")
+            if show_progress:
+                self.stderr.write(f"batch {result.batches}: {result.invoices} invoices so far")
+                self.stderr.flush()
 
         try:
             result = invoices_generate(today=today, dry_run=dry_run, progress=progress)
@@ -48,10 +53,4 @@ class Command(BaseCommand):
                 f"(total {format_money(latest.total)}) in {latest.batches:,} whole batches"
             )
             raise run_stopped(exc, progress=done) from None
-        verb = "Would create" if dry_run else "Created"
-        self.stdout.write(
-            f"{verb} {result.invoices} invoices ({result.items} items, total "
-            f"{format_money(result.total)}) for services due by {today} + "
-            f"{settings.INVOICE_DAYS_IN_ADVANCE} days; credit applied "
-            f"{format_money(result.credit_applied)}, {result.paid_by_credit} paid in full."
-        )
+        self.stdout.write(result.summary(today=today, dry_run=dry_run))
