@@ -35,7 +35,7 @@ from clients.admin_links import (
 )
 from clients.admin_pagination import EstimatedCountPaginator
 from clients.admin_tabs import ClientFilter, ClientTabsChangelistMixin, client_tabs
-from clients.admin_views import client_view
+from clients.admin_views import client_not_found, client_view
 from clients.field_permissions import fields_not_changeable_by
 from clients.forms import ClientAddForm, ClientForm
 from clients.models import Client, ClientEvent, ClientGroup, EmailLog
@@ -370,6 +370,10 @@ class ClientAdminBase(ServiceErrorAsMessageMixin, admin.ModelAdmin):
             "email_log": client_recent_emails(client),
             "history": client_history(client)[:HISTORY_ROWS],
         }
+
+    def client_not_found(self, request, object_id):
+        """What a custom client page answers for an id that names no client (admin_views)."""
+        return client_not_found(self, request, object_id)
 
     @client_view(lambda self, request, client: self.has_view_or_change_permission(request, client))
     def summary_view(self, request, client: Client):

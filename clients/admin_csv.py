@@ -23,7 +23,7 @@ from clients.admin_selection import (
     redirect_with_selection,
     selected_clients,
 )
-from clients.csv_export import client_csv_chunks, export_columns
+from clients.csv_export import client_csv_chunks, column_label, export_columns
 from clients.forms import ClientExportForm, ClientImportForm
 from clients.models import Client, ClientImport
 from clients.services import clients_import, rejects_csv
@@ -45,7 +45,10 @@ def _report(result) -> dict:
         "problem_count": len(result.problems),
         "problems": [str(problem) for problem in result.problems[:PROBLEMS_SHOWN]],
         "notices": result.notices,
-        "mapping": [[header, result.mapping.get(header, "")] for header in result.headers],
+        "mapping": [
+            [header, column_label(result.mapping[header]) if header in result.mapping else ""]
+            for header in result.headers
+        ],
         "preview": result.preview,
         "headers": result.headers,
         "file_refused": result.file_refused,

@@ -94,6 +94,11 @@ def available_columns() -> list[ExportColumn]:
     return [*EXPORT_COLUMNS, *(c for ext in CSV_EXTENSIONS for c in ext.export_columns())]
 
 
+def column_label(key: str) -> str:
+    """The header a column key is exported under (the key itself if no column has it)."""
+    return next((column.header for column in available_columns() if column.key == key), key)
+
+
 def export_columns(keys: Iterable[str] | None = None) -> list[ExportColumn]:
     """The columns for ``keys`` in the order given (all of them for None); ValueError names
     any unknown key."""

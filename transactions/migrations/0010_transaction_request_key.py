@@ -4,14 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("transactions", "0008_payment_method_module_names"),
+        ('transactions', '0008_payment_method_module_names'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="transaction",
-            name="request_key",
+            model_name='transaction',
+            name='request_key',
             field=models.UUIDField(blank=True, editable=False, null=True, unique=True),
         ),
     ]
