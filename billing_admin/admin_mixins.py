@@ -1,6 +1,8 @@
 """Admin building blocks shared by the apps."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 
 from billing_admin.parsing import parse_positive_int
 
@@ -37,3 +39,17 @@ class ClientIdSearchMixin:
         if client_id is not None:
             return queryset.filter(client_id=client_id), False
         return self.search_text(queryset, term), False
+
+
+class ServiceErrorAsMessageMixin:
+    """Add/change pages whose ``save_model`` calls a service: a ValidationError the service
+    raises after the form validated (a rule broken by a concurrent change, a row deleted
+    meanwhile) is shown as a message on the page again, never a 500. Django's atomic block
+    around the save has rolled everything back."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return HttpResponseRedirect(request.get_full_path())

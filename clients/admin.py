@@ -8,7 +8,6 @@ mixin may (a) add URLs by overriding ``get_urls()`` and putting its paths before
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import ValidationError
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -17,7 +16,11 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from billing_admin.admin_mixins import AuditLogAdmin, ClientIdSearchMixin
+from billing_admin.admin_mixins import (
+    AuditLogAdmin,
+    ClientIdSearchMixin,
+    ServiceErrorAsMessageMixin,
+)
 from clients.admin_bulk import BulkStatusAdminMixin
 from clients.admin_contacts import ContactsAndNotesAdminMixin
 from clients.admin_credit_policy import CreditPolicyAdminMixin
@@ -94,7 +97,7 @@ class DropdownChoicesFilter(admin.ChoicesFieldListFilter):
     template = "admin/clients/client/dropdown_filter.html"
 
 
-class ClientAdminBase(admin.ModelAdmin):
+class ClientAdminBase(ServiceErrorAsMessageMixin, admin.ModelAdmin):
     add_form = ClientAddForm
     form = ClientForm
     list_display = [
@@ -287,15 +290,6 @@ class ClientAdminBase(admin.ModelAdmin):
             )
         else:
             messages.info(request, MSG_WELCOME_QUEUED % {"to": log.to_address})
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ValidationError as error:
-            # A rule the form checked was broken by a concurrent change before the service ran
-            # (say, the same email saved elsewhere). Django's atomic block has rolled back.
-            messages.error(request, " ".join(error.messages))
-            return HttpResponseRedirect(request.get_full_path())
 
     def changelist_view(self, request, extra_context=None):
         return super().changelist_view(request, {"title": "Clients", **(extra_context or {})})

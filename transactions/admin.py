@@ -15,7 +15,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from billing_admin.admin_mixins import AuditLogAdmin
+from billing_admin.admin_mixins import AuditLogAdmin, ServiceErrorAsMessageMixin
 from billing_admin.money import format_money
 from clients.admin_tabs import (
     TAB_TRANSACTIONS,
@@ -128,7 +128,7 @@ register_client_tab(
 
 
 @admin.register(Transaction)
-class TransactionAdmin(ClientTabsChangelistMixin, admin.ModelAdmin):
+class TransactionAdmin(ServiceErrorAsMessageMixin, ClientTabsChangelistMixin, admin.ModelAdmin):
     form = TransactionForm
     # Four columns, each holding what belongs together, so the list fits a 1280px screen with
     # both sidebars open (eleven columns needed sideways scrolling to reach Currency or By).
@@ -233,7 +233,9 @@ class TransactionAdmin(ClientTabsChangelistMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         txn = transaction_create(
-            actor=request.user, **{name: data[name] for name in TRANSACTION_INPUT_FIELDS}
+            actor=request.user,
+            request_key=data["submit_key"],
+            **{name: data[name] for name in TRANSACTION_INPUT_FIELDS},
         )
         obj.pk = txn.pk
 

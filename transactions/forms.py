@@ -1,5 +1,7 @@
 """The admin's Add Transaction form. It parses and validates; transaction_create saves."""
 
+import uuid
+
 from django import forms
 
 from transactions.models import Transaction
@@ -21,6 +23,11 @@ class TransactionForm(forms.ModelForm):
             "description": "Required unless the transaction is for an invoice.",
             "fees": "The gateway’s fee; may be negative.",
         }
+
+    # A fresh key per rendered form: submitting the same form twice records one transaction.
+    # (Stored as Transaction.request_key; named apart from that non-editable model field, which
+    # a ModelForm field of the same name would clash with in the admin.)
+    submit_key = forms.UUIDField(required=False, initial=uuid.uuid4, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

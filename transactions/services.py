@@ -107,6 +107,12 @@ def transaction_create(
         # Locked so a deletion racing this insert waits for it (and then detaches it, as it
         # does every transaction) instead of failing the insert's foreign key at commit.
         client = lock_existing_client(client.pk)
+    if request_key is not None:
+        # A repeated submit of the same form: its transaction, nothing more. Under the client's
+        # lock a concurrent twin waits for the first; the unique column is the backstop.
+        done = Transaction.objects.filter(request_key=request_key).first()
+        if done is not None:
+            return done
     if transaction_id and not allow_duplicate_transaction_id:
         _check_transaction_id_free(transaction_id)
     txn = Transaction(

@@ -59,3 +59,19 @@ def test_a_request_key_reused_for_another_change_is_refused(admin_client, world)
     assert response.status_code == 200
     assert "already used" in response.content.decode()
     assert billing_state() == before
+
+
+def test_the_add_transaction_form_submitted_twice_records_one_transaction(admin_client, world):
+    from billing_admin.tests.test_hostile_input import transaction_form_data
+
+    url = reverse("admin:transactions_transaction_add")
+    page = admin_client.get(url)
+    key = str(page.context["adminform"].form["submit_key"].value())
+    assert f'name="submit_key" value="{key}"' in page.content.decode()
+    data = {**transaction_form_data(world), "submit_key": key}
+
+    assert admin_client.post(url, data).status_code == 302
+    after_first = billing_state()
+    assert admin_client.post(url, data).status_code == 302
+
+    assert billing_state() == after_first

@@ -134,3 +134,95 @@ def test_admin_profile_field_permission_matrix(admin_client, setup, role, parame
     else:
         assert response.status_code == 302, response.context["adminform"].form.errors
         assert changed(customer, field, stored) == (kind in ROLE_MAY_CHANGE[role])
+
+
+# ---- every write action against every role -------------------------------------------------------
+
+STAFF_MAY = {CONTACT}  # Support staff: view and add clients, change contact details
+WRITE_ACTIONS = {
+    # action: (what it needs beyond a staff login, parameters)
+    "AddClient": ("add", {}),
+    "UpdateClient": (CONTACT, {"city": "Leeds"}),
+    "CloseClient": ("money", {}),
+    "DeleteClient": ("money", {}),
+    "AddCredit": ("money", {"amount": "5.00", "description": "x"}),
+    "ApplyCredit": ("money", {"amount": "5.00"}),
+    "AddTransaction": (
+        "money",
+        {"paymentmethod": "paypal", "amountin": "1.00", "description": "x"},
+    ),
+    "UpdateTransaction": ("money", {"description": "y", "invoiceid": ""}),
+    "CreateInvoice": ("money", {"itemdescription1": "VPS", "itemamount1": "9.00"}),
+    "UpdateInvoice": ("money", {"notes": "n"}),
+    "AddInvoicePayment": ("money", {"transid": "T-1", "gateway": "paypal", "amount": "1.00"}),
+}
+ROLE_MAY_DO = {
+    "superuser": {"add", CONTACT, "money"},
+    "billing": {"add", CONTACT, "money"},
+    "support": {"add", CONTACT},
+    "nogroup": set(),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("action", WRITE_ACTIONS)
+def test_api_write_action_permission_matrix(client, setup_any, world, role, action):
+    from clients.tests.factories import client_profile_data
+
+    needs, params = WRITE_ACTIONS[action]
+    credential, secret = setup_any(role)
+    base = {
+        "clientid": world.client.pk,
+        "userid": world.client.pk,
+        "invoiceid": world.invoice.pk,
+        "transactionid": world.txn.pk,
+    }
+    if action == "AddClient":
+        profile = client_profile_data(email="new@example.com")
+        base = {
+            "firstname": profile["first_name"],
+            "lastname": profile["last_name"],
+            "email": "new@example.com",
+            "address1": profile["address1"],
+            "city": profile["city"],
+            "state": profile["state"],
+            "postcode": profile["postcode"],
+            "country": profile["country"],
+            "phonenumber": profile["phone_number"],
+        }
+    before = billing_state()
+
+    response = client.post(
+        "/includes/api.php",
+        {
+            "identifier": credential.identifier,
+            "secret": secret,
+            "action": action,
+            **base,
+            **params,
+        },
+    )
+
+    if needs in ROLE_MAY_DO[role]:
+        assert response.status_code == 200, response.content
+        assert response.json()["result"] == "success", response.json()
+    else:
+        assert response.status_code == 403, response.content
+        assert billing_state() == before
+
+
+@pytest.fixture
+def setup_any(login):
+    from api.registry import ACTION_NAMES
+
+    def make(role):
+        http = login(role)
+        return credential_create(
+            name=role,
+            user=http.user,
+            allowed_actions=ACTION_NAMES,
+            allowed_ips=["127.0.0.1"],
+            actor=None,
+        )
+
+    return make

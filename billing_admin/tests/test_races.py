@@ -130,3 +130,26 @@ def test_admin_money_forms_racing_a_delete_show_not_found(admin_user, victim):
     assert response.redirect_chain[-1][0] == reverse("admin:invoices_invoice_changelist")
     assert "Invoice ID Not Found" in [str(m) for m in response.context["messages"]]
     assert not Transaction.objects.exists()
+
+
+def test_admin_add_transaction_racing_a_delete_shows_not_found(admin_user, victim):
+    customer, _ = victim
+    http = HttpClient()
+    http.force_login(admin_user)
+    url = reverse("admin:transactions_transaction_add")
+    data = {
+        "date_0": "2026-11-24",
+        "date_1": "10:00:00",
+        "client": customer.pk,
+        "gateway": "paypal",
+        "description": "Wire",
+        "amount_in": "5.00",
+        "fees": "0.00",
+        "amount_out": "0.00",
+    }
+
+    response = while_deleting(customer.pk, lambda: http.post(url, data, follow=True))
+
+    assert response.status_code == 200
+    assert "Client ID Not Found" in [str(m) for m in response.context["messages"]]
+    assert not Transaction.objects.exists()
