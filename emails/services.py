@@ -16,15 +16,9 @@ from django.utils import timezone
 
 from billing_admin.actors import actor_fields
 from clients.models import Client, EmailLog
+from clients.selectors import client_email_cc
 from emails.models import EmailAttachment
 from emails.tasks import enqueue_send
-
-try:
-    # The client's contacts that want a copy of this kind of email; until the contacts work
-    # provides it, only the ``cc`` a caller passes is copied.
-    from clients.selectors import client_email_cc
-except ImportError:  # pragma: no cover - depends on which features are installed
-    client_email_cc = None
 
 # (filename, content, mimetype), as Django's EmailMessage.attachments holds them.
 Attachment = tuple[str, bytes, str]
@@ -145,7 +139,7 @@ def emails_resend(*, email_ids: Iterable[int], actor) -> list[EmailLog]:
 
 def _copy_to(client: Client, kind: str, cc: Iterable[str]) -> list[str]:
     """The copy-to addresses, each once (ignoring case), never the client's own address."""
-    addresses = [*cc, *(client_email_cc(client, kind) if client_email_cc else ())]
+    addresses = [*cc, *client_email_cc(client, kind)]
     seen = {client.email.lower()}
     unique = []
     for address in addresses:

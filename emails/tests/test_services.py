@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clients.models import EmailLog
+from clients.services import contact_create
 from clients.tests.email_backends import MAIL_SERVER_DOWN
 from clients.tests.factories import ClientFactory
 from emails import services
@@ -77,9 +78,7 @@ def test_email_queue_copies_the_contacts_the_cc_selector_names(
     monkeypatch, mailoutbox, django_capture_on_commit_callbacks
 ):
     client = ClientFactory(email="ada@example.com")
-    monkeypatch.setattr(
-        services, "client_email_cc", lambda client, kind: [f"{kind}@example.com"], raising=False
-    )
+    monkeypatch.setattr(services, "client_email_cc", lambda client, kind: [f"{kind}@example.com"])
 
     with django_capture_on_commit_callbacks(execute=True):
         email = queue(client, cc=["boss@example.com"])
@@ -191,3 +190,26 @@ def test_retry_delay_doubles_up_to_the_maximum(settings):
     settings.EMAIL_RETRY_DELAY, settings.EMAIL_RETRY_MAX_DELAY = 60, 300
 
     assert [retry_delay(attempts) for attempts in range(1, 6)] == [60, 120, 240, 300, 300]
+
+
+def test_email_queue_copies_the_contacts_that_receive_that_kind(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    client = ClientFactory(email="ada@example.com")
+    contact_create(
+        client_id=client.pk,
+        actor=None,
+        first_name="Bill",
+        email="bill@example.com",
+        statement_emails=True,
+    )
+    contact_create(client_id=client.pk, actor=None, first_name="Tech", email="tech@example.com")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        statement = queue(client)
+        welcome = email_queue(
+            client_id=client.pk, kind="welcome", template="welcome", subject="Hi", actor=None
+        )
+
+    assert (statement.cc, welcome.cc) == (["bill@example.com"], [])
+    assert [message.cc for message in mailoutbox] == [["bill@example.com"], []]

@@ -35,7 +35,6 @@ class Command(BaseCommand):
         # (cron, CI) gets the summary only: stderr and stdout captured apart were shown with
         # the progress after the summary.
         show_progress = options["verbosity"] >= 2 or self.stderr.isatty()
-
         latest = None
 
         def progress(result):
