@@ -12,7 +12,18 @@ from invoices.services import invoice_create
 from invoices.tests.factories import ClientServiceFactory
 from transactions.tests.factories import make_transaction
 
-TAB_LABELS = ["Summary", "Profile", "Services", "Invoices", "Transactions", "Credits", "History"]
+TAB_LABELS = [
+    "Summary",
+    "Profile",
+    "Contacts",
+    "Services",
+    "Invoices",
+    "Transactions",
+    "Credits",
+    "Emails",
+    "Notes",
+    "History",
+]
 
 
 @pytest.fixture
