@@ -9,6 +9,7 @@ from django.db.models.functions import Left, Lower
 
 from clients.models import Client
 from customfields.models import (
+    HISTORY_FIELD_LENGTH,
     INDEXED_VALUE_LENGTH,
     TICKED,
     VALUE_KEY,
@@ -118,3 +119,14 @@ def personal_custom_field_values(client: Client) -> QuerySet[CustomFieldValue]:
     return CustomFieldValue.objects.filter(client=client, field__personal=True).select_related(
         "field"
     )
+
+
+def personal_custom_field_history(client: Client) -> QuerySet:
+    """This client's history lines recording changes to fields that hold personal data (erasure
+    must blank their old and new values too). History names a field by its name, cut to the
+    column's length, as it was when the change was made: a field renamed since is not found."""
+    names = [
+        name[:HISTORY_FIELD_LENGTH]
+        for name in CustomField.objects.filter(personal=True).values_list("name", flat=True)
+    ]
+    return client.events.filter(kind="profile_changed", field__in=names)

@@ -4,7 +4,11 @@ from django.core.exceptions import ValidationError
 from clients.models import Client, ClientEvent
 from clients.tests.factories import ClientFactory, client_profile_data
 from customfields.models import CustomField, CustomFieldValue, FieldType
-from customfields.selectors import custom_field_values_for, personal_custom_field_values
+from customfields.selectors import (
+    custom_field_values_for,
+    personal_custom_field_history,
+    personal_custom_field_values,
+)
 from customfields.services import (
     MSG_DATE,
     MSG_HAS_VALUES,
@@ -217,6 +221,10 @@ def test_selectors_for_other_apps(django_assert_num_queries):
             first.pk: {email.pk: "me@home.example", plan.pk: "Gold"}
         }
     assert [v.field_id for v in personal_custom_field_values(first)] == [email.pk]
+    history = personal_custom_field_history(first)
+    assert list(history.values_list("field", "new_value")) == [
+        ("Personal email", "me@home.example")
+    ]
 
 
 def test_client_custom_fields_leaves_admin_only_fields_out_of_client_facing_output(
