@@ -21,6 +21,16 @@ TICKED = "on"
 HISTORY_FIELD_LENGTH = ClientEvent._meta.get_field("field").max_length
 
 
+def history_field_label(field_id: int, name: str) -> str:
+    """How the client's history names a custom field: its id first, so the lines of one field are
+    found again after a rename (data-protection erasure), then as much of its name as fits."""
+    return f"{history_field_prefix(field_id)}{name}"[:HISTORY_FIELD_LENGTH]
+
+
+def history_field_prefix(field_id: int) -> str:
+    return f"#{field_id} "
+
+
 class FieldType(models.TextChoices):
     TEXT = "text", "Text box"
     TEXTAREA = "textarea", "Text area"

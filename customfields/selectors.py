@@ -7,15 +7,15 @@ from collections.abc import Iterable
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Left, Lower
 
-from clients.models import Client
+from clients.models import Client, ClientEvent
 from customfields.models import (
-    HISTORY_FIELD_LENGTH,
     INDEXED_VALUE_LENGTH,
     TICKED,
     VALUE_KEY,
     CustomField,
     CustomFieldValue,
     FieldType,
+    history_field_prefix,
 )
 
 
@@ -121,12 +121,11 @@ def personal_custom_field_values(client: Client) -> QuerySet[CustomFieldValue]:
     )
 
 
-def personal_custom_field_history(client: Client) -> QuerySet:
+def personal_custom_field_history(client: Client) -> QuerySet[ClientEvent]:
     """This client's history lines recording changes to fields that hold personal data (erasure
-    must blank their old and new values too). History names a field by its name, cut to the
-    column's length, as it was when the change was made: a field renamed since is not found."""
-    names = [
-        name[:HISTORY_FIELD_LENGTH]
-        for name in CustomField.objects.filter(personal=True).values_list("name", flat=True)
-    ]
-    return client.events.filter(kind="profile_changed", field__in=names)
+    must blank their old and new values too), found by the field id each line starts with."""
+    ids = CustomField.objects.filter(personal=True).values_list("pk", flat=True)
+    condition = Q(pk__in=[])
+    for field_id in ids:
+        condition |= Q(field__startswith=history_field_prefix(field_id))
+    return client.events.filter(condition, kind=ClientEvent.Kind.PROFILE_CHANGED)

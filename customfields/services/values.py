@@ -12,11 +12,11 @@ from django.db import transaction
 from billing_admin.actors import actor_fields
 from clients.models import Client, ClientEvent
 from customfields.models import (
-    HISTORY_FIELD_LENGTH,
     TICKED,
     CustomField,
     CustomFieldValue,
     FieldType,
+    history_field_label,
 )
 
 # WHMCS's own wording for a missing required value (AddClient/UpdateClient answer with it).
@@ -170,7 +170,7 @@ def client_set_custom_field_values(
                 ClientEvent(
                     client=client,
                     kind=ClientEvent.Kind.PROFILE_CHANGED,
-                    field=fields[field_id].name[:HISTORY_FIELD_LENGTH],
+                    field=history_field_label(field_id, fields[field_id].name),
                     old_value=row.value if row is not None else "",
                     new_value=value,
                     **actor_fields(actor),
