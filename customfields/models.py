@@ -9,7 +9,7 @@ from django.contrib.postgres.indexes import OpClass
 from django.db import models
 from django.db.models.functions import Left, Lower
 
-from clients.models import Client
+from clients.models import Client, ClientEvent
 
 # The list filter (exact option) and the list search (prefix) both compare this expression, which
 # the index below covers; a text column itself is too long for a B-tree entry in the worst case.
@@ -17,6 +17,18 @@ INDEXED_VALUE_LENGTH = 100
 VALUE_KEY = Lower(Left("value", INDEXED_VALUE_LENGTH))
 
 TICKED = "on"
+# The client's history names a changed field in ClientEvent.field, which holds this many characters.
+HISTORY_FIELD_LENGTH = ClientEvent._meta.get_field("field").max_length
+
+
+def history_field_label(field_id: int, name: str) -> str:
+    """How the client's history names a custom field: its id first, so the lines of one field are
+    found again after a rename (data-protection erasure), then as much of its name as fits."""
+    return f"{history_field_prefix(field_id)}{name}"[:HISTORY_FIELD_LENGTH]
+
+
+def history_field_prefix(field_id: int) -> str:
+    return f"#{field_id} "
 
 
 class FieldType(models.TextChoices):

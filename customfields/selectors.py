@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Left, Lower
 
-from clients.models import Client
+from clients.models import Client, ClientEvent
 from customfields.models import (
     INDEXED_VALUE_LENGTH,
     TICKED,
@@ -15,6 +15,7 @@ from customfields.models import (
     CustomField,
     CustomFieldValue,
     FieldType,
+    history_field_prefix,
 )
 
 
@@ -118,3 +119,13 @@ def personal_custom_field_values(client: Client) -> QuerySet[CustomFieldValue]:
     return CustomFieldValue.objects.filter(client=client, field__personal=True).select_related(
         "field"
     )
+
+
+def personal_custom_field_history(client: Client) -> QuerySet[ClientEvent]:
+    """This client's history lines recording changes to fields that hold personal data (erasure
+    must blank their old and new values too), found by the field id each line starts with."""
+    ids = CustomField.objects.filter(personal=True).values_list("pk", flat=True)
+    condition = Q(pk__in=[])
+    for field_id in ids:
+        condition |= Q(field__startswith=history_field_prefix(field_id))
+    return client.events.filter(condition, kind=ClientEvent.Kind.PROFILE_CHANGED)

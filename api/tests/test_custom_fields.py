@@ -80,7 +80,7 @@ def test_update_client_sets_values_with_history_and_string_keys(call, credential
     )
     assert answer == {"result": "success", "clientid": str(client.pk)}
     assert _values(client.pk) == {plan.pk: "Silver", seats.pk: "12"}
-    event = client.events.get(field="Plan")
+    event = client.events.get(field=f"#{plan.pk} Plan")
     assert (event.old_value, event.new_value) == ("", "Silver")
     assert event.actor_label == f"API: {credential.identifier}"
 

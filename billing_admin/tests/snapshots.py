@@ -2,7 +2,7 @@
 
 from django.apps import apps
 
-BILLING_APPS = ("clients", "credits", "invoices", "transactions", "api")
+BILLING_APPS = ("clients", "credits", "invoices", "transactions", "api", "customfields")
 # Bookkeeping an API call legitimately updates on every authenticated request.
 IGNORED_FIELDS = {("api", "apicredential"): {"last_used_at", "last_used_ip"}}
 

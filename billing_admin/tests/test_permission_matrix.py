@@ -16,6 +16,7 @@ from billing_admin.tests.snapshots import billing_state
 from clients.models import Client, ClientNote, Contact
 from clients.tests.admin_forms import profile_post_data
 from clients.tests.factories import client_profile_data
+from customfields.models import CustomField
 from transactions.models import Transaction
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +40,8 @@ MATRIX = {
     "apply credit to invoice": (OK, OK, REFUSED, REFUSED),
     "record invoice payment": (OK, OK, REFUSED, REFUSED),
     "add contact": (OK, OK, OK, REFUSED),
+    # Everyone who edits a Profile fills custom fields in; defining them is billing setup.
+    "define custom field": (OK, OK, REFUSED, REFUSED),
     "add note": (OK, OK, OK, REFUSED),
     # Staff change their own notes; someone else's only with change_others_clientnote.
     "edit someone else's note": (OK, OK, REFUSED, REFUSED),
@@ -66,6 +69,13 @@ def _client(world) -> Client:
 
 # action: (perform(http, admin_client, world) -> response, done(world) -> bool)
 ACTIONS = {
+    "define custom field": (
+        lambda http, admin, w: http.post(
+            reverse("admin:customfields_customfield_add"),
+            {"name": "VAT number", "field_type": "text", "sort_order": "0"},
+        ),
+        lambda w: CustomField.objects.filter(name="VAT number").exists(),
+    ),
     "view clients": (
         lambda http, admin, w: http.get(reverse("admin:clients_client_changelist")),
         None,

@@ -11,7 +11,13 @@ from django.db import transaction
 
 from billing_admin.actors import actor_fields
 from clients.models import Client, ClientEvent
-from customfields.models import TICKED, CustomField, CustomFieldValue, FieldType
+from customfields.models import (
+    TICKED,
+    CustomField,
+    CustomFieldValue,
+    FieldType,
+    history_field_label,
+)
 
 # WHMCS's own wording for a missing required value (AddClient/UpdateClient answer with it).
 MSG_REQUIRED = "You did not provide required custom field value for {name}"
@@ -31,8 +37,6 @@ TICKED_WORDS = frozenset({"on", "1", "true", "yes"})
 UNTICKED_WORDS = frozenset({"", "off", "0", "false", "no"})
 NUMBER = re.compile(r"[-+]?[0-9]+(\.[0-9]+)?")
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-# WHMCS "history" rows name the field; ClientEvent.field holds this many characters.
-HISTORY_FIELD_LENGTH = ClientEvent._meta.get_field("field").max_length
 _link_validator = URLValidator(schemes=["http", "https"])
 
 
@@ -166,7 +170,7 @@ def client_set_custom_field_values(
                 ClientEvent(
                     client=client,
                     kind=ClientEvent.Kind.PROFILE_CHANGED,
-                    field=fields[field_id].name[:HISTORY_FIELD_LENGTH],
+                    field=history_field_label(field_id, fields[field_id].name),
                     old_value=row.value if row is not None else "",
                     new_value=value,
                     **actor_fields(actor),

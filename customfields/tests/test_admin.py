@@ -97,11 +97,13 @@ def test_profile_edits_values_with_history_and_refuses_wrong_ones(admin_client):
     assert response.status_code == 302
     assert _values(client) == {plan.pk: "Silver", news.pk: "on"}
     changes = ClientEvent.objects.filter(client=client, kind=ClientEvent.Kind.PROFILE_CHANGED)
-    assert sorted(changes.values_list("field", "old_value", "new_value")) == [
-        ("Newsletter", "", "on"),
-        ("Plan", "", "Gold"),
-        ("Plan", "Gold", "Silver"),
-    ]
+    assert sorted(changes.values_list("field", "old_value", "new_value")) == sorted(
+        [
+            (f"#{news.pk} Newsletter", "", "on"),
+            (f"#{plan.pk} Plan", "", "Gold"),
+            (f"#{plan.pk} Plan", "Gold", "Silver"),
+        ]
+    )
     # Saving again unchanged records nothing more.
     admin_client.post(url, profile_post_data(admin_client, client))
     assert changes.count() == 3
@@ -193,3 +195,21 @@ def test_support_staff_fill_in_values_but_cannot_define_fields(login):
     data = profile_post_data(support, client, **{form_field_name(plan.pk): "Bronze"})
     assert support.post(url, data).status_code == 302
     assert _values(client) == {plan.pk: "Bronze"}
+
+
+@pytest.mark.parametrize("url_name", ["clients_client_summary", "clients_client_change"])
+def test_summary_and_profile_read_all_fields_in_constant_queries(admin_client, url_name):
+    client = ClientFactory()
+    url = reverse(f"admin:{url_name}", args=[client.pk])
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert admin_client.get(url).status_code == 200
+        return len(captured)
+
+    _set(client, dropdown(), "Gold")
+    queries()  # the first request of a session also reads what later ones have cached
+    one_field = queries()
+    for n in range(5):
+        _set(client, CustomFieldFactory(name=f"Extra {n}"), f"value {n}")
+    assert queries() == one_field

@@ -4,7 +4,11 @@ from django.core.exceptions import ValidationError
 from clients.models import Client, ClientEvent
 from clients.tests.factories import ClientFactory, client_profile_data
 from customfields.models import CustomField, CustomFieldValue, FieldType
-from customfields.selectors import custom_field_values_for, personal_custom_field_values
+from customfields.selectors import (
+    custom_field_values_for,
+    personal_custom_field_history,
+    personal_custom_field_values,
+)
 from customfields.services import (
     MSG_DATE,
     MSG_HAS_VALUES,
@@ -105,10 +109,10 @@ def test_client_set_custom_field_values_writes_and_records_history(admin_user):
     assert _values(client) == {plan.pk: "Silver"}
     events = ClientEvent.objects.filter(client=client).order_by("id")
     assert [(e.field, e.old_value, e.new_value, e.actor_label) for e in events] == [
-        ("Plan", "", "Gold", "admin"),
-        ("VAT number", "", "GB1", "admin"),
-        ("Plan", "Gold", "Silver", "admin"),
-        ("VAT number", "GB1", "", "admin"),
+        (f"#{plan.pk} Plan", "", "Gold", "admin"),
+        (f"#{vat.pk} VAT number", "", "GB1", "admin"),
+        (f"#{plan.pk} Plan", "Gold", "Silver", "admin"),
+        (f"#{vat.pk} VAT number", "GB1", "", "admin"),
     ]
     # Unchanged values record nothing.
     assert (
@@ -217,6 +221,11 @@ def test_selectors_for_other_apps(django_assert_num_queries):
             first.pk: {email.pk: "me@home.example", plan.pk: "Gold"}
         }
     assert [v.field_id for v in personal_custom_field_values(first)] == [email.pk]
+    # Found by the field's id, also after a rename.
+    CustomField.objects.filter(pk=email.pk).update(name="Home email")
+    history = personal_custom_field_history(first)
+    changes = list(history.values_list("field", "new_value"))
+    assert changes == [(f"#{email.pk} Personal email", "me@home.example")]
 
 
 def test_client_custom_fields_leaves_admin_only_fields_out_of_client_facing_output(
