@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from billing_admin.personal_data import Holder, holders
@@ -115,8 +115,12 @@ def retention_candidates(*, inactive_since: datetime) -> QuerySet[Client]:
     )
 
 
+# A client with an invoice or a transaction has books to keep: anonymised, never deleted.
+HAS_BOOKS = ExpressionWrapper(Q(_has(Invoice)) | Q(_has(Transaction)), output_field=BooleanField())
+
+
 def clients_with_books(client_ids: list[int]) -> set[int]:
-    """The clients that have an invoice or a transaction: anonymised, never deleted."""
+    """The clients that have an invoice or a transaction."""
     return set(
         Client.objects.filter(pk__in=client_ids)
         .filter(Q(_has(Invoice)) | Q(_has(Transaction)))

@@ -17,11 +17,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from clients.services import clients_delete
-from privacy.selectors import clients_with_books, retention_candidates, retention_cutoff
+from privacy.selectors import (
+    HAS_BOOKS,
+    clients_with_books,
+    retention_candidates,
+    retention_cutoff,
+)
 from privacy.services.anonymise import clients_anonymise_locked
 from privacy.services.erasure import erase_personal_data, expire_snapshots
 
-DEFAULT_RETENTION_BATCH_SIZE = 1000
+# Clients a batch: each batch is one transaction holding their row locks and costs ~20
+# statements whatever its size (docs/benchmarks.md, retention).
+DEFAULT_RETENTION_BATCH_SIZE = 5000
 
 
 def months_before(moment: datetime, months: int) -> datetime:
@@ -71,19 +78,17 @@ def retention_plan(*, inactive_since: datetime) -> tuple[list[int], list[int]]:
 
 def _retention_batch(batch: list[int], *, inactive_since: datetime, actor, run: RetentionRun):
     with transaction.atomic():
+        # Checked again under the lock: a client active since the selection is left alone.
         locked = list(
             retention_candidates(inactive_since=inactive_since)
             .filter(pk__in=batch)
+            .annotate(has_books=HAS_BOOKS)
             .order_by("pk")
             .select_for_update(of=("self",))
-            .values_list("pk", flat=True)
+            .values_list("pk", "has_books")
         )
-        if not locked:
-            run.skipped += len(batch)
-            return
-        books = clients_with_books(locked)
-        keep = [pk for pk in locked if pk in books]
-        delete = [pk for pk in locked if pk not in books]
+        keep = [pk for pk, has_books in locked if has_books]
+        delete = [pk for pk, has_books in locked if not has_books]
         if keep:
             clients_anonymise_locked(keep, actor=actor)
         if delete:
