@@ -3,11 +3,55 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
 
+from billing_admin.money import ZERO
 from clients.models import Client, ClientEvent
 from credits.models import CreditEntry
+
+CreditPolicy = Client.CreditPolicy
+
+
+def effective_credit_policy(policy: str, *, site_default: bool | None = None) -> str:
+    """The policy that applies: "default" follows AUTO_APPLY_CREDIT (or ``site_default``, for
+    a caller that asked for credit explicitly, as CreateInvoice's ``autoapplycredit`` does)."""
+    if policy != CreditPolicy.DEFAULT:
+        return policy
+    if site_default is None:
+        site_default = settings.AUTO_APPLY_CREDIT
+    return CreditPolicy.AVAILABLE if site_default else CreditPolicy.NEVER
+
+
+def credit_to_apply(
+    *, policy: str, available: Decimal, invoice_due: Decimal, site_default: bool | None = None
+) -> Decimal:
+    """How much of ``available`` credit pays an invoice with ``invoice_due`` by itself.
+
+    A pure function of its arguments, so the daily run can call it per planned invoice with the
+    balance its earlier invoices left, without a query.
+    """
+    policy = effective_credit_policy(policy, site_default=site_default)
+    if policy == CreditPolicy.NEVER or available <= ZERO or invoice_due <= ZERO:
+        return ZERO
+    if policy == CreditPolicy.FULL:
+        return invoice_due if available >= invoice_due else ZERO
+    return min(available, invoice_due)
+
+
+def auto_apply_amount(
+    client: Client, invoice_due: Decimal, *, site_default: bool | None = None
+) -> Decimal:
+    """The credit that pays ``invoice_due`` automatically under the client's credit policy: the
+    one rule behind generate_invoices, CreateInvoice's ``autoapplycredit`` and the amount the
+    Apply Credit form proposes. ``client`` needs ``credit_policy`` and ``credit_balance``."""
+    return credit_to_apply(
+        policy=client.credit_policy,
+        available=client.credit_balance,
+        invoice_due=invoice_due,
+        site_default=site_default,
+    )
 
 
 def client_credit_entries(*, client_id: int) -> QuerySet[CreditEntry]:

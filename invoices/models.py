@@ -116,6 +116,7 @@ class Invoice(models.Model):
             ("apply_invoice_credit", "Can apply and remove credit on invoices"),
             ("record_invoice_payment", "Can record payments on invoices"),
             ("cancel_invoice", "Can cancel invoices"),
+            ("generate_invoices", "Can generate due invoices"),
         ]
 
     def __str__(self) -> str:

@@ -3,8 +3,9 @@
 One module a concern: ``client`` (one client's record, status and welcome email), ``status``
 (the status rules both status paths share), ``bulk`` (status changes over many clients,
 set-based) with its SQL in ``bulk_sql``, ``deletion`` (deleting clients, keeping their
-transactions), ``imports`` (clients from CSV), ``contacts`` (a client's contacts) and ``notes``
-(the notes log). Import from ``clients.services``: every public name is re-exported here.
+transactions), ``imports`` (clients from CSV), ``contacts`` (a client's contacts), ``notes``
+(the notes log) and ``credit_policy`` (credit policies in bulk). Import from
+``clients.services``: every public name is re-exported here.
 """
 
 from clients.models import EMAIL_TAKEN
@@ -37,7 +38,14 @@ from clients.services.contacts import (
     CONTACT_FIELDS,
     contact_create,
     contact_delete,
+    contact_email_in_use,
     contact_update,
+)
+from clients.services.credit_policy import (
+    CREDIT_POLICY_INVALID,
+    BulkCreditPolicyResult,
+    clients_bulk_set_credit_policy,
+    parse_credit_policy,
 )
 from clients.services.deletion import (
     KEPT_MODEL_LABELS,
@@ -73,6 +81,7 @@ from clients.services.status import STATUS_INVALID, status_event_fields, validat
 __all__ = [
     "BATCH_SIZE_INVALID",
     "CLIENT_PROFILE_FIELDS",
+    "CREDIT_POLICY_INVALID",
     "CONTACT_FIELDS",
     "CURRENCY_LOCKED",
     "DEFAULT_BATCH_SIZE",
@@ -89,6 +98,7 @@ __all__ = [
     "WELCOME_TEMPLATE",
     "Action",
     "AutoStatusRun",
+    "BulkCreditPolicyResult",
     "BulkStatusResult",
     "DeletionSummary",
     "Step",
@@ -108,6 +118,7 @@ __all__ = [
     "client_set_status",
     "client_update",
     "clients_auto_update_status",
+    "clients_bulk_set_credit_policy",
     "clients_bulk_set_status",
     "clients_delete",
     "clients_import",
@@ -117,9 +128,11 @@ __all__ = [
     "rejects_csv",
     "contact_create",
     "contact_delete",
+    "contact_email_in_use",
     "contact_update",
     "deletion_plan",
     "email_in_use",
+    "parse_credit_policy",
     "note_editable_by",
     "set_status_for_batch",
     "status_event_fields",

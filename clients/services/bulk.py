@@ -46,6 +46,14 @@ class BulkStatusResult:
     def processed(self) -> int:
         return self.changed + self.already + self.vanished
 
+    def progress_text(self) -> str:
+        """How far the run got, for a run stopped half-way (the command and the admin page)."""
+        return (
+            f"changed {self.changed:,} of {self.selected:,} clients to {self.status} in "
+            f"{self.batches_done:,} of {self.batches_total:,} whole batches "
+            f"({self.already:,} already {self.status})"
+        )
+
 
 def _validate(status: str, batch_size: int) -> None:
     validate_status(status)
@@ -53,7 +61,7 @@ def _validate(status: str, batch_size: int) -> None:
         raise ValidationError({"batch_size": BATCH_SIZE_INVALID})
 
 
-def _lock_batch(scope: QuerySet[Client], ids: list[int]) -> list[int]:
+def lock_batch(scope: QuerySet[Client], ids: list[int]) -> list[int]:
     """Lock the batch's rows that still exist and still match ``scope``, in pk order."""
     return list(
         scope.filter(pk__in=ids)
@@ -91,7 +99,7 @@ def clients_bulk_set_status(
     result = BulkStatusResult(status=status, selected=len(ids), batches_total=len(batches))
     for batch in batches:
         with transaction.atomic():
-            locked = _lock_batch(scope, batch)
+            locked = lock_batch(scope, batch)
             changed_from = set_status_for_batch(locked, status=status, actor=actor)
         changed = sum(changed_from.values())
         result.batches_done += 1

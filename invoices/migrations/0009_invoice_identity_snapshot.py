@@ -39,7 +39,7 @@ def fill_snapshots(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("invoices", "0006_choices_by_reference"),
+        ("invoices", "0008_payment_method_module_names"),
         ("clients", "0010_contacts_and_notes"),
     ]
 

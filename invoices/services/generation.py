@@ -23,9 +23,10 @@ from billing_admin.bulk_sql import (
     model_columns,
     reserve_ids,
 )
-from billing_admin.money import ZERO
+from billing_admin.money import ZERO, format_money
 from clients.models import Client
 from credits.models import CreditEntry
+from credits.selectors import credit_to_apply
 from credits.services import record_credit_entries
 from invoices import selectors
 from invoices.models import ClientService, Invoice, InvoiceEvent, InvoiceItem
@@ -82,6 +83,17 @@ class GenerationResult:
     paid_by_credit: int = 0
     batches: int = 0
 
+    def summary(self, *, today: date, dry_run: bool = False) -> str:
+        """What the run did (or, dry, would do) in one line: the command's last line and the
+        message after Generate Due Invoices."""
+        verb = "Would create" if dry_run else "Created"
+        return (
+            f"{verb} {self.invoices} invoices ({self.items} items, total "
+            f"{format_money(self.total)}) for services due by {today} + "
+            f"{settings.INVOICE_DAYS_IN_ADVANCE} days; credit applied "
+            f"{format_money(self.credit_applied)}, {self.paid_by_credit} paid in full."
+        )
+
 
 @dataclass(slots=True)
 class _PlannedInvoice:
@@ -106,10 +118,10 @@ class _Plan:
     next_due_dates: dict[int, date | None] = field(default_factory=dict)
 
 
-def _plan_batch(*, clients: dict[int, tuple[str, Decimal]], services, horizon: date) -> _Plan:
+def _plan_batch(*, clients: dict[int, tuple[str, Decimal, str]], services, horizon: date) -> _Plan:
     """No writes: bill every period of ``services`` due by ``horizon``, one invoice per client and
-    due date; apply each client's credit (``clients``: id -> (currency, balance)) to its new
-    invoices, earliest due first, when AUTO_APPLY_CREDIT is on."""
+    due date; apply each client's credit (``clients``: id -> (currency, balance, credit policy))
+    to its new invoices, earliest due first, as its credit policy says (``credit_to_apply``)."""
     plan = _Plan()
     items_by_invoice: dict[tuple[int, date], list] = defaultdict(list)
     for service in services:
@@ -127,13 +139,18 @@ def _plan_batch(*, clients: dict[int, tuple[str, Decimal]], services, horizon: d
             )
             due = next_due
         plan.next_due_dates[service.pk] = due
-    auto_apply = settings.AUTO_APPLY_CREDIT
+    site_default = settings.AUTO_APPLY_CREDIT
     # Credit left to apply: the balance less what this batch's earlier invoices took.
-    balances = {client_id: balance for client_id, (_, balance) in clients.items()}
+    balances = {client_id: balance for client_id, (_, balance, _) in clients.items()}
     for (client_id, due), items in sorted(items_by_invoice.items()):
-        currency = clients[client_id][0]
+        currency, _, policy = clients[client_id]
         total = sum((item[3] for item in items), ZERO)
-        credit = min(balances[client_id], total) if auto_apply else ZERO
+        credit = credit_to_apply(
+            policy=policy,
+            available=balances[client_id],
+            invoice_due=total,
+            site_default=site_default,
+        )
         balances[client_id] -= credit
         plan.invoices.append(_PlannedInvoice(client_id, currency, due, total, credit, items))
     return plan
@@ -194,7 +211,7 @@ def _generated_events(invoice_ids: list[int], plan: _Plan, actor, now: str) -> l
     return rows
 
 
-def _locked_clients(balances: dict[int, tuple[str, Decimal]], client_ids) -> list[Client]:
+def _locked_clients(balances: dict[int, tuple[str, Decimal, str]], client_ids) -> list[Client]:
     """Client rows for record_credit_entries, built from the balances read under this batch's
     locks: only the credited clients, and only the columns it uses, instead of a model instance
     for every locked client."""
@@ -213,9 +230,9 @@ def _generate_batch(*, client_ids: list[int], today: date, horizon: date, actor)
         Client.objects.select_for_update()
         .filter(pk__in=client_ids)
         .order_by("pk")
-        .values_list("pk", "currency", "credit_balance")
+        .values_list("pk", "currency", "credit_balance", "credit_policy")
     )
-    balances = {pk: (currency, balance) for pk, currency, balance in locked}
+    balances = {pk: tuple(rest) for pk, *rest in locked}
     services = (
         selectors.services_due(horizon=horizon)
         .select_for_update()
@@ -305,7 +322,7 @@ def invoices_generate(
     progress=None,
 ) -> GenerationResult:
     """The daily run: invoice every Active service due within INVOICE_DAYS_IN_ADVANCE of
-    ``today``, advance its next due date, apply credit when AUTO_APPLY_CREDIT is on.
+    ``today``, advance its next due date, apply credit as each client's credit policy says.
 
     Each batch of clients is its own transaction, so a run killed half-way keeps the batches
     it finished and a rerun picks up only what is still due. ``dry_run`` plans without locks
@@ -318,10 +335,10 @@ def invoices_generate(
         batch = client_ids[start : start + batch_size]
         if dry_run:
             clients = Client.objects.filter(pk__in=batch).values_list(
-                "pk", "currency", "credit_balance"
+                "pk", "currency", "credit_balance", "credit_policy"
             )
             plan = _plan_batch(
-                clients={pk: (currency, balance) for pk, currency, balance in clients},
+                clients={pk: tuple(rest) for pk, *rest in clients},
                 services=selectors.services_due(horizon=horizon)
                 .filter(client_id__in=batch)
                 .values_list(*DUE_SERVICE_FIELDS, named=True),

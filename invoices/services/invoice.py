@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from billing_admin.money import ZERO, parse_money_field
 from clients.models import Client
+from credits.selectors import auto_apply_amount
 from credits.services import lock_client
 from invoices import selectors
 from invoices.models import Invoice, InvoiceEvent, InvoiceItem
@@ -34,6 +35,7 @@ from invoices.services.shared import (
     settle,
 )
 from invoices.services.snapshot import take_snapshot
+from transactions.payment_methods import payment_method_module
 
 ITEM_DESCRIPTION_REQUIRED = "Every invoice item needs a description."
 TOTAL_NEGATIVE = "The invoice total cannot be negative."
@@ -70,7 +72,8 @@ def invoice_create(
 ) -> Invoice:
     """Create an invoice from ``items`` (dicts with ``description``, ``amount``, optional
     ``taxed``); subtotal and total are computed from them. With ``auto_apply_credit`` the
-    client's credit is applied at once, as far as it goes (WHMCS CreateInvoice autoapplycredit).
+    client's credit is applied at once as its credit policy allows (WHMCS CreateInvoice
+    autoapplycredit; ``credits.selectors.auto_apply_amount``).
     """
     if status not in CREATABLE_STATUSES:
         raise ValidationError({"status": INVALID_STATUS.format(status=status)})
@@ -100,7 +103,7 @@ def invoice_create(
         date=date or today,
         due_date=due_date or date or today,
         currency=client.currency,
-        payment_method=payment_method,
+        payment_method=payment_method_module(payment_method),
         notes=notes,
         subtotal=subtotal,
         total=subtotal,
@@ -117,7 +120,9 @@ def invoice_create(
         [InvoiceEvent(kind=InvoiceEvent.Kind.CREATED, new_value=status, amount=invoice.total)],
         actor,
     )
-    credit = min(client.credit_balance, invoice.total)
+    # Asked for explicitly, so a client on the site default gets its credit applied even with
+    # AUTO_APPLY_CREDIT off; "never" and "only the whole invoice" still hold.
+    credit = auto_apply_amount(client, invoice.total, site_default=True)
     if auto_apply_credit and status == Invoice.Status.UNPAID and credit > ZERO:
         apply_credit_locked(client=client, invoice=invoice, amount=credit, actor=actor)
     return invoice
@@ -195,7 +200,10 @@ def invoice_update(
         ("date", date),
         ("due_date", due_date),
         ("notes", notes),
-        ("payment_method", payment_method),
+        (
+            "payment_method",
+            None if payment_method is None else payment_method_module(payment_method),
+        ),
     ):
         if value is not None:
             setattr(invoice, name, value)

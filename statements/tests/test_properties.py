@@ -1,0 +1,145 @@
+"""Random histories of invoices, payments, credit, refunds and cancellations, built through the
+real services: the statement's closing balance equals what the invoices say is due less the
+credit held, and opening + movements == closing for any split of the range."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db.models import Sum
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from clients.tests.factories import ClientFactory
+from credits.services import add_credit, adjust_balance, remove_credit
+from invoices.models import BALANCE_DUE, Invoice
+from invoices.selectors import OPEN_INVOICES
+from invoices.services import (
+    invoice_apply_credit,
+    invoice_cancel,
+    invoice_create,
+    invoice_remove_credit,
+    payment_record,
+)
+from statements.selectors import EVERYTHING_START, client_statement
+
+pytestmark = pytest.mark.django_db
+
+ZERO = Decimal("0.00")
+amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("300.00"), places=2)
+days_ago = st.integers(min_value=0, max_value=120)
+pick = st.integers(min_value=0, max_value=1000)
+operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("invoice"), amounts, days_ago),
+        st.tuples(st.just("pay"), amounts, days_ago, pick),
+        st.tuples(st.just("add_credit"), amounts, days_ago),
+        st.tuples(st.just("refund_credit"), amounts, days_ago),
+        st.tuples(st.just("apply_credit"), pick),
+        st.tuples(st.just("unapply_credit"), amounts, pick),
+        st.tuples(st.just("cancel"), pick),
+        st.tuples(st.just("adjust"), amounts),
+    ),
+    min_size=1,
+    max_size=15,
+)
+
+
+def owed_from_the_invoices(client) -> Decimal:
+    """Due on open invoices less the credit held, straight from the invoices and the client."""
+    client.refresh_from_db()
+    due = Invoice.objects.filter(OPEN_INVOICES, client=client).aggregate(due=Sum(BALANCE_DUE))
+    return (due["due"] or ZERO) - client.credit_balance
+
+
+def run(operation, client, today):
+    name, *args = operation
+    invoices = list(Invoice.objects.filter(client=client).order_by("pk"))
+    index = args[-1] if isinstance(args[-1], int) else 0
+    chosen = invoices[index % len(invoices)] if invoices else None
+    if name == "invoice":
+        amount, ago = args
+        day = today - timedelta(days=ago)
+        invoice_create(
+            client_id=client.pk,
+            items=[{"description": "Hosting", "amount": amount}],
+            actor=None,
+            date=day,
+            due_date=day + timedelta(days=7),
+        )
+    elif name == "pay" and chosen is not None:
+        amount, ago, _ = args
+        payment_record(
+            invoice_id=chosen.pk,
+            gateway="bank",
+            amount=amount,
+            actor=None,
+            date=today - timedelta(days=ago),
+        )
+    elif name == "add_credit":
+        amount, ago = args
+        add_credit(
+            client_id=client.pk,
+            amount=amount,
+            description="Prepaid",
+            actor=None,
+            date=today - timedelta(days=ago),
+        )
+    elif name == "refund_credit":
+        amount, ago = args
+        remove_credit(
+            client_id=client.pk,
+            amount=amount,
+            description="Refund to card",
+            actor=None,
+            date=today - timedelta(days=ago),
+        )
+    elif name == "apply_credit" and chosen is not None:
+        invoice_apply_credit(invoice_id=chosen.pk, actor=None)
+    elif name == "unapply_credit" and chosen is not None:
+        invoice_remove_credit(invoice_id=chosen.pk, amount=args[0], actor=None)
+    elif name == "cancel" and chosen is not None:
+        invoice_cancel(invoice_id=chosen.pk, actor=None)
+    elif name == "adjust":
+        adjust_balance(client_id=client.pk, new_balance=args[0], actor=None)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(operations=operations, split=st.integers(min_value=0, max_value=121))
+def test_statement_agrees_with_the_invoices_for_any_split(operations, split):
+    client = ClientFactory()
+    today = timezone.localdate()
+    for operation in operations:
+        try:
+            run(operation, client, today)
+        except ValidationError:
+            pass  # refused (too much credit, nothing due, ...): nothing was written
+
+    everything = client_statement(client, start=EVERYTHING_START, end=today)
+    assert everything.opening == ZERO
+    assert everything.closing == owed_from_the_invoices(client)
+    assert everything.closing_credit == client.credit_balance
+    assert everything.opening + sum((line.amount for line in everything.lines), ZERO) == (
+        everything.closing
+    )
+
+    middle = today - timedelta(days=split)
+    first = client_statement(client, start=today - timedelta(days=121), end=middle)
+    second = client_statement(client, start=middle + timedelta(days=1), end=today)
+    for part in (first, second):
+        assert part.opening + sum((line.amount for line in part.lines), ZERO) == part.closing
+        assert part.opening_credit + sum((line.credit for line in part.lines), ZERO) == (
+            part.closing_credit
+        )
+        if part.lines:
+            assert part.lines[-1].balance == part.closing
+    assert first.closing == second.opening
+    assert second.closing == everything.closing
+    assert first.opening == ZERO  # nothing before the first day
+    assert date.min <= first.start

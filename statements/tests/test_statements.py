@@ -1,0 +1,270 @@
+"""The Account Statement through the admin (page, PDF, CSV, email), the command and bad input."""
+
+import io
+from datetime import date, timedelta
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from clients.models import EmailLog
+from clients.services import contact_create
+from clients.tests.factories import ClientFactory
+from credits.services import add_credit
+from invoices.services import invoice_cancel, invoice_create, payment_record
+from statements.models import SentStatement
+from statements.selectors import (
+    EVERYTHING_START,
+    client_statement,
+    period_range,
+    statement_range,
+)
+
+pytestmark = pytest.mark.django_db
+
+D = Decimal
+TODAY = timezone.localdate()
+LAST_MONTH_START, LAST_MONTH_END = period_range("last-month", today=TODAY)
+
+
+def statement_url(client, suffix="", **params):
+    url = reverse(f"admin:clients_client_statement{suffix}", args=[client.pk])
+    query = "&".join(f"{key}={value}" for key, value in params.items())
+    return f"{url}?{query}" if query else url
+
+
+@pytest.fixture
+def history():
+    """A client with a month of business last month and a payment before it."""
+    client = ClientFactory(currency="EUR", first_name="Grace", last_name="Hopper")
+    before = LAST_MONTH_START - timedelta(days=5)
+    old = invoice_create(
+        client_id=client.pk,
+        items=[{"description": "Old", "amount": "40.00"}],
+        actor=None,
+        date=before,
+        due_date=before,
+    )
+    payment_record(invoice_id=old.pk, gateway="bank", amount="25.00", actor=None, date=before)
+    day = LAST_MONTH_START + timedelta(days=2)
+    hosting = invoice_create(
+        client_id=client.pk,
+        items=[{"description": "Hosting", "amount": "100.00"}],
+        actor=None,
+        date=day,
+        due_date=day + timedelta(days=7),
+    )
+    payment_record(
+        invoice_id=hosting.pk,
+        gateway="stripe",
+        amount="30.00",
+        actor=None,
+        date=day + timedelta(days=1),
+        transaction_id="ch_1",
+    )
+    add_credit(
+        client_id=client.pk,
+        amount="20.00",
+        description="Goodwill",
+        actor=None,
+        date=day + timedelta(days=3),
+    )
+    return client
+
+
+def test_statement_range_defaults_and_presets():
+    today = date(2026, 5, 17)
+    assert statement_range(today=today) == (date(2026, 4, 1), date(2026, 4, 30))
+    assert period_range("this-month", today=today) == (date(2026, 5, 1), today)
+    assert period_range("last-quarter", today=today) == (date(2026, 1, 1), date(2026, 3, 31))
+    assert period_range("last-quarter", today=date(2026, 2, 1)) == (
+        date(2025, 10, 1),
+        date(2025, 12, 31),
+    )
+    assert period_range("this-year", today=today) == (date(2026, 1, 1), today)
+    assert period_range("everything", today=today) == (EVERYTHING_START, today)
+    assert statement_range(start="2026-02-03", end="2026-02-10", today=today) == (
+        date(2026, 2, 3),
+        date(2026, 2, 10),
+    )
+
+
+def test_statement_lines_and_balances(history):
+    statement = client_statement(history, start=LAST_MONTH_START, end=LAST_MONTH_END)
+    assert statement.opening == D("15.00")  # 40 invoiced, 25 paid
+    assert [(line.kind, line.amount) for line in statement.lines] == [
+        ("invoice", D("100.00")),
+        ("payment", D("-30.00")),
+        ("added", D("-20.00")),
+    ]
+    assert [line.balance for line in statement.lines] == [D("115.00"), D("85.00"), D("65.00")]
+    assert statement.closing == D("65.00")
+    assert statement.closing_credit == D("20.00")
+    assert statement.aging.total == D("85.00")  # 15 + 70 due; the credit is not yet applied
+
+
+def test_cancellation_is_a_movement(history):
+    invoice = invoice_create(
+        client_id=history.pk, items=[{"description": "Mistake", "amount": "9.00"}], actor=None
+    )
+    invoice_cancel(invoice_id=invoice.pk, actor=None)
+    statement = client_statement(history, start=TODAY, end=TODAY)
+    assert [(line.kind, line.amount) for line in statement.lines] == [
+        ("invoice", D("9.00")),
+        ("cancellation", D("-9.00")),
+    ]
+    assert statement.opening == statement.closing
+
+
+def test_statement_page_in_constant_queries(admin_client, history, django_assert_max_num_queries):
+    with django_assert_max_num_queries(16):
+        response = admin_client.get(statement_url(history))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Opening balance" in page and "Closing balance" in page
+    assert "EUR" in page and "Invoice #" in page and "Goodwill" in page
+    assert 'id="closing-balance">65.00<' in page
+    # Ten times the movements, the same number of queries.
+    for _ in range(10):
+        add_credit(
+            client_id=history.pk,
+            amount="1.00",
+            description="More",
+            actor=None,
+            date=LAST_MONTH_END,
+        )
+    with django_assert_max_num_queries(16):
+        assert admin_client.get(statement_url(history)).status_code == 200
+
+
+def test_summary_has_the_account_statement_quick_link(admin_client, history):
+    page = admin_client.get(reverse("admin:clients_client_summary", args=[history.pk]))
+    assert statement_url(history) in page.content.decode()
+    assert "Account Statement" in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"start": "2026-03-10", "end": "2026-03-01"}, "ends (2026-03-01) before it starts"),
+        ({"period": "fortnight"}, "Unknown period"),
+        ({"start": "yesterday"}, "is not a date"),
+    ],
+)
+def test_bad_range_is_a_clear_error(admin_client, history, params, message):
+    page = admin_client.get(statement_url(history, **params))
+    assert page.status_code == 400
+    assert message in page.content.decode()
+    pdf = admin_client.get(statement_url(history, "_pdf", **params))
+    assert pdf.status_code == 400 and message in pdf.content.decode()
+
+
+def test_pdf_download_holds_the_statement(admin_client, history):
+    response = admin_client.get(statement_url(history, "_pdf"))
+    assert response["Content-Type"] == "application/pdf"
+    assert "attachment" in response["Content-Disposition"]
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Grace Hopper" in text
+    assert "Opening balance" in text and "15.00" in text
+    assert "Closing balance" in text and "65.00" in text
+    assert "EUR" in text and "Goodwill" in text
+
+
+def test_csv_streams_everything(admin_client, history):
+    response = admin_client.get(statement_url(history, "_csv", period="everything"))
+    assert response.streaming
+    body = b"".join(response.streaming_content).decode()
+    assert "Opening balance" in body and "Closing balance" in body
+    lines = body.splitlines()
+    closing = next(line for line in lines if "Closing balance" in line)
+    assert ",65.00," in closing
+    assert sum(1 for line in lines if ",Invoice," in line) == 2
+
+
+def test_email_statement_sends_pdf_to_client_and_contacts(admin_client, history, mailoutbox):
+    contact_create(
+        client_id=history.pk,
+        actor=None,
+        first_name="Ann",
+        email="books@example.com",
+        statement_emails=True,
+    )
+    response = admin_client.post(
+        reverse("admin:clients_client_statement_email", args=[history.pk]), {"period": "last-month"}
+    )
+    assert response.status_code == 302
+    (message,) = mailoutbox
+    assert message.to == [history.email]
+    assert message.cc == ["books@example.com"]
+    (name, content, mimetype) = message.attachments[0]
+    assert mimetype == "application/pdf" and name.endswith(".pdf")
+    log = EmailLog.objects.get(client=history)
+    assert (log.template, log.status) == ("statement", EmailLog.Status.SENT)
+
+
+def test_send_statements_command_sends_once_unless_resend(history, mailoutbox):
+    quiet = ClientFactory()  # no movements last month: nothing to send
+    out = StringIO()
+    call_command("send_statements", "--period", "last-month", stdout=out, stderr=StringIO())
+    assert "Sent 1 statements" in out.getvalue()
+    assert [m.to for m in mailoutbox] == [[history.email]]
+    assert SentStatement.objects.filter(client=history).count() == 1
+    assert not SentStatement.objects.filter(client=quiet).exists()
+
+    out = StringIO()
+    call_command("send_statements", "--period", "last-month", stdout=out, stderr=StringIO())
+    assert "Sent 0 statements" in out.getvalue() and "1 already sent" in out.getvalue()
+    assert len(mailoutbox) == 1
+
+    call_command(
+        "send_statements",
+        "--period",
+        "last-month",
+        "--resend",
+        stdout=StringIO(),
+        stderr=StringIO(),
+    )
+    assert len(mailoutbox) == 2
+    assert SentStatement.objects.filter(client=history).count() == 1
+
+
+def test_send_statements_dry_run_and_resume(history, mailoutbox, monkeypatch):
+    other = ClientFactory()
+    add_credit(client_id=other.pk, amount="5.00", description="x", actor=None, date=LAST_MONTH_END)
+    out = StringIO()
+    call_command("send_statements", "--dry-run", stdout=out)
+    assert "would email 2 statements" in out.getvalue()
+    assert mailoutbox == [] and not SentStatement.objects.exists()
+    # A run that stops after the first batch resumes with the rest.
+    from statements import services
+
+    def stop_after_first(result):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        services.statements_send(
+            start=LAST_MONTH_START, end=LAST_MONTH_END, batch_size=1, on_batch=stop_after_first
+        )
+    assert SentStatement.objects.count() == 1
+    err = StringIO()
+    call_command("send_statements", "--batch-size", "1", stdout=StringIO(), stderr=err)
+    assert SentStatement.objects.count() == 2 and len(mailoutbox) == 2
+    assert "batch 1/1" in err.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--period", "fortnight"], "Unknown period 'fortnight'"),
+        (["--start", "2026-03-10", "--end", "2026-03-01"], "before it starts"),
+        (["--batch-size", "0"], "--batch-size"),
+    ],
+)
+def test_send_statements_bad_input(args, message, mailoutbox):
+    with pytest.raises(CommandError, match=message):
+        call_command("send_statements", *args, stdout=StringIO())
+    assert mailoutbox == []
