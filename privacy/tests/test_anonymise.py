@@ -5,7 +5,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.core.exceptions import ValidationError
 
-from billing_admin.personal_data import holders
+from billing_admin.personal_data import holders, text_fields
 from clients.models import Client, ClientEvent
 from credits.services import add_credit
 from invoices.models import ClientService, Invoice
@@ -39,7 +39,9 @@ def test_builder_plants_a_marker_in_every_declared_personal_column(marked_client
     missing = []
     for model, holder in holders().items():
         for name in holder.erase:
-            rows = holder.erasable_rows([marked_client.pk]).filter(**{f"{name}__icontains": MARK})
+            rows = holder.erasable_rows([marked_client.pk])
+            if name in text_fields(model):
+                rows = rows.filter(**{f"{name}__icontains": MARK})
             if not rows.exists():
                 missing.append(f"{model._meta.label}.{name}")
     assert missing == []
