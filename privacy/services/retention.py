@@ -2,12 +2,12 @@
 are anonymised, or deleted when they have no invoice or transaction to keep; snapshots past
 their legal retention are erased.
 
-Batches of clients in primary-key order, each one transaction: one query finds and locks the
-next idle clients after the previous batch, a second statement checks them again now that they
-are locked (a writer that locked the client to give it an invoice has committed by then, and a
-new statement sees it), then the work is set-based: one UPDATE per declared model for the whole
-batch. An interrupted run leaves every committed batch complete, and a rerun picks up the rest
-(anonymised clients no longer match).
+Batches of clients in primary-key order, each one transaction: one query locks the next clients
+whose own row looks idle (status, balance, last change: an index range), a second statement
+checks everything else about them now that they are locked (a writer that locked a client to
+give it an invoice has committed by then, and a new statement sees it), then the work is
+set-based: one UPDATE per declared model for the whole batch. An interrupted run leaves every
+committed batch complete, and a rerun picks up the rest (anonymised clients no longer match).
 """
 
 from collections.abc import Callable
@@ -24,6 +24,7 @@ from privacy.selectors import (
     clients_with_books,
     retention_candidates,
     retention_cutoff,
+    retention_idle_rows,
 )
 from privacy.services.anonymise import clients_anonymise_locked
 from privacy.services.erasure import erase_personal_data, expire_snapshots
@@ -81,13 +82,14 @@ def retention_plan(*, inactive_since: datetime) -> tuple[list[int], list[int]]:
 def _retention_batch(
     *, after_id: int, batch_size: int, inactive_since: datetime, actor, run: RetentionRun
 ) -> int | None:
-    """The next ``batch_size`` idle clients after ``after_id``, locked, checked again and
-    anonymised or deleted in one transaction. Returns the last client id looked at, or None
-    when no client is left."""
+    """The next ``batch_size`` clients after ``after_id`` whose row looks idle, locked, checked
+    in full and anonymised or deleted in one transaction. Returns the last client id looked at,
+    or None when no client is left."""
     candidates = retention_candidates(inactive_since=inactive_since)
     with transaction.atomic():
         locked = list(
-            candidates.filter(pk__gt=after_id)
+            retention_idle_rows(inactive_since=inactive_since)
+            .filter(pk__gt=after_id)
             .order_by("pk")
             .select_for_update(of=("self",))
             .values_list("pk", flat=True)[:batch_size]
