@@ -40,7 +40,12 @@ def _erase_statements(ids: str, cutoff: str) -> list[str]:
         "DELETE FROM customfields_customfieldvalue v USING customfields_customfield f "
         f"WHERE f.id = v.field_id AND f.personal AND v.client_id IN ({ids})",
         "UPDATE clients_emaillog SET to_address = 'email-' || id || '@anonymised.invalid', "
-        f"subject = '', error = '' WHERE client_id IN ({ids})",
+        "cc = '{}', subject = '', body_text = '', body_html = '', error = '' "
+        f"WHERE client_id IN ({ids})",
+        "DELETE FROM emails_emailattachment a USING clients_emaillog e "
+        f"WHERE e.id = a.email_id AND e.client_id IN ({ids})",
+        "UPDATE statements_sentstatement SET "
+        f"to_address = 'statement-' || id || '@anonymised.invalid' WHERE client_id IN ({ids})",
         f"UPDATE clients_clientdataexport SET reason = '' WHERE client_id IN ({ids})",
         "UPDATE merges_clientmerge SET source_name = 'Anonymised client #' || source_id, "
         "source_email = 'client-' || source_id || '@anonymised.invalid' "

@@ -195,6 +195,7 @@ REGISTRY: list[Holder] = [
         },
         keep={
             "country": "kept for tax reporting (a country identifies nobody)",
+            "credit_policy": CODE,
             "currency": CODE,
             "language": CODE,
             "status": CODE,
@@ -268,8 +269,36 @@ REGISTRY: list[Holder] = [
     Holder(
         "clients.EmailLog",
         client="client",
-        erase={"to_address": undeliverable_email("email-"), "subject": BLANK, "error": BLANK},
-        keep={"template": CODE, "status": CODE},
+        erase={
+            "to_address": undeliverable_email("email-"),
+            "cc": Constant([]),
+            "subject": BLANK,
+            "body_text": BLANK,
+            "body_html": BLANK,
+            "error": BLANK,
+        },
+        keep={
+            "kind": CODE,
+            "template": CODE,
+            "status": CODE,
+            "from_email": "our own sender address",
+            "message_id": "a reference",
+            "actor_label": "staff",
+        },
+    ),
+    Holder(
+        "emails.EmailAttachment",
+        client="email__client",
+        # A statement's PDF names and addresses the client: the attachment goes with its email's
+        # content (the email's row, who sent what when, stays).
+        erase={"content": DELETED},
+        keep={"filename": "a file name we chose", "mimetype": CODE},
+    ),
+    Holder(
+        "statements.SentStatement",
+        client="client",
+        erase={"to_address": undeliverable_email("statement-")},
+        keep={"actor_label": "staff"},
     ),
     Holder(
         "clients.ClientDataExport",
@@ -407,6 +436,7 @@ REGISTRY: list[Holder] = [
 
 # Models of the project's apps that hold no client's data at all, and why.
 NO_CLIENT_DATA: dict[str, str] = {
+    "api.IdempotentCall": "answers to API write calls: ids and statuses, kept to answer retries",
     "clients.ClientGroup": "a named group; no person",
     "api.ApiCredential": "staff credentials",
 }

@@ -6,7 +6,7 @@ done by ``privacy.services`` and the export's content by ``privacy.export``, as 
 """
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from billing_admin.admin_mixins import AuditLogAdmin, ClientIdSearchMixin
 from clients.admin_links import ORDER_DELETE_CLIENT, QuickLink
 from clients.admin_tabs import client_tabs
+from clients.admin_views import client_view
 from clients.models import ClientDataExport
 from privacy.export import client_export_chunks, export_filename
 from privacy.selectors import anonymisation_summary, retention_cutoff
@@ -104,11 +105,9 @@ class DataProtectionAdminMixin:
             **extra,
         }
 
-    def anonymise_client_view(self, request, object_id):
+    @client_view(lambda self, request, client: request.user.has_perm(PERM_ANONYMISE))
+    def anonymise_client_view(self, request, client):
         """GET: what is erased and what is kept, with counts; POST: anonymise."""
-        if not request.user.has_perm(PERM_ANONYMISE):
-            raise PermissionDenied
-        client = self.get_client_or_404(request, object_id)
         summary_url = reverse("admin:clients_client_summary", args=[client.pk])
         if request.method == "POST":
             try:
@@ -127,11 +126,9 @@ class DataProtectionAdminMixin:
         )
         return TemplateResponse(request, self.anonymise_client_template, context)
 
-    def export_client_data_view(self, request, object_id):
+    @client_view(lambda self, request, client: request.user.has_perm(PERM_EXPORT))
+    def export_client_data_view(self, request, client):
         """GET: a form asking why; POST: record the export and send the file, streamed."""
-        if not request.user.has_perm(PERM_EXPORT):
-            raise PermissionDenied
-        client = self.get_client_or_404(request, object_id)
         errors = []
         if request.method == "POST":
             try:

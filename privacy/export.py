@@ -13,6 +13,7 @@ written out as it is read: the number of queries and the memory used do not grow
 client's size.
 """
 
+import base64
 import json
 from collections.abc import Iterator
 
@@ -24,6 +25,15 @@ from privacy.services import EXPORT_VERSION
 
 EXPORT_FORMAT = "billing_admin.client_data"
 CHUNK_ROWS = 2000
+
+
+class ExportEncoder(DjangoJSONEncoder):
+    """Django's JSON (money as strings, ISO dates) and binary columns (attachments) as base64."""
+
+    def default(self, value):
+        if isinstance(value, (bytes, memoryview)):
+            return base64.b64encode(bytes(value)).decode("ascii")
+        return super().default(value)
 
 
 def _columns(model) -> list[str]:
@@ -38,7 +48,7 @@ def export_tables():
 
 def client_export_chunks(client_id: int) -> Iterator[str]:
     """The export as pieces of JSON text, to write or stream one after another."""
-    encoder = DjangoJSONEncoder(ensure_ascii=False)
+    encoder = ExportEncoder(ensure_ascii=False)
     header = {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,

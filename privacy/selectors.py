@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from billing_admin.personal_data import Holder, holders
@@ -94,18 +94,24 @@ def _has(model, **conditions) -> Exists:
     return Exists(model._base_manager.filter(client=OuterRef("pk"), **conditions))
 
 
+def retention_idle_rows(*, inactive_since: datetime) -> QuerySet[Client]:
+    """The conditions on the client row alone (client_retention_idx): Inactive or Closed, not
+    anonymised, no credit, not changed since ``inactive_since``."""
+    return Client.objects.filter(
+        status__in=[Client.Status.INACTIVE, Client.Status.CLOSED],
+        anonymised_at__isnull=True,
+        updated_at__lt=inactive_since,
+        credit_balance=0,
+    )
+
+
 def retention_candidates(*, inactive_since: datetime) -> QuerySet[Client]:
     """Inactive or Closed clients, not yet anonymised, with nothing of theirs changed since
     ``inactive_since`` (profile, history, invoices, transactions, credit), no credit, no open or
     draft invoice and no live service. Uses client_retention_idx, then each dependant's
     client index for the NOT EXISTS checks."""
     return (
-        Client.objects.filter(
-            status__in=[Client.Status.INACTIVE, Client.Status.CLOSED],
-            anonymised_at__isnull=True,
-            updated_at__lt=inactive_since,
-            credit_balance=0,
-        )
+        retention_idle_rows(inactive_since=inactive_since)
         .exclude(_has(Invoice, status__in=CANCELLABLE_STATUSES))
         .exclude(_has(Invoice, updated_at__gte=inactive_since))
         .exclude(_has(ClientService, status__in=CLOSABLE_SERVICE_STATUSES))
@@ -115,8 +121,12 @@ def retention_candidates(*, inactive_since: datetime) -> QuerySet[Client]:
     )
 
 
+# A client with an invoice or a transaction has books to keep: anonymised, never deleted.
+HAS_BOOKS = ExpressionWrapper(Q(_has(Invoice)) | Q(_has(Transaction)), output_field=BooleanField())
+
+
 def clients_with_books(client_ids: list[int]) -> set[int]:
-    """The clients that have an invoice or a transaction: anonymised, never deleted."""
+    """The clients that have an invoice or a transaction."""
     return set(
         Client.objects.filter(pk__in=client_ids)
         .filter(Q(_has(Invoice)) | Q(_has(Transaction)))

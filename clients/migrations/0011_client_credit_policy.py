@@ -4,19 +4,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clients', '0014_data_protection'),
+        ("clients", "0014_data_protection"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='client',
-            name='credit_policy',
-            field=models.CharField(choices=[('default', 'Use the site default'), ('never', 'Never apply automatically'), ('full', 'Only when it pays the whole invoice'), ('available', 'Apply whatever is available')], db_default='default', default='default', help_text="Whether credit pays this client's new invoices automatically. Staff can always apply credit by hand.", max_length=9, verbose_name='credit policy'),
+            model_name="client",
+            name="credit_policy",
+            field=models.CharField(
+                choices=[
+                    ("default", "Use the site default"),
+                    ("never", "Never apply automatically"),
+                    ("full", "Only when it pays the whole invoice"),
+                    ("available", "Apply whatever is available"),
+                ],
+                db_default="default",
+                default="default",
+                help_text="Whether credit pays this client's new invoices automatically. Staff can always apply credit by hand.",
+                max_length=9,
+                verbose_name="credit policy",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='client',
-            constraint=models.CheckConstraint(condition=models.Q(('credit_policy__in', ['default', 'never', 'full', 'available'])), name='client_credit_policy_valid'),
+            model_name="client",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("credit_policy__in", ["default", "never", "full", "available"])
+                ),
+                name="client_credit_policy_valid",
+            ),
         ),
     ]

@@ -24,6 +24,9 @@ CURRENCY_LOCKED = (
 )
 EMAIL_UNIQUE_CONSTRAINT = "client_email_ci_unique"
 WELCOME_TEMPLATE = "welcome"
+ANONYMISED_READ_ONLY = (
+    "This client was anonymised: its profile holds placeholders and cannot be edited."
+)
 
 CLIENT_PROFILE_FIELDS = (
     *PERSON_FIELDS,
@@ -228,6 +231,9 @@ def client_update(*, client_id: int, actor, **fields) -> Client:
     client = (
         Client.objects.select_for_update(of=("self",)).select_related("group").get(pk=client_id)
     )
+    if client.anonymised_at is not None:
+        # Personal data written back onto an erased client would outlive its erasure.
+        raise ValidationError(ANONYMISED_READ_ONLY, code="anonymised")
     old_values = {field: _display_value(client, field) for field in fields}
     old_currency = client.currency
     for field, value in fields.items():

@@ -14,11 +14,11 @@ from django.utils import timezone
 from billing_admin.actors import actor_fields
 from billing_admin.money import ZERO, format_money
 from clients.models import Client, ClientEvent
-from clients.services import set_status_for_batch
 from credits.services import lock_client
 from invoices.services import client_close
 from privacy.selectors import retention_cutoff
 from privacy.services.erasure import erase_personal_data
+from privacy.services.history_sql import record_closed_and_anonymised
 
 MSG_NOT_FOUND = "Client #{client_id} does not exist."
 MSG_ALREADY = "Client #{client_id} was already anonymised on {date}; nothing was changed."
@@ -28,17 +28,13 @@ MSG_CREDIT = (
 )
 
 
-def _erase_locked(client_ids: list[int], *, actor) -> list[ClientEvent]:
-    """Erase the locked clients' personal data, mark them and record it: the step anonymising one
-    client and the retention run's batches share."""
+def _marks(*, close: bool) -> dict:
+    """What anonymising sets on the client rows besides the erasing, in the same UPDATE."""
     now = timezone.now()
-    erase_personal_data(client_ids=client_ids, cutoff=retention_cutoff())
-    Client.objects.filter(pk__in=client_ids).update(anonymised_at=now, updated_at=now)
-    audit = actor_fields(actor)
-    return ClientEvent.objects.bulk_create(
-        ClientEvent(client_id=client_id, kind=ClientEvent.Kind.ANONYMISED, **audit)
-        for client_id in client_ids
-    )
+    marks = {"anonymised_at": now, "updated_at": now}
+    if close:
+        marks["status"] = Client.Status.CLOSED
+    return marks
 
 
 @transaction.atomic
@@ -68,12 +64,19 @@ def client_anonymise(*, client_id: int, actor) -> ClientEvent:
             ),
             code="has_credit",
         )
-    return _erase_locked([client_id], actor=actor)[0]
+    erase_personal_data(
+        client_ids=[client_id], cutoff=retention_cutoff(), also={Client: _marks(close=False)}
+    )
+    return ClientEvent.objects.create(
+        client_id=client_id, kind=ClientEvent.Kind.ANONYMISED, **actor_fields(actor)
+    )
 
 
-def clients_anonymise_locked(client_ids: list[int], *, actor) -> list[ClientEvent]:
+def clients_anonymise_locked(client_ids: list[int], *, actor) -> None:
     """Anonymise clients already locked by the caller and known to need no closing work (no
-    open invoices, no live services, no credit): set Closed, then erase. The retention run's
-    batch step, set-based."""
-    set_status_for_batch(client_ids, status=Client.Status.CLOSED, actor=actor)
-    return _erase_locked(client_ids, actor=actor)
+    open invoices, no live services, no credit): set Closed and erase, set-based, with their
+    history. The retention run's batch step: a fixed number of statements for any batch."""
+    record_closed_and_anonymised(client_ids, actor=actor)
+    erase_personal_data(
+        client_ids=client_ids, cutoff=retention_cutoff(), also={Client: _marks(close=True)}
+    )

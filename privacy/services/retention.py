@@ -2,8 +2,10 @@
 are anonymised, or deleted when they have no invoice or transaction to keep; snapshots past
 their legal retention are erased.
 
-Batches of clients in primary-key order, each one transaction that locks its rows and checks
-them again under the lock (a client that became active meanwhile is skipped), then works
+Batches of clients in primary-key order, each one transaction: one query locks the next clients
+whose own row looks idle (status, balance, last change: an index range), a second statement
+checks everything else about them now that they are locked (a writer that locked a client to
+give it an invoice has committed by then, and a new statement sees it), then the work is
 set-based: one UPDATE per declared model for the whole batch. An interrupted run leaves every
 committed batch complete, and a rerun picks up the rest (anonymised clients no longer match).
 """
@@ -17,11 +19,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from clients.services import clients_delete
-from privacy.selectors import clients_with_books, retention_candidates, retention_cutoff
+from privacy.selectors import (
+    HAS_BOOKS,
+    clients_with_books,
+    retention_candidates,
+    retention_cutoff,
+    retention_idle_rows,
+)
 from privacy.services.anonymise import clients_anonymise_locked
 from privacy.services.erasure import erase_personal_data, expire_snapshots
 
-DEFAULT_RETENTION_BATCH_SIZE = 1000
+# Clients a batch: each batch is one transaction holding their row locks and costs ~20
+# statements whatever its size (docs/benchmarks.md, retention).
+DEFAULT_RETENTION_BATCH_SIZE = 5000
 
 
 def months_before(moment: datetime, months: int) -> datetime:
@@ -46,16 +56,16 @@ def retention_inactive_since(now: datetime | None = None) -> datetime | None:
 
 @dataclass
 class RetentionRun:
-    """What a run did (or, dry, would do); partial while the run is under way."""
+    """What a run did; partial while the run is under way."""
 
-    selected: int
-    batches_total: int
     batches_done: int = 0
     anonymised: list[int] = field(default_factory=list)
     deleted: list[int] = field(default_factory=list)
-    # No longer eligible (or gone) by the time their batch was locked.
-    skipped: int = 0
     expired_snapshots: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def selected(self) -> int:
+        return len(self.anonymised) + len(self.deleted)
 
 
 def retention_plan(*, inactive_since: datetime) -> tuple[list[int], list[int]]:
@@ -69,21 +79,27 @@ def retention_plan(*, inactive_since: datetime) -> tuple[list[int], list[int]]:
     return [pk for pk in ids if pk in books], [pk for pk in ids if pk not in books]
 
 
-def _retention_batch(batch: list[int], *, inactive_since: datetime, actor, run: RetentionRun):
+def _retention_batch(
+    *, after_id: int, batch_size: int, inactive_since: datetime, actor, run: RetentionRun
+) -> int | None:
+    """The next ``batch_size`` clients after ``after_id`` whose row looks idle, locked, checked
+    in full and anonymised or deleted in one transaction. Returns the last client id looked at,
+    or None when no client is left."""
+    candidates = retention_candidates(inactive_since=inactive_since)
     with transaction.atomic():
         locked = list(
-            retention_candidates(inactive_since=inactive_since)
-            .filter(pk__in=batch)
+            retention_idle_rows(inactive_since=inactive_since)
+            .filter(pk__gt=after_id)
             .order_by("pk")
             .select_for_update(of=("self",))
-            .values_list("pk", flat=True)
+            .values_list("pk", flat=True)[:batch_size]
         )
         if not locked:
-            run.skipped += len(batch)
-            return
-        books = clients_with_books(locked)
-        keep = [pk for pk in locked if pk in books]
-        delete = [pk for pk in locked if pk not in books]
+            return None
+        still_idle = candidates.filter(pk__in=locked).annotate(has_books=HAS_BOOKS)
+        checked = list(still_idle.order_by("pk").values_list("pk", "has_books"))
+        keep = [pk for pk, has_books in checked if has_books]
+        delete = [pk for pk, has_books in checked if not has_books]
         if keep:
             clients_anonymise_locked(keep, actor=actor)
         if delete:
@@ -93,7 +109,7 @@ def _retention_batch(batch: list[int], *, inactive_since: datetime, actor, run: 
             clients_delete(client_ids=delete, actor=actor)
     run.anonymised += keep
     run.deleted += delete
-    run.skipped += len(batch) - len(locked)
+    return locked[-1]
 
 
 def apply_retention(
@@ -103,18 +119,21 @@ def apply_retention(
     batch_size: int = DEFAULT_RETENTION_BATCH_SIZE,
     on_batch: Callable[[RetentionRun], None] | None = None,
 ) -> RetentionRun:
-    """Anonymise or delete every client idle since ``inactive_since``, then erase the snapshots
-    past retention of clients anonymised or deleted before. ``on_batch`` sees the running totals
-    after each committed batch."""
-    ids = list(
-        retention_candidates(inactive_since=inactive_since)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    batches = [ids[start : start + batch_size] for start in range(0, len(ids), batch_size)]
-    run = RetentionRun(selected=len(ids), batches_total=len(batches))
-    for batch in batches:
-        _retention_batch(batch, inactive_since=inactive_since, actor=actor, run=run)
+    """Anonymise or delete every client idle since ``inactive_since``, in batches in id order,
+    then erase the snapshots past retention of clients anonymised or deleted before.
+    ``on_batch`` sees the running totals after each committed batch."""
+    run = RetentionRun()
+    last_id = 0
+    while True:
+        last_id = _retention_batch(
+            after_id=last_id,
+            batch_size=batch_size,
+            inactive_since=inactive_since,
+            actor=actor,
+            run=run,
+        )
+        if last_id is None:
+            break
         run.batches_done += 1
         if on_batch is not None:
             on_batch(run)

@@ -25,9 +25,11 @@ from clients.services import (
 from clients.tests.factories import ClientFactory
 from credits.services import add_credit, remove_credit
 from customfields.services import client_set_custom_field_values, custom_field_create
+from emails.models import EmailAttachment
 from invoices.services import client_service_create, invoice_create, invoice_update
 from merges.services import client_merge
 from privacy.services import client_export_record
+from statements.models import SentStatement
 from transactions.services import transaction_create, transaction_update, transactions_delete
 
 MARK = "zqxmark"
@@ -89,13 +91,30 @@ def build_marked_client(staff) -> Client:
     client_set_custom_field_values(
         client_id=client.pk, actor=staff, values={passport.pk: marked("passportnew")}
     )
-    EmailLog.objects.create(
+    email = EmailLog.objects.create(
         client=client,
-        template="welcome",
+        template="statement",
         to_address=f"{MARK}{n}@example.com",
+        cc=[f"{MARK}cc{n}@example.com"],
         subject=marked("subject"),
+        body_text=marked("body"),
+        body_html=f"<p>{marked('htmlbody')}</p>",
         status=EmailLog.Status.FAILED,
         error=marked("error"),
+    )
+    EmailAttachment.objects.create(
+        email=email,
+        filename="statement.pdf",
+        mimetype="application/pdf",
+        content=marked("pdf").encode(),
+    )
+    SentStatement.objects.create(
+        client=client,
+        period_start=(now - timedelta(days=30)).date(),
+        period_end=now.date(),
+        to_address=f"{MARK}statement{n}@example.com",
+        email_log=email,
+        actor_label="system",
     )
     LogEntry.objects.create(
         user=staff,

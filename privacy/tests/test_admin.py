@@ -113,9 +113,11 @@ def test_anonymise_twice_says_so(staff_client):
     assert ClientEvent.objects.filter(client=client, kind="anonymised").count() == 1
 
 
-def test_anonymise_unknown_client_is_404(staff_client):
+def test_anonymise_unknown_client_goes_back_to_the_list(staff_client):
     http = staff_client(BILLING)
-    assert http.get(reverse("admin:clients_client_anonymise", args=[999999])).status_code == 404
+    response = http.get(reverse("admin:clients_client_anonymise", args=[999999]), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("admin:clients_client_changelist")
+    assert "doesn’t exist" in response.content.decode()
 
 
 def test_delete_confirmation_offers_anonymise(staff_client):

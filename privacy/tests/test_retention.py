@@ -175,5 +175,5 @@ def test_apply_retention_command_runs_and_summarises(settings):
     call_command("apply_retention", "--batch-size", "1", stdout=out, stderr=err)
 
     assert "Anonymised 0 and deleted 1 clients" in out.getvalue()
-    assert "batch 1/1" in err.getvalue()
+    assert "batch 1: 0 anonymised, 1 deleted so far" in err.getvalue()
     assert list(Client.objects.values_list("pk", flat=True)) == [fresh.pk]

@@ -6,8 +6,6 @@ INVOICE_RETENTION_YEARS of clients anonymised or deleted earlier are erased. Bat
 commit on their own: safe to interrupt and run again.
 """
 
-import sys
-
 from django.core.management.base import BaseCommand, CommandError
 
 from privacy.services import (
@@ -60,7 +58,7 @@ class Command(BaseCommand):
             raise CommandError(
                 "Interrupted"
                 + (
-                    f" after {done.batches_done} of {done.batches_total} batches "
+                    f" after {done.batches_done} batches "
                     f"({len(done.anonymised)} anonymised, {len(done.deleted)} deleted)"
                     if done
                     else " before the first batch committed"
@@ -71,15 +69,12 @@ class Command(BaseCommand):
         expired = sum(run.expired_snapshots.values())
         self.stdout.write(
             f"Anonymised {len(run.anonymised)} and deleted {len(run.deleted)} clients unchanged "
-            f"since {since:%Y-%m-%d} ({run.skipped} no longer due); erased {expired} identity "
-            "snapshots past their retention."
+            f"since {since:%Y-%m-%d}; erased {expired} identity snapshots past their retention."
         )
 
     def progress(self, run: RetentionRun) -> None:
         self.latest = run
-        ending = "\n" if run.batches_done == run.batches_total or not sys.stderr.isatty() else "\r"
         self.stderr.write(
-            f"batch {run.batches_done}/{run.batches_total}: {len(run.anonymised)} anonymised, "
-            f"{len(run.deleted)} deleted",
-            ending=ending,
+            f"batch {run.batches_done}: {len(run.anonymised)} anonymised, "
+            f"{len(run.deleted)} deleted so far"
         )
