@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run stop-db test lint browser screenshots bench
+.PHONY: run stop-db test lint browser screenshots bench bench-email
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,13 +19,16 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	cp .env.example .env
 
 ## run: install, migrate, create the demo admin and data once, serve http://127.0.0.1:$(PORT)/admin/
-## (make run PORT=8001); the embedded PostgreSQL stops when the server does (Ctrl-C)
+## (make run PORT=8001) with an email worker (manage.py db_worker) beside it; Ctrl-C stops both,
+## and the embedded PostgreSQL with them
 run: $(VENV)/.runtime .env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py ensure_admin
 	$(PY) manage.py seed_demo
-	@trap '$(PY) -m billing_admin.embedded_db stop' EXIT; trap 'exit 0' INT TERM; \
-		$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@$(PY) manage.py db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null; $(PY) -m billing_admin.embedded_db stop' EXIT; \
+	trap 'exit 0' INT TERM; \
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 ## stop-db: stop the embedded PostgreSQL (.pgdata/) left running by tests or manage.py commands
 stop-db:
@@ -52,6 +55,15 @@ screenshots: $(VENV)/.dev browser
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 
-## bench: time admin pages and bulk services against raw SQL on a bench database (ARGS="--clients 1000000")
-bench: $(VENV)/.dev
+## bench: time admin pages and bulk services against raw SQL on a bench database (ARGS="--clients 1000000";
+## groups: --stock, --api, --memory, --load; see bench/README.md)
+$(VENV)/.bench: $(VENV)/.dev requirements-bench.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	touch $@
+
+bench: $(VENV)/.bench
 	$(PY) -m bench.run $(ARGS)
+
+## bench-email: 10,000 queued emails to a local SMTP sink with 1, 2 and 4 workers (ARGS="--emails 2000")
+bench-email: $(VENV)/.dev
+	$(PY) -m bench.email_queue $(ARGS)

@@ -6,6 +6,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 
 from api.auth import authenticate, check_permission
+from api.idempotency import call_once, idempotency_key, is_write_action
 from api.protocol import ApiError, Params, render
 from api.registry import find_action
 from billing_admin.errors import SERVER_ERROR, SERVICE_UNAVAILABLE, UNAVAILABLE_ERRORS
@@ -69,7 +70,16 @@ def _answer(request, params: Params) -> dict:
     check_permission(
         credential, action=action.name, permissions=action.permissions, sent_as=sent_as
     )
-    return action.handler(params, actor=credential)
+    key = idempotency_key(request, params) if is_write_action(action.name) else None
+    if key is None:
+        return action.handler(params, actor=credential)
+    return call_once(
+        credential=credential,
+        key=key,
+        action=action.name,
+        params=params,
+        run=lambda: action.handler(params, actor=credential),
+    )
 
 
 def _wants_xml(params: Params) -> bool:

@@ -120,6 +120,18 @@ def _currency_sql(country_sql: str) -> str:
     )
 
 
+# The invoice's identity snapshot (invoices.services.snapshot), copied from the client row ``c``.
+SNAPSHOT_COLUMNS = (
+    "billed_first_name, billed_last_name, billed_company, billed_email, billed_phone, "
+    "billed_address1, billed_address2, billed_city, billed_state, billed_postcode, "
+    "billed_country, billed_tax_exempt, billed_contact_name, billed_contact_email"
+)
+SNAPSHOT_FROM_CLIENT = (
+    "c.first_name, c.last_name, c.company_name, c.email, c.phone_number, c.address1, "
+    "c.address2, c.city, c.state, c.postcode, c.country, c.tax_exempt, '', ''"
+)
+
+
 def build_statements(n: int, today: date) -> list[tuple[str, str]]:
     """(label, SQL) pairs that fill the empty tables."""
     large = n + 1
@@ -237,7 +249,8 @@ def build_statements(n: int, today: date) -> list[tuple[str, str]]:
             "invoices",
             f"""INSERT INTO invoices_invoice
                 (id, client_id, status, date, due_date, paid_at, currency, payment_method,
-                 subtotal, tax, total, credit_applied, amount_paid, notes, created_at, updated_at)
+                 subtotal, tax, total, credit_applied, amount_paid, notes, created_at, updated_at,
+                 {SNAPSHOT_COLUMNS})
                 SELECT 2 * c.id - 1 + p, c.id,
                        CASE WHEN p = 1 AND c.id % 4 = 0 THEN 'Unpaid' ELSE 'Paid' END,
                        {today_sql} - 60 + 30 * p - (c.id % 28)::int,
@@ -245,13 +258,14 @@ def build_statements(n: int, today: date) -> list[tuple[str, str]]:
                        CASE WHEN p = 1 AND c.id % 4 = 0 THEN NULL ELSE {now_sql} END,
                        c.currency, 'stripe', 5 + c.id % 45 + 0.99, 0, 5 + c.id % 45 + 0.99, 0,
                        CASE WHEN p = 1 AND c.id % 4 = 0 THEN 0 ELSE 5 + c.id % 45 + 0.99 END,
-                       '', {now_sql}, {now_sql}
+                       '', {now_sql}, {now_sql}, {SNAPSHOT_FROM_CLIENT}
                 FROM clients_client c, generate_series(0, 1) AS p
                 WHERE c.id <= {n}
                 UNION ALL
                 SELECT 2 * {n} + k, {large}, 'Paid', {today_sql} - k / 20, {today_sql} - k / 20,
-                       {now_sql}, 'USD', 'stripe', 9.99, 0, 9.99, 0, 9.99, '', {now_sql}, {now_sql}
-                FROM generate_series(1, {rows}) AS k""",
+                       {now_sql}, 'USD', 'stripe', 9.99, 0, 9.99, 0, 9.99, '', {now_sql}, {now_sql},
+                       {SNAPSHOT_FROM_CLIENT}
+                FROM generate_series(1, {rows}) AS k, clients_client c WHERE c.id = {large}""",
         ),
         (
             "invoice items",

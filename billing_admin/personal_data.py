@@ -359,7 +359,8 @@ REGISTRY: list[Holder] = [
         "invoices.Invoice",
         client="client",
         erase={
-            "billed_name": placeholder_name("client_id"),
+            "billed_first_name": Constant("Anonymised"),
+            "billed_last_name": Numbered("client #", "client_id"),
             "billed_company": BLANK,
             "billed_email": undeliverable_email("client-", "client_id"),
             "billed_phone": BLANK,

@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "statements",
     "merges",
     "privacy",
+    "django_tasks",
+    "django_tasks_db",
+    "emails",
 ]
 
 MIDDLEWARE = [
@@ -157,7 +160,32 @@ if (
 globals().update(_email)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="billing@example.com")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Seconds a mail server may take over one step (connect, each reply) before the attempt fails.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+
+# Client email goes through a queue (the emails app, Django's Tasks API via django-tasks).
+# "database": queued in PostgreSQL, sent by `manage.py db_worker` processes (make run starts one).
+# "immediate": sent in-process right after the transaction commits (tests; no retry backoff).
+# Anything else is a task backend's dotted path (e.g. django-tasks-celery's), used as it is.
+EMAIL_QUEUE = env.str("EMAIL_QUEUE", default="database")
+TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+TASKS = {"default": {"BACKEND": TASK_BACKENDS.get(EMAIL_QUEUE, EMAIL_QUEUE)}}
+# Attempts per message before it is marked failed (temporary failures only; a permanent one,
+# such as a 5xx reply or an invalid address, fails at once). The wait before retry n is
+# EMAIL_RETRY_DELAY * 2**(n-1) seconds, at most EMAIL_RETRY_MAX_DELAY.
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=5)
+EMAIL_RETRY_DELAY = env.float("EMAIL_RETRY_DELAY", default=60)
+EMAIL_RETRY_MAX_DELAY = env.float("EMAIL_RETRY_MAX_DELAY", default=3600)
+# A worker holds a message it is sending for this long; if it has not finished by then (it
+# crashed or was killed), the message is queued again. Keep it well above EMAIL_TIMEOUT.
+EMAIL_SENDING_LEASE = env.int("EMAIL_SENDING_LEASE", default=300)
+if EMAIL_MAX_ATTEMPTS < 1 or EMAIL_SENDING_LEASE <= EMAIL_TIMEOUT:
+    raise ImproperlyConfigured(
+        "EMAIL_MAX_ATTEMPTS must be 1 or more and EMAIL_SENDING_LEASE above EMAIL_TIMEOUT."
+    )
 
 # Billing settings.
 COMPANY_NAME = env.str("COMPANY_NAME", default="Example Hosting")
@@ -190,6 +218,8 @@ AUTO_APPLY_CREDIT = env.bool("AUTO_APPLY_CREDIT", default=True)
 
 # Client CSV import (admin page and import_clients): the largest file accepted, in bytes.
 CLIENT_IMPORT_MAX_BYTES = env.int("CLIENT_IMPORT_MAX_BYTES", default=32 * 1024 * 1024)
+# Hours an uploaded file, its preview and its rejected rows are kept (they hold people's data).
+CLIENT_IMPORT_KEEP_HOURS = env.int("CLIENT_IMPORT_KEEP_HOURS", default=24)
 
 # Automatic client status update (manage.py auto_update_client_status, WHMCS "Client Status
 # Update"): on or off, and how many days an Active client must have been without an active

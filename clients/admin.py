@@ -32,7 +32,7 @@ from clients.admin_links import (
 )
 from clients.admin_pagination import EstimatedCountPaginator
 from clients.admin_tabs import ClientFilter, ClientTabsChangelistMixin, client_tabs
-from clients.admin_views import client_view
+from clients.admin_views import client_not_found, client_view
 from clients.field_permissions import fields_not_changeable_by
 from clients.forms import ClientAddForm, ClientForm
 from clients.models import Client, ClientEvent, ClientGroup, EmailLog
@@ -58,6 +58,9 @@ from statements.admin import StatementAdminMixin
 
 HISTORY_ROWS = 20
 MSG_WELCOME_SENT = "The welcome email was sent to %(to)s."
+MSG_WELCOME_QUEUED = (
+    "The welcome email to %(to)s is queued; the client's Emails tab shows how it goes."
+)
 MSG_WELCOME_FAILED = (
     "The welcome email to %(to)s could not be sent (%(error)s). The client is saved; "
     "resend the email from the client's page once the mail server works."
@@ -274,12 +277,16 @@ class ClientAdminBase(admin.ModelAdmin):
         a status leaves running (services, open invoices) say so in a message."""
 
     def report_welcome_email(self, request, log: EmailLog) -> None:
+        # Read again: with the in-process queue it has been sent (or has failed) by now.
+        log.refresh_from_db(fields=["status", "error"])
         if log.status == EmailLog.Status.SENT:
             messages.success(request, MSG_WELCOME_SENT % {"to": log.to_address})
-        else:
+        elif log.status == EmailLog.Status.FAILED:
             messages.warning(
                 request, MSG_WELCOME_FAILED % {"to": log.to_address, "error": log.error}
             )
+        else:
+            messages.info(request, MSG_WELCOME_QUEUED % {"to": log.to_address})
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
@@ -369,6 +376,10 @@ class ClientAdminBase(admin.ModelAdmin):
             "email_log": client_recent_emails(client),
             "history": client_history(client)[:HISTORY_ROWS],
         }
+
+    def client_not_found(self, request, object_id):
+        """What a custom client page answers for an id that names no client (admin_views)."""
+        return client_not_found(self, request, object_id)
 
     @client_view(lambda self, request, client: self.has_view_or_change_permission(request, client))
     def summary_view(self, request, client: Client):

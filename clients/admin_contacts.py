@@ -15,6 +15,14 @@ from django.utils.html import format_html
 
 from clients.admin_links import ORDER_DEFAULT, QuickLink
 from clients.admin_pagination import EstimatedCountPaginator
+from clients.admin_tabs import (
+    TAB_CONTACTS,
+    TAB_NOTES,
+    ClientFilter,
+    ClientTab,
+    ClientTabsChangelistMixin,
+    register_client_tab,
+)
 from clients.models import CONTACT_EMAIL_TAKEN, Client, ClientNote, Contact
 from clients.selectors import client_contacts, client_notes
 from clients.services import (
@@ -55,11 +63,13 @@ class ContactForm(forms.ModelForm):
         return email
 
 
-class ClientRecordAdmin(admin.ModelAdmin):
-    """Shared by contacts and notes: rows of one client, opened from its Summary (the add page
-    takes ``?client=<id>``), written by services, and back to the Summary afterwards."""
+class ClientRecordAdmin(ClientTabsChangelistMixin, admin.ModelAdmin):
+    """Shared by contacts and notes: rows of one client, opened from its Summary or its tab
+    (``?client=<id>``, for the list and the add page alike), written by services, and back to
+    the Summary afterwards."""
 
     raw_id_fields = ["client"]
+    list_filter = [ClientFilter]
     list_select_related = ["client"]
     list_per_page = 50
     ordering = ["-id"]
@@ -114,9 +124,34 @@ class ClientRecordAdmin(admin.ModelAdmin):
         raise NotImplementedError
 
 
+register_client_tab(
+    ClientTab(
+        "contacts",
+        "Contacts",
+        "admin:clients_contact_changelist",
+        TAB_CONTACTS,
+        permission="clients.view_contact",
+        by_filter=True,
+        count=lambda: Contact.objects.all(),
+    )
+)
+register_client_tab(
+    ClientTab(
+        "notes",
+        "Notes",
+        "admin:clients_clientnote_changelist",
+        TAB_NOTES,
+        permission="clients.view_clientnote",
+        by_filter=True,
+        count=lambda: ClientNote.objects.all(),
+    )
+)
+
+
 @admin.register(Contact)
 class ContactAdmin(ClientRecordAdmin):
     form = ContactForm
+    client_tab = "contacts"
     list_display = ["name", "email", "client_link", "receives", "is_billing_contact"]
     fieldsets = [
         (None, {"fields": ["client"]}),
@@ -215,6 +250,7 @@ class ClientNoteAdmin(ClientRecordAdmin):
     ``clients.change_others_clientnote`` (Billing administrators) anyone's."""
 
     form = ClientNoteForm
+    client_tab = "notes"
     list_display = ["created_at", "client_link", "short_text", "sticky", "author_label"]
     fields = ["client", "text", "sticky"]
 

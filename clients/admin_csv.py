@@ -23,10 +23,10 @@ from clients.admin_selection import (
     redirect_with_selection,
     selected_clients,
 )
-from clients.csv_export import client_csv_chunks, export_columns
+from clients.csv_export import client_csv_chunks, column_label, export_columns
 from clients.forms import ClientExportForm, ClientImportForm
 from clients.models import Client, ClientImport
-from clients.services import clients_import, rejects_csv
+from clients.services import client_imports_expire, clients_import, rejects_csv
 
 EXPORT_PERMISSION = "clients.export_clients"
 IMPORT_PERMISSIONS = ("clients.import_clients", "clients.add_client")
@@ -45,7 +45,10 @@ def _report(result) -> dict:
         "problem_count": len(result.problems),
         "problems": [str(problem) for problem in result.problems[:PROBLEMS_SHOWN]],
         "notices": result.notices,
-        "mapping": [[header, result.mapping.get(header, "")] for header in result.headers],
+        "mapping": [
+            [header, column_label(result.mapping[header]) if header in result.mapping else ""]
+            for header in result.headers
+        ],
         "preview": result.preview,
         "headers": result.headers,
         "file_refused": result.file_refused,
@@ -160,6 +163,7 @@ class ClientCsvAdminMixin:
                 for name in ("update_existing", "skip_invalid", "send_welcome_email")
             }
             text = form.cleaned_data["text"]
+            client_imports_expire()
             result = clients_import(text, actor=request.user, dry_run=True, **options)
             upload = ClientImport.objects.create(
                 filename=form.cleaned_data["file"].name[:255],
@@ -191,6 +195,7 @@ class ClientCsvAdminMixin:
                 ClientImport.Status.IMPORTED if result.imported else ClientImport.Status.REFUSED
             )
             upload.content = ""  # the clients hold the data now; the file is not kept
+            upload.report.pop("preview", None)
             upload.imported_at = timezone.now()
             upload.save()
             if result.imported:

@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from clients.models import Client
 
 # Clients written per COPY: large enough for COPY's speed, small enough to stream steadily.
-EXPORT_CHUNK_SIZE = 5000
+EXPORT_CHUNK_SIZE = 10_000
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection); a leading
 # apostrophe makes it text, and the importer strips it again.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -26,7 +26,7 @@ FORMULA_GUARD = "'"
 _SQL_PREFIXES = "'=', '+', '-', '@', E'\\t', E'\\r'"
 
 
-def _text(column: str) -> str:
+def guarded_text(column: str) -> str:
     """A text column as SQL, with the formula guard applied."""
     return (
         f"CASE WHEN left({column}, 1) IN ({_SQL_PREFIXES}) "
@@ -48,20 +48,20 @@ class ExportColumn:
 
 EXPORT_COLUMNS: tuple[ExportColumn, ...] = (
     ExportColumn("id", "ID", "c.id"),
-    ExportColumn("first_name", "First Name", _text("c.first_name")),
-    ExportColumn("last_name", "Last Name", _text("c.last_name")),
-    ExportColumn("company_name", "Company Name", _text("c.company_name")),
-    ExportColumn("email", "Email", _text("c.email")),
-    ExportColumn("phone_number", "Phone Number", _text("c.phone_number")),
-    ExportColumn("address1", "Address 1", _text("c.address1")),
-    ExportColumn("address2", "Address 2", _text("c.address2")),
-    ExportColumn("city", "City", _text("c.city")),
-    ExportColumn("state", "State", _text("c.state")),
-    ExportColumn("postcode", "Postcode", _text("c.postcode")),
+    ExportColumn("first_name", "First Name", guarded_text("c.first_name")),
+    ExportColumn("last_name", "Last Name", guarded_text("c.last_name")),
+    ExportColumn("company_name", "Company Name", guarded_text("c.company_name")),
+    ExportColumn("email", "Email", guarded_text("c.email")),
+    ExportColumn("phone_number", "Phone Number", guarded_text("c.phone_number")),
+    ExportColumn("address1", "Address 1", guarded_text("c.address1")),
+    ExportColumn("address2", "Address 2", guarded_text("c.address2")),
+    ExportColumn("city", "City", guarded_text("c.city")),
+    ExportColumn("state", "State", guarded_text("c.state")),
+    ExportColumn("postcode", "Postcode", guarded_text("c.postcode")),
     ExportColumn("country", "Country", "c.country"),
     ExportColumn("currency", "Currency", "c.currency"),
     ExportColumn("language", "Language", "c.language"),
-    ExportColumn("group", "Group", _text("g.name")),
+    ExportColumn("group", "Group", guarded_text("g.name")),
     ExportColumn("status", "Status", "c.status"),
     ExportColumn("credit_balance", "Credit Balance", "c.credit_balance::text"),
     ExportColumn("marketing_opt_in", "Marketing Emails", _yes_no("c.marketing_opt_in")),
@@ -77,23 +77,41 @@ EXPORT_COLUMNS: tuple[ExportColumn, ...] = (
         "to_char(c.created_at AT TIME ZONE %s, 'YYYY-MM-DD HH24:MI:SS')",
     ),
 )
-COLUMNS_BY_KEY = {column.key: column for column in EXPORT_COLUMNS}
-COLUMN_KEYS = tuple(COLUMNS_BY_KEY)
+COLUMN_KEYS = tuple(column.key for column in EXPORT_COLUMNS)
 UNKNOWN_COLUMNS = "Unknown columns: %(columns)s. Choose from: %(known)s."
+
+# Apps above clients that add columns (custom fields): each registers an object, at ready(),
+# with ``export_columns()`` and the import side (see clients.services.imports.CsvExtension).
+CSV_EXTENSIONS: list = []
+
+
+def register_csv_extension(extension) -> None:
+    CSV_EXTENSIONS.append(extension)
+
+
+def available_columns() -> list[ExportColumn]:
+    """The profile columns, then the registered apps' columns as they are defined now."""
+    return [*EXPORT_COLUMNS, *(c for ext in CSV_EXTENSIONS for c in ext.export_columns())]
+
+
+def column_label(key: str) -> str:
+    """The header a column key is exported under (the key itself if no column has it)."""
+    return next((column.header for column in available_columns() if column.key == key), key)
 
 
 def export_columns(keys: Iterable[str] | None = None) -> list[ExportColumn]:
     """The columns for ``keys`` in the order given (all of them for None); ValueError names
     any unknown key."""
+    available = {column.key: column for column in available_columns()}
     if keys is None:
-        return list(EXPORT_COLUMNS)
+        return list(available.values())
     keys = list(keys)
-    unknown = [key for key in keys if key not in COLUMNS_BY_KEY]
+    unknown = [key for key in keys if key not in available]
     if unknown:
         raise ValueError(
-            UNKNOWN_COLUMNS % {"columns": ", ".join(unknown), "known": ", ".join(COLUMN_KEYS)}
+            UNKNOWN_COLUMNS % {"columns": ", ".join(unknown), "known": ", ".join(available)}
         )
-    return [COLUMNS_BY_KEY[key] for key in keys]
+    return [available[key] for key in keys]
 
 
 def neutralise_formula(cell: str) -> str:

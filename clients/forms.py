@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from clients.csv_export import COLUMN_KEYS, EXPORT_COLUMNS
+from clients.csv_export import available_columns
 from clients.models import NOTE_MAX_LENGTH, Client
 from clients.services import (
     CLIENT_PROFILE_FIELDS,
@@ -99,14 +99,18 @@ class ClientAddForm(ClientForm):
 
 
 class ClientExportForm(forms.Form):
-    """Export CSV: which columns (every one ticked at first)."""
+    """Export CSV: which columns (every one ticked at first, custom fields included)."""
 
     columns = forms.MultipleChoiceField(
-        choices=[(column.key, column.header) for column in EXPORT_COLUMNS],
-        initial=list(COLUMN_KEYS),
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choose at least one column."},
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(column.key, column.header) for column in available_columns()]
+        self.fields["columns"].choices = choices
+        self.fields["columns"].initial = [key for key, _ in choices]
 
 
 class ClientImportForm(forms.Form):

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import FieldDoesNotExist
@@ -356,23 +357,66 @@ class ClientNote(models.Model):
 
 
 class EmailLog(models.Model):
-    """Every email sent (or attempted) to a client."""
+    """Every email to a client, from the moment it is queued (in the transaction of its cause)
+    until a worker has sent it or given up. The rendered message is kept here, so a worker, a
+    retry or a resend sends exactly what was recorded (the ``emails`` app does the sending)."""
 
     class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="emails")
+    # What the email is about ("welcome", "statement", ...): copy-to rules are chosen by kind.
+    kind = models.CharField(max_length=30, blank=True)
     template = models.CharField(max_length=50)
     to_address = models.EmailField(max_length=254)
+    cc = ArrayField(models.EmailField(max_length=254), default=list, blank=True)
+    from_email = models.CharField(max_length=254, blank=True)
     subject = models.CharField(max_length=255)
-    status = models.CharField(max_length=6, choices=Status.choices)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    body_text = models.TextField(blank=True)
+    body_html = models.TextField(blank=True)
+    # Set once when queued: every attempt sends the same Message-ID, so a copy that did get
+    # through twice (a worker lost after the server accepted it) is recognisable as one message.
+    message_id = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=7, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField("last error", blank=True)
+    created_at = models.DateTimeField("queued at", auto_now_add=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    # While "sending": the worker holding the message has it until then; after that it is
+    # presumed dead and the message goes back to the queue.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField("queued by", max_length=150, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["client", "-created_at"], name="emaillog_client_idx")]
+        indexes = [
+            models.Index(fields=["client", "-created_at"], name="emaillog_client_idx"),
+            # The Emails list: newest first, filtered by status or kind.
+            models.Index(fields=["-created_at", "-id"], name="emaillog_created_idx"),
+            models.Index(fields=["status", "-created_at"], name="emaillog_status_idx"),
+            models.Index(fields=["kind", "-created_at"], name="emaillog_kind_idx"),
+            # The sweep for messages whose worker died: only the few rows being sent.
+            models.Index(
+                fields=["lease_until"],
+                name="emaillog_sending_lease_idx",
+                condition=models.Q(status="sending"),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["queued", "sending", "sent", "failed"]),
+                name="emaillog_status_valid",
+            ),
+        ]
+        permissions = [("send_client_email", "Can retry and resend client emails")]
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to_address} ({self.status})"

@@ -222,17 +222,33 @@ def _set_balances(new_balances: dict[int, Decimal]) -> None:
         )
 
 
+def credit_request_done(
+    request_key, *, client_id: int, kind: str, amount: Decimal | None = None
+) -> CreditEntry | None:
+    """The entry an earlier submit of the same form (its ``request_key``) wrote, or None.
+
+    Call it with the client locked, so a concurrent twin of the request waits and then sees the
+    entry. A key found on a different change (another client, kind or amount) is refused: the
+    form was reused for something else."""
+    if request_key is None:
+        return None
+    done = CreditEntry.objects.filter(request_key=request_key).first()
+    if done is None:
+        return None
+    if (done.client_id, done.kind) != (client_id, kind) or (
+        amount is not None and done.amount != amount
+    ):
+        raise ValidationError(REQUEST_KEY_REUSED)
+    return done
+
+
 def _change_credit(
     *, client_id: int, amount: Decimal, kind: str, description: str, actor, date, request_key
 ) -> CreditEntry:
     client = lock_client(client_id, balance_only=True)
-    if request_key is not None:
-        # Checked under the client's lock, so a concurrent twin of this request sees our entry.
-        done = CreditEntry.objects.filter(request_key=request_key).first()
-        if done is not None:
-            if (done.client_id, done.kind, done.amount) != (client.pk, kind, amount):
-                raise ValidationError(REQUEST_KEY_REUSED)
-            return done
+    done = credit_request_done(request_key, client_id=client.pk, kind=kind, amount=amount)
+    if done is not None:
+        return done
     extra = {"date": date} if date is not None else {}
     return record_credit_entry(
         client=client,

@@ -4,12 +4,15 @@ from playwright.sync_api import expect
 
 from clients.models import ClientEvent, ClientNote
 from clients.selectors import EmailKind, client_email_cc
-from clients.services import client_note_add
+from clients.services import WELCOME_TEMPLATE, client_note_add, client_send_welcome_email
 from clients.tests.factories import ClientFactory
 from e2e.pages import assert_looks_finished, save_screenshot
+from emails.services import email_queue
 
 
-def test_add_a_contact_from_the_summary_and_it_is_copied_on_invoice_emails(admin_page):
+def test_add_a_contact_from_the_summary_and_it_is_copied_on_the_clients_emails(
+    admin_page, mailoutbox
+):
     client = ClientFactory(first_name="Ada", last_name="Lovelace", email="ada@example.com")
     admin_page.goto(f"/admin/clients/client/{client.pk}/summary/")
     admin_page.get_by_role("link", name="Add Contact", exact=True).click()
@@ -17,6 +20,7 @@ def test_add_a_contact_from_the_summary_and_it_is_copied_on_invoice_emails(admin
     admin_page.get_by_label("First name").fill("Charles")
     admin_page.get_by_label("Last name").fill("Babbage")
     admin_page.get_by_label("Email:", exact=True).fill("charles@example.com")
+    admin_page.get_by_label("Receives general emails").check()
     admin_page.get_by_label("Receives invoice emails").check()
     admin_page.get_by_label("Billing contact").check()
     assert_looks_finished(admin_page)
@@ -28,10 +32,24 @@ def test_add_a_contact_from_the_summary_and_it_is_copied_on_invoice_emails(admin
     expect(contacts).to_contain_text("charles@example.com")
     expect(contacts).to_contain_text("Billing contact")
     expect(admin_page.locator("#client-history")).to_contain_text("Contact added")
-    # The CC line of the client's invoice emails (one message: the client To, the contact CC);
-    # the welcome email stays the client's own.
+    # A general email to the client now goes out as one message, the contact on its CC line
+    # (the welcome template stands in for any general email); the welcome email does not CC.
     assert client_email_cc(client, EmailKind.INVOICE) == ["charles@example.com"]
-    assert client_email_cc(client, EmailKind.WELCOME) == []
+    email_queue(
+        client_id=client.pk,
+        kind=EmailKind.GENERAL,
+        template=WELCOME_TEMPLATE,
+        subject="Planned maintenance",
+        actor=None,
+    )
+    client_send_welcome_email(client_id=client.pk, actor=None)
+    general, welcome = mailoutbox
+    assert (general.to, general.cc) == (["ada@example.com"], ["charles@example.com"])
+    assert (welcome.to, welcome.cc) == (["ada@example.com"], [])
+    admin_page.reload()
+    email_log = admin_page.locator("#email-log")
+    expect(email_log).to_contain_text("Planned maintenance")
+    expect(email_log).to_contain_text("cc: charles@example.com")
     assert client.events.filter(kind=ClientEvent.Kind.CONTACT_ADDED).exists()
     assert_looks_finished(admin_page)
     save_screenshot(admin_page, "client-summary-contacts")

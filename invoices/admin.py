@@ -133,13 +133,15 @@ class InvoiceAction:
 
 
 def _apply_credit(invoice_id, data, actor) -> str:
-    entry = services.invoice_apply_credit(invoice_id=invoice_id, amount=data["amount"], actor=actor)
+    entry = services.invoice_apply_credit(
+        invoice_id=invoice_id, amount=data["amount"], actor=actor, request_key=data["request_key"]
+    )
     return MSG_CREDIT_APPLIED % {"amount": format_money(-entry.amount), "number": invoice_id}
 
 
 def _remove_credit(invoice_id, data, actor) -> str:
     entry = services.invoice_remove_credit(
-        invoice_id=invoice_id, amount=data["amount"], actor=actor
+        invoice_id=invoice_id, amount=data["amount"], actor=actor, request_key=data["request_key"]
     )
     return MSG_CREDIT_REMOVED % {"amount": format_money(entry.amount), "number": invoice_id}
 
@@ -218,7 +220,9 @@ class InvoiceAdmin(ClientTabsChangelistMixin, SearchByIdMixin, admin.ModelAdmin)
 
     @admin.display(description="Client", ordering="client_id")
     def client_link(self, invoice: Invoice) -> str:
-        return client_summary_link(invoice.client)
+        # The name the invoice was issued to, linking to the client as it is now.
+        url = reverse("admin:clients_client_summary", args=[invoice.client_id])
+        return format_html('<a href="{}">{}</a>', url, invoice.billed_to)
 
     @admin.display(description="Balance due", ordering="balance")
     def balance_display(self, invoice: Invoice) -> str:

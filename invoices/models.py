@@ -80,7 +80,8 @@ class Invoice(models.Model):
     # Who the invoice was issued to, copied from the client (and its billing contact) when it is
     # issued: the invoice shows this, not the live client, and it stays readable after the
     # client is anonymised while the invoice's retention period runs (invoices.services.snapshot).
-    billed_name = models.CharField(max_length=320, blank=True)
+    billed_first_name = models.CharField(max_length=100, blank=True)
+    billed_last_name = models.CharField(max_length=100, blank=True)
     billed_company = models.CharField(max_length=200, blank=True)
     billed_email = models.EmailField(max_length=254, blank=True)
     billed_phone = models.CharField(max_length=32, blank=True)
@@ -124,6 +125,16 @@ class Invoice(models.Model):
     @property
     def number(self) -> str:
         return str(self.pk)
+
+    @property
+    def billed_full_name(self) -> str:
+        return f"{self.billed_first_name} {self.billed_last_name}".strip()
+
+    @property
+    def billed_to(self) -> str:
+        """Who the invoice was issued to, as the client's name reads (with the company)."""
+        name = self.billed_full_name
+        return f"{name} ({self.billed_company})" if self.billed_company else name
 
     @property
     def balance_due(self):

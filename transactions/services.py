@@ -89,6 +89,7 @@ def transaction_create(
     currency: str | None = None,
     date=None,
     allow_duplicate_transaction_id: bool = True,
+    request_key=None,
 ) -> Transaction:
     """Record money in or out, copying the client's and invoice's identity onto the row.
 
@@ -119,6 +120,7 @@ def transaction_create(
         description=description,
         currency=currency or (client.currency if client else ""),
         invoice_number=invoice.number if invoice is not None else "",
+        request_key=request_key,
         **actor_fields(actor),
     )
     if date is not None:

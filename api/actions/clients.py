@@ -167,7 +167,7 @@ def add_client(params: Params, *, actor) -> dict:
 
 def _client_id_from(params: Params, *, id_param: str, email_param: str, not_found: str) -> int:
     if params.has(id_param):
-        client_id = client_id_param(params, id_param)
+        client_id = client_id_param(params, id_param, not_found=not_found)
         if not selectors.client_exists(client_id):
             raise ApiError(not_found)
         return client_id

@@ -162,13 +162,13 @@ def get_invoices(params: Params, *, actor) -> dict:
 
 
 def _invoice_row(invoice: Invoice) -> dict:
-    client = invoice.client
+    # The identity the invoice was issued to (its snapshot), not the client as it is today.
     return {
         "id": invoice.pk,
         "userid": invoice.client_id,
-        "firstname": client.first_name,
-        "lastname": client.last_name,
-        "companyname": client.company_name,
+        "firstname": invoice.billed_first_name,
+        "lastname": invoice.billed_last_name,
+        "companyname": invoice.billed_company,
         "invoicenum": invoice.number,
         "date": date_text(invoice.date),
         "duedate": date_text(invoice.due_date),

@@ -12,12 +12,14 @@ from merges.selectors import merged_into
 CLIENT_ID_NOT_FOUND = "Client ID Not Found"
 
 
-def client_id_param(params: Params, name: str = "clientid") -> int:
+def client_id_param(
+    params: Params, name: str = "clientid", *, not_found: str = CLIENT_ID_NOT_FOUND
+) -> int:
     """The client id sent as ``name``. The id of a client merged into another answers for that
     client, as the old id of a merged WHMCS client would for sync tools that stored it (the
     destructive DeleteClient and CloseClient do not follow merges: they act on the id as sent).
     """
-    client_id = params.record_id(name, not_found=CLIENT_ID_NOT_FOUND)
+    client_id = params.record_id(name, not_found=not_found)
     return merged_into(client_id) or client_id
 
 

@@ -58,6 +58,8 @@ NASTY = [
     "../../etc/passwd",
     "a" * 5000,
     "9" * 5000,  # past the 4,300 digits int() converts
+    "\x01\x08\x0b\x0c\x1f\ufffe\uffff",  # characters XML 1.0 forbids
+    " ".join(["w"] * 18_000),  # a search deeper than PostgreSQL's stack
     "Ωmega ünïcödé 中文 🙂",
     "2026-02-30",
     "9999-12-31 23:59:59",

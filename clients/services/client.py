@@ -1,13 +1,10 @@
 """One client's record: creating and editing it, its status, its welcome email."""
 
-import logging
 from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from billing_admin.actors import actor_fields
@@ -17,8 +14,7 @@ from clients.models import EMAIL_TAKEN, Client, ClientEvent, EmailLog
 from clients.selectors import client_ids_by_email
 from clients.services.notes import client_note_add
 from clients.services.status import status_event_fields, validate_status
-
-logger = logging.getLogger(__name__)
+from emails.services import email_queue
 
 CODE_FIELDS = {"country": COUNTRY_CODES, "currency": CURRENCY_CODES}
 
@@ -138,9 +134,9 @@ def client_create(
 
     ``fields`` are the profile fields of ``CLIENT_PROFILE_FIELDS``; anything else is refused, so
     a caller can never set the balance or status through this door. With ``send_welcome_email``
-    the welcome email goes out once the client is committed; a failed send is logged and never
-    undoes the client. ``on_welcome_email`` receives the resulting log row (the admin uses it to
-    warn staff about a failure).
+    the welcome email is queued with the client, and sent by a worker once the client is
+    committed; a failed send is logged on the client and never undoes it. ``on_welcome_email``
+    receives the email's log row after the commit (the admin reports it to staff).
     """
     unknown = set(fields) - set(CLIENT_PROFILE_FIELDS)
     if unknown:
@@ -152,7 +148,7 @@ def client_create(
     if notes.strip():
         client_note_add(client_id=client.pk, actor=actor, text=notes)
     if send_welcome_email:
-        _send_welcome_email_after_commit(client.pk, actor=actor, on_sent=on_welcome_email)
+        _queue_welcome_email(client.pk, actor=actor, on_queued=on_welcome_email)
     return client
 
 
@@ -200,18 +196,17 @@ def clients_insert(*, clients: list[Client], actor, send_welcome_email: bool = F
     copy_rows(ClientEvent, [field.column for field in event_fields], event_rows)
     if send_welcome_email:
         for client in clients:
-            _send_welcome_email_after_commit(client.pk, actor=actor)
+            _queue_welcome_email(client.pk, actor=actor)
 
 
-def _send_welcome_email_after_commit(
-    client_id: int, *, actor, on_sent: Callable[[EmailLog], None] | None = None
+def _queue_welcome_email(
+    client_id: int, *, actor, on_queued: Callable[[EmailLog], None] | None = None
 ) -> None:
-    def send() -> None:
-        log = client_send_welcome_email(client_id=client_id, actor=actor)
-        if on_sent is not None:
-            on_sent(log)
-
-    transaction.on_commit(send)
+    email = client_send_welcome_email(client_id=client_id, actor=actor)
+    if on_queued is not None:
+        # After the commit (and after the email's task was handed over), so the caller reports
+        # the message as it then stands: queued, or already sent by the in-process queue.
+        transaction.on_commit(lambda: on_queued(email))
 
 
 def client_has_money_history(client: Client) -> bool:
@@ -304,34 +299,11 @@ def client_edit(*, client_id: int, actor, status: str | None = None, **fields) -
 
 
 def client_send_welcome_email(*, client_id: int, actor) -> EmailLog:
-    """Send the welcome email now and log the attempt, whatever its outcome.
-
-    Deliberately not atomic: the send talks to a mail server, which must not hold a database
-    transaction open, and a failure is an outcome to record (status "failed" with the error), not
-    an exception for the caller. ``actor`` is accepted for symmetry with the other services; the
-    log row records what was sent, not who asked.
-    """
-    client = Client.objects.get(pk=client_id)
-    context = {"client": client, "company_name": settings.COMPANY_NAME}
-    subject = f"Welcome to {settings.COMPANY_NAME}"
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string("emails/welcome.txt", context),
-        to=[client.email],
-    )
-    message.attach_alternative(render_to_string("emails/welcome.html", context), "text/html")
-    try:
-        message.send()
-    except Exception as exc:  # any transport error (SMTP, DNS, timeout) is recorded, not raised
-        logger.warning("Welcome email to client %s failed: %s", client.pk, exc)
-        status, error = EmailLog.Status.FAILED, f"{type(exc).__name__}: {exc}"
-    else:
-        status, error = EmailLog.Status.SENT, ""
-    return EmailLog.objects.create(
-        client=client,
+    """Queue the welcome email; a worker sends it once the caller's transaction commits."""
+    return email_queue(
+        client_id=client_id,
+        kind=WELCOME_TEMPLATE,
         template=WELCOME_TEMPLATE,
-        to_address=client.email,
-        subject=subject,
-        status=status,
-        error=error,
+        subject=f"Welcome to {settings.COMPANY_NAME}",
+        actor=actor,
     )

@@ -221,11 +221,14 @@ def test_profile_hides_delete_and_suggests_inactive(admin_client):
     assert "without a credit log entry" in content
 
 
-def test_resend_welcome_email_posts_sends_and_logs(admin_client, mailoutbox):
+def test_resend_welcome_email_posts_sends_and_logs(
+    admin_client, mailoutbox, django_capture_on_commit_callbacks
+):
     client = ClientFactory()
     url = reverse("admin:clients_client_send_welcome_email", args=[client.pk])
 
-    response = admin_client.post(url, {"next": change_url(client)})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(url, {"next": change_url(client)})
 
     assert response.status_code == 302
     assert response["Location"] == change_url(client)
@@ -234,17 +237,21 @@ def test_resend_welcome_email_posts_sends_and_logs(admin_client, mailoutbox):
     assert client.email in admin_client.get(change_url(client)).content.decode()
 
 
-def test_resend_welcome_email_refuses_get_and_foreign_redirects(admin_client, mailoutbox):
+def test_resend_welcome_email_refuses_get_and_foreign_redirects(
+    admin_client, mailoutbox, django_capture_on_commit_callbacks
+):
     client = ClientFactory()
     url = reverse("admin:clients_client_send_welcome_email", args=[client.pk])
 
     assert admin_client.get(url).status_code == 405
-    response = admin_client.post(url, {"next": "https://evil.example.com/"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(url, {"next": "https://evil.example.com/"})
 
     assert response["Location"] == reverse("admin:clients_client_summary", args=[client.pk])
     assert len(mailoutbox) == 1
 
 
+@pytest.mark.django_db(transaction=True)
 def test_resend_welcome_email_with_failing_server_warns(admin_client, settings):
     settings.EMAIL_BACKEND = FAILING_BACKEND
     client = ClientFactory()

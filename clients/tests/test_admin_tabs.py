@@ -34,10 +34,13 @@ def test_summary_tabs_in_whmcs_order_with_their_figures(admin_client):
     assert list(tabs) == [
         "summary",
         "profile",
+        "contacts",
         "services",
         "invoices",
         "transactions",
         "credits",
+        "emails",
+        "notes",
         "history",
     ]
     assert tabs["summary"].current and not tabs["profile"].current

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
+from billing_admin.tests.threads import run_at_once
 from clients import selectors
 from clients.models import CONTACT_EMAIL_TAKEN, Client, ClientEvent, Contact
 from clients.selectors import (
@@ -14,9 +15,15 @@ from clients.selectors import (
     clients_search,
     contact_search_client_ids,
 )
-from clients.services import contact_create, contact_delete, contact_update
+from clients.services import (
+    WELCOME_TEMPLATE,
+    client_send_welcome_email,
+    contact_create,
+    contact_delete,
+    contact_update,
+)
 from clients.tests.factories import ClientFactory
-from clients.tests.test_concurrency import run_in_threads
+from emails.services import email_queue
 
 pytestmark = pytest.mark.django_db
 
@@ -309,7 +316,7 @@ def test_two_staff_marking_different_billing_contacts_at_once_leave_exactly_one(
     customer = ClientFactory()
     contacts = [add_contact(customer, email=f"c{n}@example.com") for n in range(2)]
 
-    results = run_in_threads(
+    results = run_at_once(
         *[
             lambda contact=contact: contact_update(
                 contact_id=contact.pk, actor=None, is_billing_contact=True
@@ -320,3 +327,26 @@ def test_two_staff_marking_different_billing_contacts_at_once_leave_exactly_one(
 
     assert all(isinstance(result, Contact) for result in results), results
     assert customer.contacts.filter(is_billing_contact=True).count() == 1
+
+
+def test_a_general_email_is_one_message_to_the_client_with_its_contacts_on_cc(
+    mailoutbox, django_capture_on_commit_callbacks
+):
+    customer = ClientFactory(email="owner@example.com")
+    add_contact(customer, email="general@example.com", general_emails=True)
+    add_contact(customer, email="invoices@example.com", invoice_emails=True)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        # The welcome template stands in for any general email: the kind decides the CC.
+        email_queue(
+            client_id=customer.pk,
+            kind=EmailKind.GENERAL,
+            template=WELCOME_TEMPLATE,
+            subject="News",
+            actor=None,
+        )
+        client_send_welcome_email(client_id=customer.pk, actor=None)
+
+    general, welcome = mailoutbox
+    assert (general.to, general.cc) == (["owner@example.com"], ["general@example.com"])
+    assert (welcome.to, welcome.cc) == (["owner@example.com"], [])

@@ -270,3 +270,69 @@ def test_support_staff_cannot_import(support_client):
     assert client.get(IMPORT).status_code == 403
     assert upload(client, f"{HEADER}\n{row()}").status_code == 403
     assert not Client.objects.exists()
+
+
+def test_custom_fields_export_and_import(tmp_path, admin_user):
+    from customfields.models import CustomFieldValue
+    from customfields.services import client_set_custom_field_values
+    from customfields.tests.factories import CustomFieldFactory, dropdown
+
+    plan = dropdown(name="Support plan", options="Gold,Silver", required=True)
+    vat = CustomFieldFactory(name="VAT number")
+    known = ClientFactory(email="known@example.com")
+    client_set_custom_field_values(
+        client_id=known.pk, values={plan.pk: "Gold", vat.pk: "=GB1"}, actor=admin_user
+    )
+    exported = tmp_path / "out.csv"
+    call_command(
+        "export_clients",
+        "--fields",
+        f"email,custom_field_{plan.pk},custom_field_{vat.pk}",
+        "--output",
+        str(exported),
+        stderr=io.StringIO(),
+    )
+    assert list(csv.DictReader(io.StringIO(exported.read_text()))) == [
+        {"Email": "known@example.com", "Support plan": "Gold", "VAT number": "'=GB1"}
+    ]
+
+    header = f"{HEADER},Support plan,VAT number"
+    path = csv_file(
+        tmp_path,
+        f"{row(email='new@example.com')},Silver,GB2",
+        f"{row(email='bad@example.com')},Platinum,",
+        f"{row(email='none@example.com')},,GB3",
+        header=header,
+        name="in.csv",
+    )
+    out, _ = run_import(path, "--skip-invalid")
+    assert "1 created, 0 updated, 2 rejected" in out
+    new = Client.objects.get(email="new@example.com")
+    assert dict(
+        CustomFieldValue.objects.filter(client=new).values_list("field__name", "value")
+    ) == {"Support plan": "Silver", "VAT number": "GB2"}
+    reasons = [
+        r["Reason"]
+        for r in csv.DictReader(io.StringIO((tmp_path / "in.csv.rejects.csv").read_text()))
+    ]
+    assert reasons[0].startswith("line 3: Support plan:")
+    assert "required custom field value for Support plan" in reasons[1]
+
+
+def test_uploads_are_cleared_after_the_keep_period(billing_client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from clients.services import client_imports_expire
+
+    upload(billing_client, f"{HEADER}\n{row()}")
+    record = ClientImport.objects.get()
+    assert "Ada" in record.content and record.report["preview"]
+    assert client_imports_expire() == 0  # still within CLIENT_IMPORT_KEEP_HOURS
+    ClientImport.objects.update(created_at=timezone.now() - timedelta(hours=25))
+    assert client_imports_expire() == 1
+    record.refresh_from_db()
+    assert (record.content, record.rejects_csv, record.status) == ("", "", "refused")
+    assert "preview" not in record.report and record.report["rows"] == 1
+    assert not Client.objects.exists()

@@ -13,7 +13,6 @@ from billing_admin.tests.threads import run_at_once
 from clients.models import Client, ClientDeletion, ClientEvent, ClientNote, Contact, EmailLog
 from clients.services import (
     client_note_add,
-    client_send_welcome_email,
     client_set_status,
     contact_create,
     deletion,
@@ -24,6 +23,8 @@ from credits.services import add_credit
 from customfields.models import CustomFieldValue
 from customfields.services import client_set_custom_field_values
 from customfields.tests.factories import CustomFieldFactory
+from emails.models import EmailAttachment
+from emails.services import email_queue
 from invoices.models import ClientService, Invoice, InvoiceEvent, InvoiceItem
 from invoices.services import invoice_apply_credit, invoice_create, payment_record
 from invoices.tests.factories import ClientServiceFactory
@@ -50,6 +51,7 @@ RELATED_ROWS = {
     InvoiceEvent: "invoice__client",
     CustomFieldValue: "client",
     ClientMerge: "target",
+    EmailAttachment: "email__client",
 }
 
 
@@ -59,16 +61,23 @@ def delete_url(client: Client) -> str:
 
 def make_rich_client(**fields) -> Client:
     """A client with a row in every related table, built through the real services:
-    history, a contact, a note, an email, credit (added, then applied to an invoice), a
-    service, an invoice with an item, a payment on it, and a transaction without invoice.
-    USD 20.00 + 99.99 of income."""
+    history, a contact, a note, an email with an attachment, credit (added, then applied to an
+    invoice), a service, an invoice with an item, a payment on it, and a transaction without
+    invoice. USD 20.00 + 99.99 of income."""
     client = ClientFactory(currency="USD", **fields)
     client_set_status(client_id=client.pk, status=Client.Status.INACTIVE, actor=None)
     contact_create(
         client_id=client.pk, actor=None, first_name="Bill", email=f"bill.{client.pk}@example.com"
     )
     client_note_add(client_id=client.pk, actor=None, text="Pays late", sticky=True)
-    client_send_welcome_email(client_id=client.pk, actor=None)
+    email_queue(
+        client_id=client.pk,
+        kind="welcome",
+        template="welcome",
+        subject="Welcome",
+        actor=None,
+        attachments=[("terms.txt", b"Terms", "text/plain")],
+    )
     add_credit(client_id=client.pk, amount="50.00", description="Goodwill", actor=None)
     ClientServiceFactory(client=client)
     invoice = invoice_create(
@@ -106,6 +115,7 @@ EXPECTED_ROWS = {
     "invoices.InvoiceEvent": 4,
     "customfields.CustomFieldValue": 1,
     "merges.ClientMerge": 1,
+    "emails.EmailAttachment": 1,
 }
 NOTHING = dict.fromkeys(EXPECTED_ROWS, 0)
 
@@ -143,6 +153,7 @@ def test_confirmation_page_lists_what_goes_and_the_income_kept(admin_client, ric
         "invoice events": 4,
         "custom field values": 1,
         "client merges": 1,
+        "email attachments": 1,
     }
     assert summary.kept_transactions == 2
     assert summary.kept_totals == [("USD", Decimal("119.99"), Decimal("2.50"), Decimal("0.00"))]
@@ -209,6 +220,7 @@ def test_confirm_removes_every_related_row_and_keeps_transactions(
         "invoice events": 4,
         "custom field values": 1,
         "client merges": 1,
+        "email attachments": 1,
     }
     assert (record.kept_transactions, record.actor_user) == (2, admin_user)
     # Income is untouched: the Transactions tab adds up to the same, showing who it was.

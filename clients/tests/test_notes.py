@@ -247,8 +247,11 @@ def test_all_notes_link_lists_only_that_clients_notes(admin_client):
     client_note_add(client_id=other.pk, actor=None, text="Other's")
 
     response = admin_client.get(
-        reverse("admin:clients_clientnote_changelist"), {"client__id__exact": customer.pk}
+        reverse("admin:clients_clientnote_changelist"), {"client": customer.pk}
     )
 
     assert response.status_code == 200
     assert [note.text for note in response.context["cl"].result_list] == ["Mine"]
+    tabs = {tab.key: tab for tab in response.context["client_tabs"]}
+    assert tabs["notes"].current and tabs["notes"].count == 1
+    assert tabs["contacts"].count == 0

@@ -1,11 +1,12 @@
 """Invoices keep the identity they were issued to. Existing invoices get today's client (and its
-billing contact, where contacts exist): the best record there is of who they were issued to."""
+billing contact): the best record there is of who they were issued to."""
 
 from django.db import migrations, models
 
 FILL_FROM_CLIENTS = """
 UPDATE invoices_invoice AS i SET
-    billed_name = btrim(c.first_name || ' ' || c.last_name),
+    billed_first_name = c.first_name,
+    billed_last_name = c.last_name,
     billed_company = c.company_name,
     billed_email = c.email,
     billed_phone = c.phone_number,
@@ -33,16 +34,13 @@ WHERE k.client_id = i.client_id
 
 def fill_snapshots(apps, schema_editor):
     schema_editor.execute(FILL_FROM_CLIENTS)
-    try:
-        apps.get_model("clients", "Contact")
-    except LookupError:
-        return
     schema_editor.execute(FILL_FROM_BILLING_CONTACTS)
 
 
 class Migration(migrations.Migration):
     dependencies = [
         ("invoices", "0008_payment_method_module_names"),
+        ("clients", "0010_contacts_and_notes"),
     ]
 
     operations = [
@@ -88,8 +86,13 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name="invoice",
-            name="billed_name",
-            field=models.CharField(blank=True, max_length=320),
+            name="billed_first_name",
+            field=models.CharField(blank=True, max_length=100),
+        ),
+        migrations.AddField(
+            model_name="invoice",
+            name="billed_last_name",
+            field=models.CharField(blank=True, max_length=100),
         ),
         migrations.AddField(
             model_name="invoice",

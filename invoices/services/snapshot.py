@@ -6,14 +6,14 @@ after the client changes address, is renamed or is anonymised.
 
 from collections.abc import Iterable
 
-from django.core.exceptions import FieldDoesNotExist
-
-from clients.models import Client
+from clients.models import Client, Contact
 from invoices.models import Invoice
 
-# Snapshot column -> the client column it copies (``billed_name`` is the client's full name and
-# the contact columns its billing contact's, when the client has one).
+# Snapshot column -> the client column it copies (the contact columns are its billing contact's,
+# when the client has one).
 CLIENT_COLUMNS = {
+    "billed_first_name": "first_name",
+    "billed_last_name": "last_name",
     "billed_company": "company_name",
     "billed_email": "email",
     "billed_phone": "phone_number",
@@ -26,14 +26,12 @@ CLIENT_COLUMNS = {
     "billed_tax_exempt": "tax_exempt",
 }
 CONTACT_FIELDS = ("billed_contact_name", "billed_contact_email")
-SNAPSHOT_FIELDS = ("billed_name", *CLIENT_COLUMNS, *CONTACT_FIELDS)
-_CLIENT_READ = ("pk", "first_name", "last_name", *CLIENT_COLUMNS.values())
+SNAPSHOT_FIELDS = (*CLIENT_COLUMNS, *CONTACT_FIELDS)
+_CLIENT_READ = ("pk", *CLIENT_COLUMNS.values())
 
 
 def _snapshot(row: dict, contact: tuple[str, str]) -> dict:
-    name = f"{row['first_name']} {row['last_name']}".strip()
     return {
-        "billed_name": name,
         **{column: row[source] for column, source in CLIENT_COLUMNS.items()},
         "billed_contact_name": contact[0],
         "billed_contact_email": contact[1],
@@ -42,12 +40,8 @@ def _snapshot(row: dict, contact: tuple[str, str]) -> dict:
 
 def billing_contacts(client_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
     """(name, email) of each client's billing contact, for the clients that have one."""
-    try:
-        contact_model = Client._meta.get_field("contacts").related_model
-    except FieldDoesNotExist:  # an installation without contacts
-        return {}
     rows = (
-        contact_model.objects.filter(client__in=client_ids, is_billing_contact=True)
+        Contact.objects.filter(client__in=client_ids, is_billing_contact=True)
         .order_by("client_id", "pk")
         .values_list("client_id", "first_name", "last_name", "email")
     )

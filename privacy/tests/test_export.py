@@ -51,7 +51,7 @@ def test_export_rows_carry_every_column(admin_user):
     assert profile["email"] == client.email
     assert profile["credit_balance"] == "0.00"
     invoice = document["tables"]["invoices.Invoice"][0]
-    assert {"billed_name", "billed_contact_email", "total", "client_id"} <= invoice.keys()
+    assert {"billed_last_name", "billed_contact_email", "total", "client_id"} <= invoice.keys()
     assert "search_vector" not in profile
 
 
