@@ -146,7 +146,18 @@ STORAGES = {
 
 # Email: console output in development unless EMAIL_URL names a real server.
 # email_url() yields EMAIL_BACKEND, EMAIL_HOST, EMAIL_PORT, ... as one dict of settings.
-globals().update(env.email_url("EMAIL_URL", default="consolemail://"))
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+# filemail:///tmp/mail means the relative path tmp/mail to django-environ: writing mail under
+# whatever directory the server started in is never what was meant.
+if (
+    _email["EMAIL_BACKEND"].endswith(".filebased.EmailBackend")
+    and not Path(_email["EMAIL_FILE_PATH"]).is_absolute()
+):
+    raise ImproperlyConfigured(
+        "EMAIL_URL: filemail:// needs an absolute directory, written with four slashes: "
+        "filemail:////tmp/billing-mail"
+    )
+globals().update(_email)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="billing@example.com")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Seconds a mail server may take over one step (connect, each reply) before the attempt fails.

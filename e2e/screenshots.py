@@ -32,7 +32,7 @@ from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 from clients.models import Client  # noqa: E402
 from e2e.browser import launch_chromium  # noqa: E402
-from e2e.pages import DESKTOP, PASSWORD, log_in  # noqa: E402
+from e2e.pages import DESKTOP, PASSWORD, PHONE, log_in  # noqa: E402
 from invoices.services import invoice_create, payment_record  # noqa: E402
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
@@ -85,6 +85,15 @@ def take_screenshots(page, client: Client) -> list[Path]:
     page.locator("#result_list").get_by_role("link", name=client.full_name, exact=True).click()
     expect(page.locator(".quick-links")).to_be_visible()
     shoot("client-summary")
+    page.set_viewport_size(PHONE)
+    shoot("client-summary-phone")
+    page.set_viewport_size(DESKTOP)
+
+    tabs = page.get_by_role("navigation", name="Client pages")
+    tabs.get_by_role("link", name="Transactions").click()
+    expect(page.locator("#result_list")).to_be_visible()
+    shoot("client-transactions")
+    tabs.get_by_role("link", name="Summary").click()
 
     page.get_by_role("link", name="Add Contact", exact=True).click()
     expect(page.get_by_label("Receives invoice emails")).to_be_visible()
