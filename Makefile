@@ -2,8 +2,9 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+PORT ?= 8000
 
-.PHONY: run test lint browser screenshots bench
+.PHONY: run stop-db test lint browser screenshots bench bench-email
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,12 +18,21 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 .env:
 	cp .env.example .env
 
-## run: install, migrate, create the demo admin and data once, serve http://127.0.0.1:8000/admin/
+## run: install, migrate, create the demo admin and data once, serve http://127.0.0.1:$(PORT)/admin/
+## (make run PORT=8001) with an email worker (manage.py db_worker) beside it; Ctrl-C stops both,
+## and the embedded PostgreSQL with them
 run: $(VENV)/.runtime .env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py ensure_admin
 	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	@$(PY) manage.py db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null; $(PY) -m billing_admin.embedded_db stop' EXIT; \
+	trap 'exit 0' INT TERM; \
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+## stop-db: stop the embedded PostgreSQL (.pgdata/) left running by tests or manage.py commands
+stop-db:
+	$(PY) -m billing_admin.embedded_db stop
 
 ## test: the whole suite on PostgreSQL (embedded unless DATABASE_URL is set)
 test: $(VENV)/.dev browser
@@ -48,3 +58,7 @@ lint: $(VENV)/.dev
 ## bench: time admin pages and bulk services against raw SQL on a bench database (ARGS="--clients 1000000")
 bench: $(VENV)/.dev
 	$(PY) -m bench.run $(ARGS)
+
+## bench-email: 10,000 queued emails to a local SMTP sink with 1, 2 and 4 workers (ARGS="--emails 2000")
+bench-email: $(VENV)/.dev
+	$(PY) -m bench.email_queue $(ARGS)

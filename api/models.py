@@ -63,3 +63,30 @@ class ApiCredential(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class IdempotentCall(models.Model):
+    """A write call made with an idempotency key (our extension to WHMCS's protocol): its answer,
+    kept so that a retry with the same key gets the same answer and changes nothing.
+
+    The row is written in the same database transaction as the call's own writes, so it exists
+    exactly when the call's changes were committed; a retry after a lost answer finds it.
+    """
+
+    credential = models.ForeignKey(ApiCredential, on_delete=models.PROTECT, related_name="+")
+    key = models.CharField(max_length=255)
+    action = models.CharField(max_length=50)
+    # SHA-256 of the call's parameters: a key reused for a different call is refused.
+    fingerprint = models.CharField(max_length=64)
+    response = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["credential", "key"], name="api_idempotent_call_key")
+        ]
+        # Old keys can be pruned by age.
+        indexes = [models.Index(fields=["created_at"], name="api_idempotent_call_created")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.key}"

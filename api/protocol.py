@@ -55,6 +55,10 @@ class Params:
     def keys(self) -> list[str]:
         return list(self._data)
 
+    def all(self, name: str) -> list[str]:
+        """Every value sent for ``name``, as sent (a repeated key gives several)."""
+        return self._data.getlist(name)
+
     def text(self, name: str) -> str:
         """The value stripped of surrounding blanks; "" when absent. PostgreSQL cannot store a
         NUL character, so a value with one is refused here rather than failing in the database."""

@@ -1,8 +1,10 @@
-"""Reads the API needs that no other app offers: GetClients' search and a client's statistics
-(GetClientsDetails)."""
+"""Reads the API's actions make: the lookups and lists of each action, in WHMCS's order and
+filters, and what no other app offers (GetClients' search, a client's statistics). The actions
+parse and format; every query they run is here."""
 
 import re
 
+from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import Count, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Concat, Lower
@@ -10,9 +12,10 @@ from django.utils import timezone
 
 from api.protocol import money
 from billing_admin.money import ZERO
-from clients.models import NAME_SEARCH_VECTOR, Client
+from clients.models import NAME_SEARCH_VECTOR, Client, ClientGroup
+from credits.models import CreditEntry
 from invoices.models import BALANCE_DUE, ClientService, Invoice
-from invoices.selectors import OPEN_INVOICES
+from invoices.selectors import OPEN_INVOICES, invoices_overdue
 from transactions.models import Transaction
 
 # GetClientsDetails stats key -> the invoice status it counts.
@@ -94,3 +97,96 @@ def client_stats(client: Client) -> dict:
         "grossRevenue": money(income["gross"]) + suffix,
         "income": money(income["net"]) + suffix,
     }
+
+
+def _ordered(queryset: QuerySet, order_field: str, *, descending: bool) -> QuerySet:
+    """WHMCS's orderby, with the id as tie-breaker so pages never overlap."""
+    sign = "-" if descending else ""
+    return queryset.order_by(f"{sign}{order_field}", f"{sign}id")
+
+
+def client_or_none(client_id: int) -> Client | None:
+    return Client.objects.filter(pk=client_id).first()
+
+
+def client_exists(client_id: int) -> bool:
+    return Client.objects.filter(pk=client_id).exists()
+
+
+def client_id_by_email(email: str) -> int | None:
+    """lower(email) equality is what the case-insensitive unique index on email serves."""
+    return (
+        Client.objects.alias(email_lower=Lower("email"))
+        .filter(email_lower=email.lower())
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def client_details(client_id: int) -> Client:
+    """GetClientsDetails' client, with its group."""
+    return Client.objects.select_related("group").get(pk=client_id)
+
+
+def client_list(*, status: str, search: str, order_field: str, descending: bool):
+    """GetClients: optionally one status and a search, in the asked order."""
+    clients = Client.objects.all()
+    if status:
+        clients = clients.filter(status=status)
+    if search:
+        clients = clients_matching_start(clients, search)
+    return _ordered(clients, order_field, descending=descending)
+
+
+def client_group_or_none(group_id: int) -> ClientGroup | None:
+    return ClientGroup.objects.filter(pk=group_id).first()
+
+
+def client_groups() -> QuerySet[ClientGroup]:
+    return ClientGroup.objects.order_by("pk")
+
+
+def staff_user_exists(user_id: int) -> bool:
+    return get_user_model().objects.filter(pk=user_id, is_staff=True).exists()
+
+
+def client_credit_log(client_id: int) -> QuerySet[CreditEntry]:
+    """GetCredits lists a client's credit oldest first."""
+    return CreditEntry.objects.filter(client_id=client_id).order_by("date", "pk")
+
+
+def invoice_with_client_or_none(invoice_id: int) -> Invoice | None:
+    return Invoice.objects.select_related("client").filter(pk=invoice_id).first()
+
+
+def invoice_list(
+    *, client_id: int | None, status: str, overdue: bool, order_field: str, descending: bool
+):
+    """GetInvoices: optionally one client's, one status or the overdue ones, in the asked order."""
+    invoices = Invoice.objects.select_related("client")
+    if client_id is not None:
+        invoices = invoices.filter(client_id=client_id)
+    if overdue:
+        invoices = invoices_overdue(invoices)
+    elif status:
+        invoices = invoices.filter(status=status)
+    return _ordered(invoices, order_field, descending=descending)
+
+
+def transaction_or_none(transaction_pk: int) -> Transaction | None:
+    return Transaction.objects.filter(pk=transaction_pk).first()
+
+
+def transaction_list(
+    *, invoice_id: int | None, client_id: int | None, transaction_id: str | None
+) -> QuerySet[Transaction]:
+    """GetTransactions, oldest first. The client is matched by the snapshot id, which keeps a
+    deleted client's transactions findable by its old id."""
+    transactions = Transaction.objects.all()
+    if invoice_id is not None:
+        transactions = transactions.filter(invoice_id=invoice_id)
+    if client_id is not None:
+        transactions = transactions.filter(client_snapshot_id=client_id)
+    if transaction_id is not None:
+        transactions = transactions.filter(transaction_id=transaction_id)
+    return transactions.order_by("id")

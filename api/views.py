@@ -2,24 +2,20 @@
 
 import logging
 
-from django.db import InterfaceError, OperationalError
 from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 
 from api.auth import authenticate, check_permission
+from api.idempotency import call_once, idempotency_key, is_write_action
 from api.protocol import ApiError, Params, render
 from api.registry import find_action
+from billing_admin.errors import SERVER_ERROR, SERVICE_UNAVAILABLE, UNAVAILABLE_ERRORS
 
 POST_REQUIRED = "API calls must be sent with POST"
 COMMAND_NOT_FOUND = "Command Not Found"
 MALFORMED_BODY = "The request body could not be read as form data"
 UNAVAILABLE = "The service is temporarily unavailable: please try again shortly"
 UNEXPECTED = "An unexpected error occurred: the call was logged for the operators"
-SERVICE_UNAVAILABLE = 503
-SERVER_ERROR = 500
-# A database that cannot be reached (server down, connection cut, failover) raises one of these;
-# every other database error is a bug or a constraint and is reported as unexpected.
-UNAVAILABLE_ERRORS = (OperationalError, InterfaceError)
 
 logger = logging.getLogger("api")
 
@@ -44,13 +40,25 @@ def api_endpoint(request):
         return render({"result": "error", "message": exc.message}, xml=xml, status=exc.status)
     except UNAVAILABLE_ERRORS:
         logger.warning("API call failed: database unavailable", exc_info=True)
-        return render(
-            {"result": "error", "message": UNAVAILABLE}, xml=xml, status=SERVICE_UNAVAILABLE
-        )
+        return _failure(SERVICE_UNAVAILABLE, xml=xml)
     except Exception:
         logger.exception("API call failed unexpectedly")
-        return render({"result": "error", "message": UNEXPECTED}, xml=xml, status=SERVER_ERROR)
+        return _failure(SERVER_ERROR, xml=xml)
     return render({"result": "success", **payload}, xml=xml)
+
+
+def error_response(request, *, status: int):
+    """The envelope for a failure outside the view (a middleware's), from billing_admin.errors."""
+    try:
+        xml = _wants_xml(Params(request))
+    except Exception:  # the body is what failed: answer in the default format
+        xml = False
+    return _failure(status, xml=xml)
+
+
+def _failure(status: int, *, xml: bool):
+    message = UNAVAILABLE if status == SERVICE_UNAVAILABLE else UNEXPECTED
+    return render({"result": "error", "message": message}, xml=xml, status=status)
 
 
 def _answer(request, params: Params) -> dict:
@@ -62,7 +70,16 @@ def _answer(request, params: Params) -> dict:
     check_permission(
         credential, action=action.name, permissions=action.permissions, sent_as=sent_as
     )
-    return action.handler(params, actor=credential)
+    key = idempotency_key(request, params) if is_write_action(action.name) else None
+    if key is None:
+        return action.handler(params, actor=credential)
+    return call_once(
+        credential=credential,
+        key=key,
+        action=action.name,
+        params=params,
+        run=lambda: action.handler(params, actor=credential),
+    )
 
 
 def _wants_xml(params: Params) -> bool:

@@ -16,20 +16,20 @@ IMPORT_HEADER = (
 
 
 def _export_lines() -> int:
-    from clients.csv_export import client_csv_lines, export_columns
+    from clients.csv_export import client_csv_chunks, export_columns
     from clients.models import Client
 
-    rows = 0
-    for _line in client_csv_lines(Client.objects.all(), export_columns()):
-        rows += 1
-    return rows
+    lines = 0
+    for chunk in client_csv_chunks(Client.objects.all(), export_columns()):
+        lines += chunk.count("\n")
+    return lines
 
 
 def _copy_out() -> None:
     from clients.csv_export import EXPORT_COLUMNS
 
     columns = ", ".join(
-        "g.name" if column.key == "group" else f"c.{column.source}" for column in EXPORT_COLUMNS
+        "g.name" if column.key == "group" else f"c.{column.key}" for column in EXPORT_COLUMNS
     )
     sink = io.StringIO()
     with connection.cursor() as cursor:

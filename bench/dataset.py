@@ -7,8 +7,12 @@ harness knows which rows a filter selects without asking the database:
 - one service per client; it is due today or earlier exactly when ``i % 10 = 7`` (10%), and
   those clients are Active; every other service is due 40+ days ahead (beyond any horizon of
   INVOICE_DAYS_IN_ADVANCE a deployment would use);
+- one contact per client, email ``billing<i>@...`` (``CONTACT_EMAIL_PREFIX``);
 - two credit entries per client (added, then removed), two invoices with one item each, one
   transaction; ``credit_balance`` is the sum of the client's entries (zero when ``i % 3 = 0``);
+- five custom field values per regular client (customfields app): a drop-down "Support plan"
+  (``Platinum`` exactly when ``i % 20 = 0``, 5%), a searchable text "VAT number"
+  (``GB`` + ``i`` as nine digits), a link, a date and a number;
 - client ``N + 1`` is the "large client" with 10,000 services, credit entries, invoices (one item
   each) and transactions.
 
@@ -22,9 +26,11 @@ from datetime import date
 from django.apps import apps
 from django.db import connection
 
-BENCH_APPS = ("clients", "credits", "invoices", "transactions")
+BENCH_APPS = ("clients", "credits", "invoices", "transactions", "customfields")
 LARGE_CLIENT_ROWS = 10_000
 LARGE_CLIENT_EMAIL = "large.client@bench.example"
+# Client i's contact is "billing<i>@<domain>": a prefix such as "billing1234" finds a handful.
+CONTACT_EMAIL_PREFIX = "billing"
 
 FIRST_NAMES = (
     "Olivia Liam Emma Noah Amelia Oliver Sophia Elijah Mia James Harper William Evelyn Benjamin "
@@ -114,6 +120,18 @@ def _currency_sql(country_sql: str) -> str:
     )
 
 
+# The invoice's identity snapshot (invoices.services.snapshot), copied from the client row ``c``.
+SNAPSHOT_COLUMNS = (
+    "billed_first_name, billed_last_name, billed_company, billed_email, billed_phone, "
+    "billed_address1, billed_address2, billed_city, billed_state, billed_postcode, "
+    "billed_country, billed_tax_exempt, billed_contact_name, billed_contact_email"
+)
+SNAPSHOT_FROM_CLIENT = (
+    "c.first_name, c.last_name, c.company_name, c.email, c.phone_number, c.address1, "
+    "c.address2, c.city, c.state, c.postcode, c.country, c.tax_exempt, '', ''"
+)
+
+
 def build_statements(n: int, today: date) -> list[tuple[str, str]]:
     """(label, SQL) pairs that fill the empty tables."""
     large = n + 1
@@ -171,6 +189,20 @@ def build_statements(n: int, today: date) -> list[tuple[str, str]]:
             f"{regular_client} UNION ALL {large_client}",
         ),
         (
+            # One contact per client (every tenth its billing contact), so the list search by a
+            # contact's email is timed against as many contacts as clients.
+            "contacts",
+            f"""INSERT INTO clients_contact
+                (client_id, first_name, last_name, company_name, email, phone_number, address1,
+                 address2, city, state, postcode, country, general_emails, invoice_emails,
+                 statement_emails, is_billing_contact, created_at, updated_at)
+                SELECT i, {_pick(FIRST_NAMES, "i * 7")}, {_pick(LAST_NAMES, "i * 11")}, '',
+                       '{CONTACT_EMAIL_PREFIX}' || i || '@' || {_pick(DOMAINS, "i")},
+                       '', '', '', '', '', '', '', i % 2 = 0, true, false, i % 10 = 0,
+                       {now_sql}, {now_sql}
+                FROM generate_series(1, {n}) AS i""",
+        ),
+        (
             "client events",
             f"""INSERT INTO clients_clientevent
                 (actor_user_id, actor_label, created_at, client_id, kind, field, old_value,
@@ -217,7 +249,8 @@ def build_statements(n: int, today: date) -> list[tuple[str, str]]:
             "invoices",
             f"""INSERT INTO invoices_invoice
                 (id, client_id, status, date, due_date, paid_at, currency, payment_method,
-                 subtotal, tax, total, credit_applied, amount_paid, notes, created_at, updated_at)
+                 subtotal, tax, total, credit_applied, amount_paid, notes, created_at, updated_at,
+                 {SNAPSHOT_COLUMNS})
                 SELECT 2 * c.id - 1 + p, c.id,
                        CASE WHEN p = 1 AND c.id % 4 = 0 THEN 'Unpaid' ELSE 'Paid' END,
                        {today_sql} - 60 + 30 * p - (c.id % 28)::int,
@@ -225,13 +258,14 @@ def build_statements(n: int, today: date) -> list[tuple[str, str]]:
                        CASE WHEN p = 1 AND c.id % 4 = 0 THEN NULL ELSE {now_sql} END,
                        c.currency, 'stripe', 5 + c.id % 45 + 0.99, 0, 5 + c.id % 45 + 0.99, 0,
                        CASE WHEN p = 1 AND c.id % 4 = 0 THEN 0 ELSE 5 + c.id % 45 + 0.99 END,
-                       '', {now_sql}, {now_sql}
+                       '', {now_sql}, {now_sql}, {SNAPSHOT_FROM_CLIENT}
                 FROM clients_client c, generate_series(0, 1) AS p
                 WHERE c.id <= {n}
                 UNION ALL
                 SELECT 2 * {n} + k, {large}, 'Paid', {today_sql} - k / 20, {today_sql} - k / 20,
-                       {now_sql}, 'USD', 'stripe', 9.99, 0, 9.99, 0, 9.99, '', {now_sql}, {now_sql}
-                FROM generate_series(1, {rows}) AS k""",
+                       {now_sql}, 'USD', 'stripe', 9.99, 0, 9.99, 0, 9.99, '', {now_sql}, {now_sql},
+                       {SNAPSHOT_FROM_CLIENT}
+                FROM generate_series(1, {rows}) AS k, clients_client c WHERE c.id = {large}""",
         ),
         (
             "invoice items",
@@ -254,6 +288,48 @@ def build_statements(n: int, today: date) -> list[tuple[str, str]]:
                        inv.total, 0.30, 0, inv.currency, inv.id, inv.id::text
                 FROM invoices_invoice inv JOIN clients_client c ON c.id = inv.client_id
                 WHERE inv.id % 2 = 1 OR inv.client_id = {large}""",
+        ),
+        *custom_field_statements(n, now_sql),
+    ]
+
+
+# The bench's custom client fields: ids fixed so the operations can name them in URLs.
+CUSTOM_PLAN_FIELD_ID = 1
+CUSTOM_VAT_FIELD_ID = 2
+CUSTOM_PLAN_OPTIONS = ("Gold", "Silver", "Bronze", "Platinum")
+
+
+def custom_field_statements(n: int, now_sql: str) -> list[tuple[str, str]]:
+    """Five definitions, and a value in each for every regular client."""
+    plan = f"CASE WHEN i % 20 = 0 THEN 'Platinum' ELSE {_pick(CUSTOM_PLAN_OPTIONS[:3], 'i')} END"
+    return [
+        (
+            "custom fields",
+            f"""INSERT INTO customfields_customfield
+                (id, name, field_type, description, options, required, admin_only, show_in_list,
+                 filterable, searchable, personal, sort_order, created_at)
+                VALUES
+                ({CUSTOM_PLAN_FIELD_ID}, 'Support plan', 'dropdown', '',
+                 '{",".join(CUSTOM_PLAN_OPTIONS)}', false, false, true, true, false, false, 1,
+                 {now_sql}),
+                ({CUSTOM_VAT_FIELD_ID}, 'VAT number', 'text', '', '', false, false, true, false,
+                 true, false, 2, {now_sql}),
+                (3, 'Website', 'link', '', '', false, false, false, false, false, false, 3,
+                 {now_sql}),
+                (4, 'Contract start', 'date', '', '', false, true, false, false, false, false, 4,
+                 {now_sql}),
+                (5, 'Seats', 'number', '', '', false, false, false, false, false, false, 5,
+                 {now_sql})""",
+        ),
+        (
+            "custom field values",
+            f"""INSERT INTO customfields_customfieldvalue (client_id, field_id, value)
+                SELECT i, f, CASE f WHEN 1 THEN {plan}
+                                    WHEN 2 THEN 'GB' || lpad(i::text, 9, '0')
+                                    WHEN 3 THEN 'https://client' || i || '.example.com/'
+                                    WHEN 4 THEN (DATE '2020-01-01' + i % 2000)::text
+                                    ELSE (1 + i % 250)::text END
+                FROM generate_series(1, {n}) AS i, generate_series(1, 5) AS f""",
         ),
     ]
 

@@ -112,8 +112,9 @@ def main(argv: list[str]) -> int:
     from bench.csv_operations import CSV_OPERATIONS
     from bench.harness import Timer, markdown_table, table, write_json
     from bench.operations import OPERATIONS, Context, explain_pages
+    from bench.privacy_operations import PRIVACY_OPERATIONS
 
-    operations = {**OPERATIONS, **CSV_OPERATIONS}
+    operations = {**OPERATIONS, **CSV_OPERATIONS, **PRIVACY_OPERATIONS}
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)

@@ -51,6 +51,10 @@ INSTALLED_APPS = [
     "customfields",
     "statements",
     "merges",
+    "privacy",
+    "django_tasks",
+    "django_tasks_db",
+    "emails",
 ]
 
 MIDDLEWARE = [
@@ -145,7 +149,32 @@ STORAGES = {
 globals().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="billing@example.com")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Seconds a mail server may take over one step (connect, each reply) before the attempt fails.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+
+# Client email goes through a queue (the emails app, Django's Tasks API via django-tasks).
+# "database": queued in PostgreSQL, sent by `manage.py db_worker` processes (make run starts one).
+# "immediate": sent in-process right after the transaction commits (tests; no retry backoff).
+# Anything else is a task backend's dotted path (e.g. django-tasks-celery's), used as it is.
+EMAIL_QUEUE = env.str("EMAIL_QUEUE", default="database")
+TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+TASKS = {"default": {"BACKEND": TASK_BACKENDS.get(EMAIL_QUEUE, EMAIL_QUEUE)}}
+# Attempts per message before it is marked failed (temporary failures only; a permanent one,
+# such as a 5xx reply or an invalid address, fails at once). The wait before retry n is
+# EMAIL_RETRY_DELAY * 2**(n-1) seconds, at most EMAIL_RETRY_MAX_DELAY.
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=5)
+EMAIL_RETRY_DELAY = env.float("EMAIL_RETRY_DELAY", default=60)
+EMAIL_RETRY_MAX_DELAY = env.float("EMAIL_RETRY_MAX_DELAY", default=3600)
+# A worker holds a message it is sending for this long; if it has not finished by then (it
+# crashed or was killed), the message is queued again. Keep it well above EMAIL_TIMEOUT.
+EMAIL_SENDING_LEASE = env.int("EMAIL_SENDING_LEASE", default=300)
+if EMAIL_MAX_ATTEMPTS < 1 or EMAIL_SENDING_LEASE <= EMAIL_TIMEOUT:
+    raise ImproperlyConfigured(
+        "EMAIL_MAX_ATTEMPTS must be 1 or more and EMAIL_SENDING_LEASE above EMAIL_TIMEOUT."
+    )
 
 # Billing settings.
 COMPANY_NAME = env.str("COMPANY_NAME", default="Example Hosting")
@@ -186,6 +215,18 @@ AUTO_CLIENT_STATUS_CHANGE = env.bool("AUTO_CLIENT_STATUS_CHANGE", default=True)
 AUTO_STATUS_INACTIVE_AFTER_DAYS = env.int("AUTO_STATUS_INACTIVE_AFTER_DAYS", default=0)
 if AUTO_STATUS_INACTIVE_AFTER_DAYS < 0:
     raise ImproperlyConfigured("AUTO_STATUS_INACTIVE_AFTER_DAYS must be zero or more.")
+
+# Data protection (privacy/). Invoices and transactions keep the identity they were issued to for
+# this many years from their date (tax law; GDPR Art. 17(3)(b)); anonymising a client erases it
+# only from older ones. Clients Inactive or Closed and untouched for RETENTION_INACTIVE_MONTHS
+# are anonymised (or deleted, with no books to keep) by `manage.py apply_retention`; unset
+# disables that.
+INVOICE_RETENTION_YEARS = env.int("INVOICE_RETENTION_YEARS", default=10)
+if INVOICE_RETENTION_YEARS < 0:
+    raise ImproperlyConfigured("INVOICE_RETENTION_YEARS must be zero or more.")
+RETENTION_INACTIVE_MONTHS = env.int("RETENTION_INACTIVE_MONTHS", default=None)
+if RETENTION_INACTIVE_MONTHS is not None and RETENTION_INACTIVE_MONTHS < 1:
+    raise ImproperlyConfigured("RETENTION_INACTIVE_MONTHS must be 1 or more (or unset).")
 
 # Production hardening; `manage.py check --deploy` is clean with DEBUG off.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

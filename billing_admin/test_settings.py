@@ -13,5 +13,7 @@ DATABASES["default"]["TEST"] = {"NAME": f"test_billing_admin_{os.getpid()}"}
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Queued email is sent right after commit, in-process; the worker tests switch to the database.
+TASKS = {"default": {"BACKEND": TASK_BACKENDS["immediate"]}}  # noqa: F405
 # Hashing cost is not under test; a fast hasher keeps logins in tests cheap.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -11,3 +11,6 @@ urlpatterns = [
     path("includes/api.php", api_endpoint, name="api"),
     path("api.php", api_endpoint),
 ]
+
+# Failures that are not the caller's: a friendly page (503 while the database is unreachable).
+handler500 = "billing_admin.errors.server_error"

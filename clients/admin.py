@@ -8,8 +8,8 @@ mixin may (a) add URLs by overriding ``get_urls()`` and putting its paths before
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -18,8 +18,8 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from billing_admin.admin_mixins import AuditLogAdmin, ClientIdSearchMixin
-from billing_admin.money import format_money
 from clients.admin_bulk import BulkStatusAdminMixin
+from clients.admin_contacts import ContactsAndNotesAdminMixin
 from clients.admin_credit_policy import CreditPolicyAdminMixin
 from clients.admin_csv import ClientCsvAdminMixin
 from clients.admin_deletion import ClientDeletionAdminMixin
@@ -27,10 +27,13 @@ from clients.admin_links import (
     ORDER_EDIT_PROFILE,
     ORDER_WELCOME_EMAIL,
     QuickLink,
+    balance_text,
     client_summary_link,
 )
 from clients.admin_pagination import EstimatedCountPaginator
 from clients.admin_tabs import ClientFilter, ClientTabsChangelistMixin, client_tabs
+from clients.admin_views import client_not_found, client_view
+from clients.field_permissions import fields_not_changeable_by
 from clients.forms import ClientAddForm, ClientForm
 from clients.models import Client, ClientEvent, ClientGroup, EmailLog
 from clients.selectors import (
@@ -50,16 +53,14 @@ from credits.admin import ManageCreditsAdminMixin
 from customfields.admin import CustomFieldsClientAdminMixin
 from invoices.admin import ClientServicesAdminMixin
 from merges.admin import ClientMergeAdminMixin
+from privacy.admin import DataProtectionAdminMixin
 from statements.admin import StatementAdminMixin
 
-STATUS_COLOURS = {
-    Client.Status.ACTIVE: "#2e7d32",
-    Client.Status.INACTIVE: "#757575",
-    Client.Status.CLOSED: "#c62828",
-}
-BADGE_STYLE = "color:#fff;border-radius:.7em;padding:.1em .6em;white-space:nowrap;"
 HISTORY_ROWS = 20
 MSG_WELCOME_SENT = "The welcome email was sent to %(to)s."
+MSG_WELCOME_QUEUED = (
+    "The welcome email to %(to)s is queued; the client's Emails tab shows how it goes."
+)
 MSG_WELCOME_FAILED = (
     "The welcome email to %(to)s could not be sent (%(error)s). The client is saved; "
     "resend the email from the client's page once the mail server works."
@@ -72,8 +73,6 @@ ADDRESS_FIELDS = (
     "Address",
     {"fields": ["address1", "address2", "city", "state", "postcode", "country"]},
 )
-# Billing settings: changed only with clients.change_client_billing (Support staff cannot).
-BILLING_SETTINGS = ["currency", "group", "tax_exempt", "override_auto_close", "credit_policy"]
 SETTINGS_FIELDS = (
     "Billing and settings",
     {
@@ -116,7 +115,10 @@ class ClientAdminBase(admin.ModelAdmin):
     list_per_page = 50
     # The search itself is clients.selectors.clients_search; a field here shows the box.
     search_fields = ["email"]
-    search_help_text = "Name or company words, email (start), client ID or phone number (start)."
+    search_help_text = (
+        "Name or company words, email (start), client ID or phone number (start); also a "
+        "contact's name or email."
+    )
     # Counting every client on each page costs more than it is worth at a million rows: no
     # second, unfiltered count, and the paginator estimates or caps its own.
     show_full_result_count = False
@@ -162,16 +164,19 @@ class ClientAdminBase(admin.ModelAdmin):
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, client: Client) -> str:
+        # The colours are the stylesheet's (billing_admin/admin.css), shared with the Summary.
         return format_html(
-            '<span style="{}background:{}">{}</span>',
-            BADGE_STYLE,
-            STATUS_COLOURS[client.status],
+            '<span class="status-badge status-{}">{}</span>',
+            client.status,
             client.get_status_display(),
         )
 
     @admin.display(description="Credit Balance", ordering="credit_balance")
     def balance_display(self, client: Client) -> str:
-        return f"{format_money(client.credit_balance)} {client.currency}"
+        # A Manage Credits popup updates this cell in place (credits/js/credit_balance.js).
+        return format_html(
+            '<span data-credit-balance-client="{}">{}</span>', client.pk, balance_text(client)
+        )
 
     @admin.display(description="Created", ordering="created_at")
     def created_date(self, client: Client) -> str:
@@ -184,7 +189,13 @@ class ClientAdminBase(admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():
             return queryset, False
-        return clients_search(queryset, search_term), False
+        also = self.get_search_client_ids(request, search_term)
+        return clients_search(queryset, search_term, also=also), False
+
+    def get_search_client_ids(self, request, search_term) -> list:
+        """Hook: querysets of the ids of further clients the list search finds (``values_list``
+        of one id column), from mixins of other apps; each extends ``super()``'s list."""
+        return []
 
     def get_actions(self, request):
         # The stock bulk delete would bypass the deletion service.
@@ -222,14 +233,7 @@ class ClientAdminBase(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        readonly = list(self.readonly_fields)
-        if not request.user.has_perm("clients.change_client_status"):
-            readonly.append("status")
-        if not request.user.has_perm("clients.adjust_client_balance"):
-            readonly.append("credit_balance")
-        if not request.user.has_perm("clients.change_client_billing"):
-            readonly += BILLING_SETTINGS
-        return readonly
+        return [*self.readonly_fields, *fields_not_changeable_by(request.user)]
 
     def save_model(self, request, obj, form, change):
         """Every write goes through the services; Django's ``obj.save()`` is never called."""
@@ -254,7 +258,7 @@ class ClientAdminBase(admin.ModelAdmin):
         )
         if status_changed:
             self.report_status_change(request, obj)
-        if "credit_balance" in form.changed_data:
+        if form.balance_edited():
             # Imported here: credits sits above clients, and only its services write the balance.
             from credits.services import adjust_balance
 
@@ -273,12 +277,16 @@ class ClientAdminBase(admin.ModelAdmin):
         a status leaves running (services, open invoices) say so in a message."""
 
     def report_welcome_email(self, request, log: EmailLog) -> None:
+        # Read again: with the in-process queue it has been sent (or has failed) by now.
+        log.refresh_from_db(fields=["status", "error"])
         if log.status == EmailLog.Status.SENT:
             messages.success(request, MSG_WELCOME_SENT % {"to": log.to_address})
-        else:
+        elif log.status == EmailLog.Status.FAILED:
             messages.warning(
                 request, MSG_WELCOME_FAILED % {"to": log.to_address, "error": log.error}
             )
+        else:
+            messages.info(request, MSG_WELCOME_QUEUED % {"to": log.to_address})
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
@@ -358,12 +366,6 @@ class ClientAdminBase(admin.ModelAdmin):
             ]
         return links
 
-    def get_client_or_404(self, request, object_id) -> Client:
-        client = self.get_object(request, unquote(object_id))
-        if client is None:
-            raise Http404(f"Client {object_id!r} does not exist.")
-        return client
-
     def get_summary_context(self, request, client: Client) -> dict:
         """What the Summary shows about ``client``, beyond the page frame. Mixins of other apps
         extend it (``{**super().get_summary_context(request, client), ...}``) and the summary
@@ -375,10 +377,12 @@ class ClientAdminBase(admin.ModelAdmin):
             "history": client_history(client)[:HISTORY_ROWS],
         }
 
-    def summary_view(self, request, object_id):
-        client = self.get_client_or_404(request, object_id)
-        if not self.has_view_or_change_permission(request, client):
-            raise PermissionDenied
+    def client_not_found(self, request, object_id):
+        """What a custom client page answers for an id that names no client (admin_views)."""
+        return client_not_found(self, request, object_id)
+
+    @client_view(lambda self, request, client: self.has_view_or_change_permission(request, client))
+    def summary_view(self, request, client: Client):
         links = sorted(self.get_quick_links(request, client), key=lambda link: link.order)
         context = {
             **self.admin_site.each_context(request),
@@ -388,17 +392,18 @@ class ClientAdminBase(admin.ModelAdmin):
             "client": client,
             "client_tabs": client_tabs(request, client, current="summary"),
             "quick_links": links,
+            # The box lists these two apart (QuickLink.set_apart).
+            "main_links": [link for link in links if not link.set_apart],
+            "set_apart_links": [link for link in links if link.set_apart],
             "has_change_permission": self.has_change_permission(request, client),
             **self.get_summary_context(request, client),
         }
         return TemplateResponse(request, self.summary_template, context)
 
-    def send_welcome_email_view(self, request, object_id):
+    @client_view(lambda self, request, client: self.has_change_permission(request, client))
+    def send_welcome_email_view(self, request, client: Client):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        client = self.get_client_or_404(request, object_id)
-        if not self.has_change_permission(request, client):
-            raise PermissionDenied
         log = client_send_welcome_email(client_id=client.pk, actor=request.user)
         self.report_welcome_email(request, log)
         next_url = request.POST.get("next", "")
@@ -413,10 +418,12 @@ class ClientAdminBase(admin.ModelAdmin):
 class ClientAdmin(
     ClientMergeAdminMixin,
     BulkStatusAdminMixin,
+    ContactsAndNotesAdminMixin,
     CreditPolicyAdminMixin,
     StatementAdminMixin,
     ClientCsvAdminMixin,
     ManageCreditsAdminMixin,
+    DataProtectionAdminMixin,
     ClientDeletionAdminMixin,
     ClientServicesAdminMixin,
     CustomFieldsClientAdminMixin,
@@ -440,7 +447,7 @@ class ClientEventAdmin(ClientIdSearchMixin, ClientTabsChangelistMixin, AuditLogA
         "created_at",
         "client_link",
         "kind",
-        "field",
+        "field_display",
         "old_value",
         "new_value",
         "balance_delta",
@@ -453,6 +460,10 @@ class ClientEventAdmin(ClientIdSearchMixin, ClientTabsChangelistMixin, AuditLogA
     search_fields = ["=client__id"]
     search_help_text = "Client ID, or client name, company, email or phone (as on the client list)."
     show_full_result_count = False
+
+    @admin.display(description="Field", ordering="field")
+    def field_display(self, event: ClientEvent) -> str:
+        return event.field_label
 
     @admin.display(description="Client", ordering="client_id")
     def client_link(self, event: ClientEvent) -> str:

@@ -6,13 +6,18 @@ POST from that page runs the set-based ``clients_bulk_set_status``. Selections c
 selected ids, or, for "select all N", as the list's filters, so the page works at any size.
 """
 
+import logging
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError
 from django.db.models import QuerySet
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from billing_admin.errors import SERVER_ERROR, SERVICE_UNAVAILABLE, is_unavailable
 from clients.admin_selection import changelist_url, redirect_with_selection, selected_clients
 from clients.models import Client
 from clients.selectors import status_change_preview
@@ -21,6 +26,8 @@ from clients.services import clients_bulk_set_status
 STATUS_PERMISSION = "clients.change_client_status"
 BAD_SELECTION = "The selection could not be read; select the clients again."
 NOTHING_SELECTED = "No clients are selected."
+
+logger = logging.getLogger(__name__)
 
 
 def _mark_selected_action(status: str):
@@ -35,6 +42,8 @@ class BulkStatusAdminMixin:
     """For ClientAdmin: the three actions (only for users with ``change_client_status``)."""
 
     bulk_status_template = "admin/clients/client/bulk_status_confirmation.html"
+    # Standalone (no admin context): it is shown when the database may be unreachable.
+    bulk_status_stopped_template = "admin/clients/client/bulk_status_stopped.html"
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -75,7 +84,16 @@ class BulkStatusAdminMixin:
             self.message_user(request, NOTHING_SELECTED, messages.WARNING)
             return HttpResponseRedirect(list_url)
         if request.method == "POST":
-            result = clients_bulk_set_status(clients=selection, status=status, actor=request.user)
+            batches_done = []
+            try:
+                result = clients_bulk_set_status(
+                    clients=selection,
+                    status=status,
+                    actor=request.user,
+                    on_batch=batches_done.append,
+                )
+            except DatabaseError as exc:
+                return self.bulk_status_stopped(exc, status, batches_done[-1:])
             self.message_user(
                 request,
                 f"Changed {result.changed} clients to {status} "
@@ -92,3 +110,16 @@ class BulkStatusAdminMixin:
             "changelist_url": list_url,
         }
         return TemplateResponse(request, self.bulk_status_template, context)
+
+    def bulk_status_stopped(self, exc: DatabaseError, status: str, last_batch: list):
+        """A database failure half-way: a page saying how many clients changed (each committed
+        batch is whole) and that submitting again finishes the rest. Rendered without the
+        admin's context, which would need the database again."""
+        logger.error("Bulk status change stopped by a database error", exc_info=exc)
+        progress = last_batch[0].progress_text() if last_batch else None
+        page = render_to_string(
+            self.bulk_status_stopped_template, {"status": status, "progress": progress}
+        )
+        return HttpResponse(
+            page, status=SERVICE_UNAVAILABLE if is_unavailable(exc) else SERVER_ERROR
+        )

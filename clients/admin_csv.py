@@ -23,7 +23,7 @@ from clients.admin_selection import (
     redirect_with_selection,
     selected_clients,
 )
-from clients.csv_export import client_csv_lines, export_columns
+from clients.csv_export import client_csv_chunks, column_label, export_columns
 from clients.forms import ClientExportForm, ClientImportForm
 from clients.models import Client, ClientImport
 from clients.services import clients_import, rejects_csv
@@ -45,7 +45,10 @@ def _report(result) -> dict:
         "problem_count": len(result.problems),
         "problems": [str(problem) for problem in result.problems[:PROBLEMS_SHOWN]],
         "notices": result.notices,
-        "mapping": [[header, result.mapping.get(header, "")] for header in result.headers],
+        "mapping": [
+            [header, column_label(result.mapping[header]) if header in result.mapping else ""]
+            for header in result.headers
+        ],
         "preview": result.preview,
         "headers": result.headers,
         "file_refused": result.file_refused,
@@ -121,7 +124,7 @@ class ClientCsvAdminMixin:
         if request.method == "POST" and form.is_valid():
             columns = export_columns(form.cleaned_data["columns"])
             response = StreamingHttpResponse(
-                client_csv_lines(clients, columns), content_type="text/csv; charset=utf-8"
+                client_csv_chunks(clients, columns), content_type="text/csv; charset=utf-8"
             )
             stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
             response["Content-Disposition"] = f'attachment; filename="clients-{stamp}.csv"'

@@ -7,7 +7,7 @@ the same summary of what goes and what stays, and call the same service.
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from billing_admin.admin_mixins import AuditLogAdmin
 from clients.admin_links import ORDER_DELETE_CLIENT, QuickLink
 from clients.admin_tabs import client_tabs
+from clients.admin_views import client_view
 from clients.models import ClientDeletion
 from clients.services import client_deletion_summary, clients_delete
 
@@ -47,6 +48,7 @@ class ClientDeletionAdminMixin:
                     url=reverse("admin:clients_client_delete_client", args=[client.pk]),
                     css_class="danger",
                     order=ORDER_DELETE_CLIENT,
+                    set_apart=True,
                 )
             )
         return links
@@ -99,12 +101,8 @@ class ClientDeletionAdminMixin:
         )
         return True
 
-    def delete_client_view(self, request, object_id):
-        client = self.get_object(request, unquote(object_id))
-        if client is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not self.has_delete_permission(request, client):
-            raise PermissionDenied
+    @client_view(lambda self, request, client: self.has_delete_permission(request, client))
+    def delete_client_view(self, request, client):
         if request.method == "POST":
             if self._delete_clients(request, [client.pk]):
                 return HttpResponseRedirect(reverse("admin:clients_client_changelist"))

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.html import format_html
 
+from billing_admin.money import format_money
+
 # Where the standard links sit; a mixin picks its slot from these.
 ORDER_EDIT_PROFILE = 10
 ORDER_MANAGE_CREDITS = 20
@@ -22,7 +24,8 @@ ORDER_DELETE_CLIENT = 90
 class QuickLink:
     label: str
     url: str
-    # A CSS class for the link, e.g. "danger" for destructive actions (shown in red).
+    # A CSS class for the link: "danger" (red) for what cannot be undone, "caution" (amber) for
+    # what changes a lot but can be reversed.
     css_class: str = ""
     # Opens in a Django admin popup window (``_popup=1``), like related-object popups.
     is_popup: bool = False
@@ -30,9 +33,16 @@ class QuickLink:
     # that change state directly, since a GET never does.
     is_post: bool = False
     order: int = ORDER_DEFAULT
+    # Shown on its own below the others, past a rule, so it is not clicked for a neighbour.
+    set_apart: bool = False
 
 
 def client_summary_link(client) -> str:
     """The client's name linking to its Summary, as every list that names a client shows it."""
     url = reverse("admin:clients_client_summary", args=[client.pk])
     return format_html('<a href="{}">{}</a>', url, client)
+
+
+def balance_text(client) -> str:
+    """The credit balance as the client list, Summary and Manage Credits show it ("12.50 USD")."""
+    return f"{format_money(client.credit_balance)} {client.currency}"

@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from clients.csv_export import COLUMN_KEYS, EXPORT_COLUMNS
+from clients.csv_export import available_columns
 from clients.models import NOTE_MAX_LENGTH, Client
 from clients.services import (
     CLIENT_PROFILE_FIELDS,
@@ -40,6 +40,9 @@ class ClientForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["credit_balance_shown"].initial = self.instance.credit_balance
+        if "credit_balance" in self.fields and self.instance.pk:
+            # An amount always shows its currency.
+            self.fields["credit_balance"].label = f"Credit balance ({self.instance.currency})"
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip()
@@ -53,6 +56,17 @@ class ClientForm(forms.ModelForm):
         if client.pk and currency != client.currency and client_has_money_history(client):
             raise forms.ValidationError(CURRENCY_LOCKED)
         return currency
+
+    def balance_edited(self) -> bool:
+        """Whether the clerk typed a new balance. Compared with the balance the form showed, not
+        with the one stored now: credit moved meanwhile (Manage Credits, an invoice) makes the
+        posted-back balance differ from the stored one without anyone having edited it."""
+        if self.cleaned_data.get("credit_balance") is None:  # read-only for this user
+            return False
+        shown = self.cleaned_data.get("credit_balance_shown")
+        if shown is None:  # a form posted without the hidden field: the stored balance decides
+            return "credit_balance" in self.changed_data
+        return self.cleaned_data["credit_balance"] != shown
 
     def clean_credit_balance(self):
         balance = self.cleaned_data["credit_balance"]
@@ -85,14 +99,18 @@ class ClientAddForm(ClientForm):
 
 
 class ClientExportForm(forms.Form):
-    """Export CSV: which columns (every one ticked at first)."""
+    """Export CSV: which columns (every one ticked at first, custom fields included)."""
 
     columns = forms.MultipleChoiceField(
-        choices=[(column.key, column.header) for column in EXPORT_COLUMNS],
-        initial=list(COLUMN_KEYS),
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choose at least one column."},
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(column.key, column.header) for column in available_columns()]
+        self.fields["columns"].choices = choices
+        self.fields["columns"].initial = [key for key, _ in choices]
 
 
 class ClientImportForm(forms.Form):

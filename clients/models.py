@@ -1,11 +1,14 @@
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.db import models
 from django.db.models import F, Func, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from billing_admin.iso_codes import country_choices, currency_choices
 from billing_admin.money import money_field
@@ -21,6 +24,8 @@ PHONE_DIGITS = Func(
 )
 
 
+# Client fields holding money: their history values are shown with the client's currency.
+AMOUNT_FIELDS = frozenset({"credit_balance"})
 EMAIL_TAKEN = "A client with this email address already exists."
 
 
@@ -80,6 +85,9 @@ class Client(models.Model):
         default=False,
         help_text="Exclude this client from the automatic Active/Inactive status update.",
     )
+    # Set once, when the client's personal data is erased (privacy.services): such a client is
+    # read-only and never anonymised twice.
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
     credit_policy = models.CharField(
         "credit policy",
         max_length=9,
@@ -127,6 +135,13 @@ class Client(models.Model):
             models.Index(fields=["country"], name="client_country_idx"),
             models.Index(fields=["currency"], name="client_currency_idx"),
             models.Index(fields=["created_at"], name="client_created_at_idx"),
+            # The retention run's selection (privacy.selectors.retention_candidates): idle
+            # Inactive and Closed clients not yet anonymised.
+            models.Index(
+                fields=["status", "updated_at"],
+                condition=models.Q(anonymised_at__isnull=True),
+                name="client_retention_idx",
+            ),
             # The client list's search (clients.selectors.client_search_filter): word prefixes
             # of name and company by full-text search, email and phone by prefix (LIKE 'x%').
             GinIndex(fields=["search_vector"], name="client_name_search_idx"),
@@ -147,6 +162,8 @@ class Client(models.Model):
             ),
             ("export_clients", "Can export the client list as CSV"),
             ("import_clients", "Can import clients from CSV"),
+            ("anonymise_client", "Can anonymise clients (erase their personal data)"),
+            ("export_client_data", "Can export a client's data"),
         ]
 
     def __str__(self) -> str:
@@ -189,6 +206,7 @@ class ClientEvent(AuditFields):
         NOTE_EDITED = "note_edited", "Note edited"
         NOTE_DELETED = "note_deleted", "Note deleted"
         MERGED = "merged", "Client merged in"
+        ANONYMISED = "anonymised", "Personal data erased"
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -210,6 +228,19 @@ class ClientEvent(AuditFields):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.old_value} → {self.new_value}"
+
+    @property
+    def field_label(self) -> str:
+        """The field as the Profile labels it ("Credit balance"), not its column name."""
+        try:
+            return capfirst(Client._meta.get_field(self.field).verbose_name)
+        except FieldDoesNotExist:
+            return self.field
+
+    @property
+    def is_amount(self) -> bool:
+        """Its old and new values are money, shown with the client's currency."""
+        return self.field in AMOUNT_FIELDS
 
 
 CONTACT_EMAIL_TAKEN = "This client already has a contact with this email address."
@@ -283,6 +314,11 @@ class Contact(models.Model):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
+    def validate_constraints(self, exclude=None):
+        """Neither constraint is a form error here: the contact services check the email (as a
+        field error, also when the client field is not on the form) and move the billing mark
+        from the previous billing contact instead of refusing a second one."""
+
 
 class ClientNote(models.Model):
     """One entry of the client's notes log (WHMCS: the Notes tab). Sticky notes show as a warning
@@ -321,23 +357,66 @@ class ClientNote(models.Model):
 
 
 class EmailLog(models.Model):
-    """Every email sent (or attempted) to a client."""
+    """Every email to a client, from the moment it is queued (in the transaction of its cause)
+    until a worker has sent it or given up. The rendered message is kept here, so a worker, a
+    retry or a resend sends exactly what was recorded (the ``emails`` app does the sending)."""
 
     class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="emails")
+    # What the email is about ("welcome", "statement", ...): copy-to rules are chosen by kind.
+    kind = models.CharField(max_length=30, blank=True)
     template = models.CharField(max_length=50)
     to_address = models.EmailField(max_length=254)
+    cc = ArrayField(models.EmailField(max_length=254), default=list, blank=True)
+    from_email = models.CharField(max_length=254, blank=True)
     subject = models.CharField(max_length=255)
-    status = models.CharField(max_length=6, choices=Status.choices)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    body_text = models.TextField(blank=True)
+    body_html = models.TextField(blank=True)
+    # Set once when queued: every attempt sends the same Message-ID, so a copy that did get
+    # through twice (a worker lost after the server accepted it) is recognisable as one message.
+    message_id = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=7, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField("last error", blank=True)
+    created_at = models.DateTimeField("queued at", auto_now_add=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    # While "sending": the worker holding the message has it until then; after that it is
+    # presumed dead and the message goes back to the queue.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField("queued by", max_length=150, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["client", "-created_at"], name="emaillog_client_idx")]
+        indexes = [
+            models.Index(fields=["client", "-created_at"], name="emaillog_client_idx"),
+            # The Emails list: newest first, filtered by status or kind.
+            models.Index(fields=["-created_at", "-id"], name="emaillog_created_idx"),
+            models.Index(fields=["status", "-created_at"], name="emaillog_status_idx"),
+            models.Index(fields=["kind", "-created_at"], name="emaillog_kind_idx"),
+            # The sweep for messages whose worker died: only the few rows being sent.
+            models.Index(
+                fields=["lease_until"],
+                name="emaillog_sending_lease_idx",
+                condition=models.Q(status="sending"),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["queued", "sending", "sent", "failed"]),
+                name="emaillog_status_valid",
+            ),
+        ]
+        permissions = [("send_client_email", "Can retry and resend client emails")]
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to_address} ({self.status})"
@@ -384,3 +463,18 @@ class ClientImport(AuditFields):
 
     def __str__(self) -> str:
         return f"Import of {self.filename} ({self.get_status_display()})"
+
+
+class ClientDataExport(AuditFields):
+    """A record of each export of a client's data (GDPR access and portability): who, when, why."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="data_exports")
+    reason = models.CharField("stated reason", max_length=500)
+    format_version = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["client", "-created_at"], name="clientexport_client_idx")]
+
+    def __str__(self) -> str:
+        return f"Export of client #{self.client_id} by {self.actor_label}"

@@ -14,19 +14,23 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
-from django.contrib.admin.utils import unquote
 from django.contrib.postgres.search import SearchQuery
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
 
 from billing_admin.admin_mixins import AuditLogAdmin, ClientIdSearchMixin
 from billing_admin.money import format_money
-from clients.admin_links import ORDER_MANAGE_CREDITS, QuickLink, client_summary_link
+from clients.admin_links import (
+    ORDER_MANAGE_CREDITS,
+    QuickLink,
+    balance_text,
+    client_summary_link,
+)
 from clients.admin_tabs import TAB_CREDITS, ClientTab, client_tabs, register_client_tab
+from clients.admin_views import client_view
 from clients.models import Client
 from credits.forms import CreditChangeForm
 from credits.models import DESCRIPTION_SEARCH_VECTOR, CreditEntry
@@ -65,9 +69,8 @@ register_client_tab(
 )
 
 
-def balance_text(client: Client) -> str:
-    """The balance as the client list and summary show it ("12.50 USD")."""
-    return f"{format_money(client.credit_balance)} {client.currency}"
+def may_manage_credit(modeladmin, request, client) -> bool:
+    return request.user.has_perm(MANAGE_CREDIT_PERMISSION)
 
 
 class ManageCreditsAdminMixin:
@@ -81,12 +84,6 @@ class ManageCreditsAdminMixin:
     def media(self):
         # The client list listens for balance changes made in a Manage Credits popup.
         return super().media + forms.Media(js=[BALANCE_SCRIPT])
-
-    @admin.display(description="Credit Balance", ordering="credit_balance")
-    def balance_display(self, client: Client) -> str:
-        return format_html(
-            '<span data-credit-balance-client="{}">{}</span>', client.pk, balance_text(client)
-        )
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -121,15 +118,6 @@ class ManageCreditsAdminMixin:
             )
         return links
 
-    def _credit_client(self, request, object_id) -> Client:
-        """The client whose credit is managed, once the user is known to be allowed."""
-        if not request.user.has_perm(MANAGE_CREDIT_PERMISSION):
-            raise PermissionDenied
-        try:
-            return Client.objects.get(pk=unquote(object_id))
-        except (Client.DoesNotExist, ValueError, ValidationError):
-            raise Http404(f"Client {object_id!r} does not exist.") from None
-
     def _credit_context(self, request, client: Client, **extra) -> dict:
         is_popup = IS_POPUP_VAR in request.GET or IS_POPUP_VAR in request.POST
         return {
@@ -144,9 +132,9 @@ class ManageCreditsAdminMixin:
             **extra,
         }
 
-    def manage_credits_view(self, request, object_id):
+    @client_view(may_manage_credit)
+    def manage_credits_view(self, request, client):
         """The credit log: every entry, the balance, and the Add/Remove Credit buttons."""
-        client = self._credit_client(request, object_id)
         page = Paginator(
             client_credit_entries(client_id=client.pk), self.credit_entries_per_page
         ).get_page(request.GET.get("page"))
@@ -163,9 +151,9 @@ class ManageCreditsAdminMixin:
         )
         return TemplateResponse(request, self.manage_credits_template, context)
 
-    def credit_change_view(self, request, object_id, operation: str):
+    @client_view(may_manage_credit)
+    def credit_change_view(self, request, client, operation: str):
         """Add Credit or Remove Credit; Save Changes returns to the credit log."""
-        client = self._credit_client(request, object_id)
         credit_operation = CREDIT_OPERATIONS[operation]
         form = CreditChangeForm(request.POST if request.method == "POST" else None)
         if form.is_valid():
@@ -178,7 +166,7 @@ class ManageCreditsAdminMixin:
                     actor=request.user,
                 )
             except Client.DoesNotExist:  # deleted since the page was opened
-                raise Http404(f"Client {object_id!r} does not exist.") from None
+                raise Http404(f"Client {client.pk} does not exist.") from None
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:

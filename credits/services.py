@@ -35,6 +35,8 @@ INSUFFICIENT_CREDIT = "Only {available} credit is available to remove."
 BALANCE_CHANGED = (
     "The credit balance changed to {current} while this was being edited. Check it and try again."
 )
+# WHMCS's wording; the API passes it on unchanged.
+CLIENT_NOT_FOUND = "Client ID Not Found"
 REQUEST_KEY_REUSED = "This form was already used for a different change; reload it."
 NOT_LOCKED = "Credit entries must be recorded inside the atomic block that locked the client."
 
@@ -59,6 +61,17 @@ def lock_client(client_id: int, *, balance_only: bool = False) -> Client:
     if row is None:
         raise Client.DoesNotExist(f"Client {client_id} does not exist.")
     return Client.from_db(connection.alias, ["id", "credit_balance"], row)
+
+
+def lock_existing_client(client_id: int) -> Client:
+    """``lock_client`` for writers that answer a missing client as bad input: a client deleted
+    since the caller looked it up (or being deleted now: the lock waits for that to commit) is a
+    ``ValidationError`` with WHMCS's "Client ID Not Found", never a DoesNotExist or, had the
+    row not been locked, a foreign key failure at commit."""
+    try:
+        return lock_client(client_id)
+    except Client.DoesNotExist:
+        raise ValidationError(CLIENT_NOT_FOUND, code="not_found") from None
 
 
 def _staff_amount(amount) -> Decimal:
@@ -209,17 +222,33 @@ def _set_balances(new_balances: dict[int, Decimal]) -> None:
         )
 
 
+def credit_request_done(
+    request_key, *, client_id: int, kind: str, amount: Decimal | None = None
+) -> CreditEntry | None:
+    """The entry an earlier submit of the same form (its ``request_key``) wrote, or None.
+
+    Call it with the client locked, so a concurrent twin of the request waits and then sees the
+    entry. A key found on a different change (another client, kind or amount) is refused: the
+    form was reused for something else."""
+    if request_key is None:
+        return None
+    done = CreditEntry.objects.filter(request_key=request_key).first()
+    if done is None:
+        return None
+    if (done.client_id, done.kind) != (client_id, kind) or (
+        amount is not None and done.amount != amount
+    ):
+        raise ValidationError(REQUEST_KEY_REUSED)
+    return done
+
+
 def _change_credit(
     *, client_id: int, amount: Decimal, kind: str, description: str, actor, date, request_key
 ) -> CreditEntry:
     client = lock_client(client_id, balance_only=True)
-    if request_key is not None:
-        # Checked under the client's lock, so a concurrent twin of this request sees our entry.
-        done = CreditEntry.objects.filter(request_key=request_key).first()
-        if done is not None:
-            if (done.client_id, done.kind, done.amount) != (client.pk, kind, amount):
-                raise ValidationError(REQUEST_KEY_REUSED)
-            return done
+    done = credit_request_done(request_key, client_id=client.pk, kind=kind, amount=amount)
+    if done is not None:
+        return done
     extra = {"date": date} if date is not None else {}
     return record_credit_entry(
         client=client,

@@ -13,7 +13,7 @@ from customfields.selectors import (
     client_custom_fields,
     client_list_fields,
     column_alias,
-    custom_field_search_condition,
+    custom_field_search_client_ids,
     custom_field_values_for,
     custom_fields,
     filter_by_custom_field,
@@ -31,6 +31,7 @@ from customfields.services import (
 FIELDSET_TITLE = "Custom fields"
 MSG_VALUES_REMOVED = "The field %(name)s and its values on %(count)s client(s) were deleted."
 NOT_TICKED = "off"
+SEARCH_HELP = " Also %(fields)s (start)."
 # The definitions a request uses, read once per request (the admin asks several times).
 _ALL_ATTR = "_custom_fields_all"
 _LIST_ATTR = "_custom_fields_list"
@@ -93,8 +94,13 @@ class CustomFieldsClientAdminMixin:
 
     def get_changelist_instance(self, request):
         # Read here, once, before the list asks for its columns, filters and queryset.
-        setattr(request, _LIST_ATTR, client_list_fields())
-        return super().get_changelist_instance(request)
+        fields = client_list_fields()
+        setattr(request, _LIST_ATTR, fields)
+        changelist = super().get_changelist_instance(request)
+        searchable = [field.name for field in fields if field.searchable]
+        if searchable and changelist.search_help_text:
+            changelist.search_help_text += SEARCH_HELP % {"fields": ", ".join(searchable)}
+        return changelist
 
     def _list_fields(self, request) -> list[CustomField]:
         return getattr(request, _LIST_ATTR, [])
@@ -112,12 +118,10 @@ class CustomFieldsClientAdminMixin:
         queryset = super().get_queryset(request)
         return with_custom_field_columns(queryset, shown) if shown else queryset
 
-    def get_search_results(self, request, queryset, search_term):
-        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        condition = custom_field_search_condition(search_term, self._list_fields(request))
-        if condition is None:
-            return results, may_have_duplicates
-        return results | queryset.filter(condition), may_have_duplicates
+    def get_search_client_ids(self, request, search_term) -> list:
+        matches = custom_field_search_client_ids(search_term, self._list_fields(request))
+        extra = [] if matches is None else [matches]
+        return [*super().get_search_client_ids(request, search_term), *extra]
 
     # ---- Add New Client and the Profile -----------------------------------------------------
 
@@ -131,13 +135,13 @@ class CustomFieldsClientAdminMixin:
 
     def get_form(self, request, obj=None, **kwargs):
         definitions = self.custom_field_definitions(request)
-        if "fields" not in kwargs:
-            names = {form_field_name(field.pk) for field in definitions}
-            kwargs["fields"] = [
-                name
-                for name in flatten_fieldsets(self.get_fieldsets(request, obj))
-                if name not in names
-            ]
+        # The fieldsets name the custom fields, which the model form must not look for on Client;
+        # they are added as form fields below.
+        names = {form_field_name(field.pk) for field in definitions}
+        fields = kwargs.get("fields")
+        if fields is None:
+            fields = flatten_fieldsets(self.get_fieldsets(request, obj))
+        kwargs["fields"] = [name for name in fields if name not in names]
         form_class = super().get_form(request, obj, **kwargs)
         values = custom_field_values_for([obj.pk]).get(obj.pk, {}) if obj is not None else {}
         return with_custom_fields(form_class, definitions, initial=values)

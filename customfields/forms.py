@@ -1,8 +1,9 @@
 """Forms for custom client fields: they parse and check; the services write."""
 
 from django import forms
+from django.utils.html import escape
 
-from customfields.models import CustomField, FieldType
+from customfields.models import TICKED, CustomField, FieldType
 from customfields.services import (
     DEFINITION_FIELDS,
     VALUE_MAX_LENGTH,
@@ -36,7 +37,12 @@ def form_field(field: CustomField) -> forms.Field:
     wording); the label marks it."""
     help_text = " ".join(filter(None, [field.description, "Required." if field.required else ""]))
     return forms.CharField(
-        label=field.name, required=False, widget=_widget(field), help_text=help_text, strip=False
+        # The admin prints help texts unescaped (they are usually code): this one is typed by staff.
+        label=field.name,
+        required=False,
+        widget=_widget(field),
+        help_text=escape(help_text),
+        strip=False,
     )
 
 
@@ -72,7 +78,11 @@ def with_custom_fields(
     attrs = {}
     for field in fields:
         attrs[form_field_name(field.pk)] = form_field(field)
-        attrs[form_field_name(field.pk)].initial = initial.get(field.pk, "")
+        value = initial.get(field.pk, "")
+        # A tick box's widget shows any non-empty text as ticked.
+        attrs[form_field_name(field.pk)].initial = (
+            value == TICKED if field.field_type == FieldType.TICKBOX else value
+        )
     attrs["custom_field_definitions"] = {field.pk: field for field in fields}
     return type(form_class.__name__, (CustomFieldsFormMixin, form_class), attrs)
 

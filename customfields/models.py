@@ -122,11 +122,13 @@ class CustomFieldValue(models.Model):
         ]
         indexes = [
             # The list filter (one drop-down option) and the list search (a prefix of a searchable
-            # text field): field first, then the lower-cased start of the value.
+            # text field): field, then the lower-cased start of the value, then the client, so a
+            # filtered list reads its newest 50 clients straight off the index, already in order.
             models.Index(
                 models.F("field"),
                 OpClass(VALUE_KEY, name="text_pattern_ops"),
-                name="customfieldvalue_key_idx",
+                models.F("client"),
+                name="customfieldvalue_lookup_idx",
             ),
         ]
 

@@ -4,8 +4,7 @@
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Left, Lower
 
 from clients.models import Client
@@ -58,37 +57,29 @@ def filter_by_custom_field(clients: QuerySet[Client], field: CustomField, value:
     if field.field_type == FieldType.TICKBOX and value != TICKED:
         ticked = CustomFieldValue.objects.filter(client=OuterRef("pk"), field=field)
         return clients.filter(~Exists(ticked))
+    # The key alone identifies the option: options are at most INDEXED_VALUE_LENGTH long and
+    # differ in more than letter case, and values are always one of them.
     matching = CustomFieldValue.objects.alias(key=VALUE_KEY).filter(
-        client=OuterRef("pk"), field=field, key=_key(value), value=value
+        client=OuterRef("pk"), field=field, key=_key(value)
     )
     return clients.filter(Exists(matching))
 
 
-class EqualsAny(Func):
-    """``lhs = ANY(array)``. Given ``ARRAY(subquery)``, PostgreSQL runs the subquery once and
-    looks the result up in lhs's index; ``IN (subquery)`` beside other search branches joined by
-    OR would be checked row by row over the whole table instead."""
-
-    arg_joiner = " = ANY("
-    template = "(%(expressions)s))"
-    output_field = BooleanField()
-
-
-def custom_field_search_condition(term: str, fields: Iterable[CustomField]) -> Q | None:
-    """The list search's extra branch: clients with a searchable field starting with ``term``
-    (any letter case). None when no field is searchable."""
+def custom_field_search_client_ids(term: str, fields: Iterable[CustomField]) -> QuerySet | None:
+    """The ids of clients with a searchable field starting with ``term`` (any letter case), for
+    the list search's union; None when no field is searchable."""
     field_ids = [field.pk for field in fields if field.searchable]
     term = term.strip()
     if not field_ids or not term:
         return None
-    # LIKE wildcards in the term are escaped by Django's startswith lookup.
-    matching = (
-        CustomFieldValue.objects.alias(key=VALUE_KEY)
+    # LIKE wildcards in the term are escaped by Django's startswith lookups.
+    return (
+        CustomFieldValue.objects.order_by()
+        .alias(key=VALUE_KEY)
         .filter(field_id__in=field_ids, key__startswith=term.lower()[:INDEXED_VALUE_LENGTH])
         .filter(value__istartswith=term)
         .values("client_id")
     )
-    return Q(EqualsAny(F("pk"), ArraySubquery(matching)))
 
 
 def client_custom_fields(client: Client, *, include_admin_only: bool = True) -> list[CustomField]:

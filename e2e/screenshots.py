@@ -77,9 +77,19 @@ def take_screenshots(page, client: Client) -> list[Path]:
     expect(page.locator("#result_list")).to_be_visible()
     shoot("client-list")
 
+    page.goto("/admin/customfields/customfield/")
+    page.get_by_role("link", name="Support plan").click()
+    expect(page.get_by_label("Drop-down options")).to_be_visible()
+    shoot("custom-client-field")
+
     page.locator("#result_list").get_by_role("link", name=client.full_name, exact=True).click()
     expect(page.locator(".quick-links")).to_be_visible()
     shoot("client-summary")
+
+    page.get_by_role("link", name="Add Contact", exact=True).click()
+    expect(page.get_by_label("Receives invoice emails")).to_be_visible()
+    shoot("add-contact")
+    page.go_back()
 
     with page.expect_popup() as popup_opened:
         page.get_by_role("link", name="Manage Credits").click()

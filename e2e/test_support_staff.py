@@ -13,7 +13,13 @@ from credits.services import add_credit
 from e2e.pages import PASSWORD, assert_looks_finished, log_in_as, save_screenshot
 
 STAFF_GROUPS_MIGRATION = ("clients", "0003_staff_groups")
-FORBIDDEN_LINKS = ["Manage Credits", "Delete Client", "Close Client"]
+FORBIDDEN_LINKS = [
+    "Manage Credits",
+    "Delete Client",
+    "Close Client",
+    "Anonymise Client",
+    "Export Client Data",
+]
 
 
 @pytest.fixture

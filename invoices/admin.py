@@ -4,14 +4,17 @@ Quick Links and the Close Client page. Every write goes through ``invoices.servi
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from billing_admin.admin_mixins import AuditLogAdmin
@@ -27,6 +30,7 @@ from clients.admin_tabs import (
     client_tabs,
     register_client_tab,
 )
+from clients.admin_views import client_view
 from clients.models import Client
 from invoices import selectors, services
 from invoices.forms import (
@@ -41,6 +45,7 @@ from invoices.models import ClientService, Invoice, InvoiceEvent
 PERM_APPLY_CREDIT = "invoices.apply_invoice_credit"
 PERM_RECORD_PAYMENT = "invoices.record_invoice_payment"
 PERM_CANCEL = "invoices.cancel_invoice"
+PERM_GENERATE = "invoices.generate_invoices"
 PERMS_CLOSE_CLIENT = ("clients.change_client_status", PERM_CANCEL)
 
 MSG_CREDIT_APPLIED = "Applied %(amount)s credit to invoice #%(number)s."
@@ -50,6 +55,10 @@ MSG_CREDIT_REMOVED = (
 MSG_PAYMENT_ADDED = "Recorded a payment of %(amount)s on invoice #%(number)s."
 MSG_CREATED = "Invoice #%(number)s created."
 MSG_CANCELLED = "Invoice #%(number)s is cancelled."
+MSG_NOTHING_DUE = (
+    "Nothing to invoice: no Active service is due by %(horizon)s (today + %(days)d days), "
+    "or its invoice already exists."
+)
 MSG_CLIENT_CLOSED = "%(client)s is closed: open invoices cancelled, services cancelled."
 MSG_INACTIVE_WITH_SERVICES = (
     "%(client)s is now Inactive but still has %(count)d active service(s): invoicing continues "
@@ -65,11 +74,6 @@ SERVICE_FIELDS = list(services.SERVICE_FIELDS)
 SUMMARY_INVOICES = 10
 # The most services the client Profile edits inline.
 INLINE_SERVICES_LIMIT = 50
-STATUS_COLOURS = {
-    Invoice.Status.UNPAID: "#c62828",
-    Invoice.Status.PAID: "#2e7d32",
-    Invoice.Status.CANCELLED: "#757575",
-}
 
 
 def add_service_error(form: forms.Form, error: ValidationError) -> None:
@@ -83,8 +87,6 @@ def add_service_error(form: forms.Form, error: ValidationError) -> None:
 def form_auto_id(action: str) -> str:
     """Element ids per box: the invoice page shows several forms with an "amount" field."""
     return f"id_{action}_%s"
-
-
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -131,13 +133,15 @@ class InvoiceAction:
 
 
 def _apply_credit(invoice_id, data, actor) -> str:
-    entry = services.invoice_apply_credit(invoice_id=invoice_id, amount=data["amount"], actor=actor)
+    entry = services.invoice_apply_credit(
+        invoice_id=invoice_id, amount=data["amount"], actor=actor, request_key=data["request_key"]
+    )
     return MSG_CREDIT_APPLIED % {"amount": format_money(-entry.amount), "number": invoice_id}
 
 
 def _remove_credit(invoice_id, data, actor) -> str:
     entry = services.invoice_remove_credit(
-        invoice_id=invoice_id, amount=data["amount"], actor=actor
+        invoice_id=invoice_id, amount=data["amount"], actor=actor, request_key=data["request_key"]
     )
     return MSG_CREDIT_REMOVED % {"amount": format_money(entry.amount), "number": invoice_id}
 
@@ -198,7 +202,7 @@ class InvoiceAdmin(ClientTabsChangelistMixin, SearchByIdMixin, admin.ModelAdmin)
         "client_link",
         "date",
         "due_date",
-        "total",
+        "total_display",
         "balance_display",
         "status_badge",
     ]
@@ -216,17 +220,24 @@ class InvoiceAdmin(ClientTabsChangelistMixin, SearchByIdMixin, admin.ModelAdmin)
 
     @admin.display(description="Client", ordering="client_id")
     def client_link(self, invoice: Invoice) -> str:
-        return client_summary_link(invoice.client)
+        # The name the invoice was issued to, linking to the client as it is now.
+        url = reverse("admin:clients_client_summary", args=[invoice.client_id])
+        return format_html('<a href="{}">{}</a>', url, invoice.billed_to)
 
     @admin.display(description="Balance due", ordering="balance")
     def balance_display(self, invoice: Invoice) -> str:
-        return format_money(invoice.balance_due)
+        return f"{format_money(invoice.balance_due)} {invoice.currency}"
+
+    @admin.display(description="Total", ordering="total")
+    def total_display(self, invoice: Invoice) -> str:
+        return f"{format_money(invoice.total)} {invoice.currency}"
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, invoice: Invoice) -> str:
+        # The colours are the stylesheet's (billing_admin/admin.css), shared with the invoice page.
         return format_html(
-            '<span style="color:{};font-weight:bold">{}</span>',
-            STATUS_COLOURS.get(invoice.status, "#333"),
+            '<span class="invoice-status {}">{}</span>',
+            invoice.status,
             invoice.get_status_display(),
         )
 
@@ -238,6 +249,11 @@ class InvoiceAdmin(ClientTabsChangelistMixin, SearchByIdMixin, admin.ModelAdmin)
 
     def get_urls(self):
         return [
+            path(
+                "generate-due/",
+                self.admin_site.admin_view(self.generate_due_view),
+                name="invoices_invoice_generate_due",
+            ),
             *(
                 path(
                     f"<path:object_id>/{name}/",
@@ -249,6 +265,31 @@ class InvoiceAdmin(ClientTabsChangelistMixin, SearchByIdMixin, admin.ModelAdmin)
             ),
             *super().get_urls(),
         ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            "title": "Invoices",
+            **(extra_context or {}),
+            "can_generate_invoices": request.user.has_perm(PERM_GENERATE),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def generate_due_view(self, request):
+        """Generate Due Invoices: the daily run (``manage.py generate_invoices``) on demand.
+        Pressing it again invoices nothing twice: the run advances each service's due date."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not request.user.has_perm(PERM_GENERATE):
+            raise PermissionDenied
+        today = timezone.localdate()
+        result = services.invoices_generate(today=today, actor=request.user)
+        if result.invoices:
+            messages.success(request, result.summary(today=today))
+        else:
+            days = settings.INVOICE_DAYS_IN_ADVANCE
+            horizon = today + timedelta(days=days)
+            messages.info(request, MSG_NOTHING_DUE % {"horizon": horizon, "days": days})
+        return HttpResponseRedirect(reverse("admin:invoices_invoice_changelist"))
 
     def add_view(self, request, form_url="", extra_context=None):
         """Create Invoice: the header and its lines, saved by invoice_create."""
@@ -346,6 +387,10 @@ class InvoiceAdmin(ClientTabsChangelistMixin, SearchByIdMixin, admin.ModelAdmin)
                 invoice.pk, form.cleaned_data if form else {}, request.user
             )
         except ValidationError as error:
+            # Deleted (with its client) since the page was opened: nothing to show again.
+            if getattr(error, "code", None) == services.NOT_FOUND_CODE:
+                messages.error(request, " ".join(error.messages))
+                return HttpResponseRedirect(reverse("admin:invoices_invoice_changelist"))
             if form is None:
                 messages.error(request, " ".join(error.messages))
                 return HttpResponseRedirect(invoice_url)
@@ -512,7 +557,7 @@ class ClientServicesAdminMixin:
         if client.status != Client.Status.CLOSED and user.has_perms(PERMS_CLOSE_CLIENT):
             url = reverse("admin:clients_client_close", args=[client.pk])
             links.append(
-                QuickLink("Close Client", url, css_class="danger", order=ORDER_DEFAULT + 30)
+                QuickLink("Close Client", url, css_class="caution", order=ORDER_DEFAULT + 30)
             )
         return links
 
@@ -549,13 +594,9 @@ class ClientServicesAdminMixin:
                 },
             )
 
-    def close_client_view(self, request, object_id):
+    @client_view(lambda self, request, client: request.user.has_perms(PERMS_CLOSE_CLIENT))
+    def close_client_view(self, request, client):
         """GET: what closing will do; POST: do it (client_close) and go back to the summary."""
-        if not request.user.has_perms(PERMS_CLOSE_CLIENT):
-            raise PermissionDenied
-        client = self.get_object(request, unquote(object_id))
-        if client is None:
-            raise Http404(f"Client {object_id!r} does not exist.")
         summary_url = reverse("admin:clients_client_summary", args=[client.pk])
         if request.method == "POST":
             services.client_close(client_id=client.pk, actor=request.user)

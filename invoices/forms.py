@@ -1,5 +1,7 @@
 """Input for the invoice page's Credit and Add Payment boxes. Parsing only: the services write."""
 
+import uuid
+
 from django import forms
 from django.conf import settings
 from django.utils import timezone
@@ -12,7 +14,13 @@ def money_form_field(**kwargs) -> forms.DecimalField:
     return forms.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=2, **kwargs)
 
 
+def request_key_field() -> forms.UUIDField:
+    """A fresh key per rendered form: submitting the same form twice moves the money once."""
+    return forms.UUIDField(required=False, initial=uuid.uuid4, widget=forms.HiddenInput)
+
+
 class ApplyCreditForm(forms.Form):
+    request_key = request_key_field()
     amount = money_form_field(
         required=False,
         min_value=0,
@@ -21,6 +29,7 @@ class ApplyCreditForm(forms.Form):
 
 
 class RemoveCreditForm(forms.Form):
+    request_key = request_key_field()
     amount = money_form_field(min_value=0)
 
 
@@ -29,6 +38,7 @@ def payment_method_choices():
 
 
 class PaymentForm(forms.Form):
+    request_key = request_key_field()
     date = forms.DateTimeField(initial=timezone.now)
     gateway = forms.ChoiceField(label="Payment method", choices=payment_method_choices)
     transaction_id = forms.CharField(label="Transaction ID", max_length=255, required=False)

@@ -77,6 +77,23 @@ class Invoice(models.Model):
     credit_applied = money_field()
     amount_paid = money_field()
     notes = models.TextField(blank=True)
+    # Who the invoice was issued to, copied from the client (and its billing contact) when it is
+    # issued: the invoice shows this, not the live client, and it stays readable after the
+    # client is anonymised while the invoice's retention period runs (invoices.services.snapshot).
+    billed_first_name = models.CharField(max_length=100, blank=True)
+    billed_last_name = models.CharField(max_length=100, blank=True)
+    billed_company = models.CharField(max_length=200, blank=True)
+    billed_email = models.EmailField(max_length=254, blank=True)
+    billed_phone = models.CharField(max_length=32, blank=True)
+    billed_address1 = models.CharField(max_length=200, blank=True)
+    billed_address2 = models.CharField(max_length=200, blank=True)
+    billed_city = models.CharField(max_length=100, blank=True)
+    billed_state = models.CharField(max_length=100, blank=True)
+    billed_postcode = models.CharField(max_length=20, blank=True)
+    billed_country = models.CharField(max_length=2, blank=True)
+    billed_tax_exempt = models.BooleanField(default=False)
+    billed_contact_name = models.CharField(max_length=320, blank=True)
+    billed_contact_email = models.EmailField(max_length=254, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -99,6 +116,7 @@ class Invoice(models.Model):
             ("apply_invoice_credit", "Can apply and remove credit on invoices"),
             ("record_invoice_payment", "Can record payments on invoices"),
             ("cancel_invoice", "Can cancel invoices"),
+            ("generate_invoices", "Can generate due invoices"),
         ]
 
     def __str__(self) -> str:
@@ -107,6 +125,16 @@ class Invoice(models.Model):
     @property
     def number(self) -> str:
         return str(self.pk)
+
+    @property
+    def billed_full_name(self) -> str:
+        return f"{self.billed_first_name} {self.billed_last_name}".strip()
+
+    @property
+    def billed_to(self) -> str:
+        """Who the invoice was issued to, as the client's name reads (with the company)."""
+        name = self.billed_full_name
+        return f"{name} ({self.billed_company})" if self.billed_company else name
 
     @property
     def balance_due(self):

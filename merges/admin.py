@@ -3,14 +3,15 @@ confirmation with what moves, and the redirect that keeps a merged client's old 
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from billing_admin.admin_mixins import AuditLogAdmin
 from billing_admin.parsing import parse_positive_int
 from clients.admin_links import ORDER_DELETE_CLIENT, QuickLink
+from clients.admin_views import client_view
 from clients.models import Client
 from clients.selectors import clients_search
 from merges.models import ClientMerge
@@ -50,35 +51,19 @@ class ClientMergeAdminMixin:
             )
         return links
 
-    def _merged_redirect(self, request, object_id) -> HttpResponseRedirect | None:
+    def client_not_found(self, request, object_id):
+        """A merged client's old pages lead to the client it went into."""
         client_id = parse_positive_int(unquote(str(object_id)))
         target_id = merged_into(client_id) if client_id is not None else None
         if target_id is None:
-            return None
+            return super().client_not_found(request, object_id)
         self.message_user(
             request, MSG_REDIRECTED % {"source": client_id, "target": target_id}, messages.INFO
         )
         return HttpResponseRedirect(reverse("admin:clients_client_summary", args=[target_id]))
 
-    def summary_view(self, request, object_id):
-        try:
-            return super().summary_view(request, object_id)
-        except Http404:
-            redirect = self._merged_redirect(request, object_id)
-            if redirect is None:
-                raise
-            return redirect
-
-    def merge_view(self, request, object_id):
-        if not request.user.has_perm(MERGE_PERMISSION):
-            raise PermissionDenied
-        try:
-            source = self.get_client_or_404(request, object_id)
-        except Http404:
-            redirect = self._merged_redirect(request, object_id)
-            if redirect is None:
-                raise
-            return redirect
+    @client_view(lambda self, request, client: request.user.has_perm(MERGE_PERMISSION))
+    def merge_view(self, request, source: Client):
         query = request.GET.get("q", "").strip()[:200]
         target_id = parse_positive_int(request.GET.get("target", ""))
         target = Client.objects.filter(pk=target_id).first() if target_id else None

@@ -42,6 +42,9 @@ class Transaction(AuditFields):
         related_name="transactions",
     )
     invoice_number = models.CharField(max_length=50, blank=True)
+    # The admin form submit that wrote this row (a UUID per rendered form): a repeated submit
+    # finds it and records nothing more. Unique, so the index also serves that lookup.
+    request_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     # The amounts a list of transactions is totalled by (per currency).
     AMOUNT_FIELDS = ("amount_in", "fees", "amount_out")

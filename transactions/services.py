@@ -12,8 +12,14 @@ from billing_admin.money import ZERO, parse_money_field, to_money
 from clients.models import Client, ClientDeletion
 from clients.services import client_delete as clients_client_delete
 from credits.models import CreditEntry
-from credits.services import AMOUNT_NOT_POSITIVE, lock_client, record_credit_entry
+from credits.services import (
+    AMOUNT_NOT_POSITIVE,
+    lock_client,
+    lock_existing_client,
+    record_credit_entry,
+)
 from transactions.models import Transaction, TransactionChange, TransactionDeletion
+from transactions.payment_methods import payment_method_module
 
 DESCRIPTION_REQUIRED = "A description is required when the transaction is not for an invoice."
 INVOICE_NOT_CLIENTS = "The invoice belongs to another client."
@@ -83,6 +89,7 @@ def transaction_create(
     currency: str | None = None,
     date=None,
     allow_duplicate_transaction_id: bool = True,
+    request_key=None,
 ) -> Transaction:
     """Record money in or out, copying the client's and invoice's identity onto the row.
 
@@ -96,10 +103,14 @@ def transaction_create(
     if invoice is not None and client is not None and invoice.client_id != client.pk:
         raise ValidationError({"invoice": INVOICE_NOT_CLIENTS})
     client = client or (invoice.client if invoice is not None else None)
+    if client is not None:
+        # Locked so a deletion racing this insert waits for it (and then detaches it, as it
+        # does every transaction) instead of failing the insert's foreign key at commit.
+        client = lock_existing_client(client.pk)
     if transaction_id and not allow_duplicate_transaction_id:
         _check_transaction_id_free(transaction_id)
     txn = Transaction(
-        gateway=gateway,
+        gateway=payment_method_module(gateway),
         client=client,
         invoice=invoice,
         amount_in=to_money(amount_in),
@@ -109,6 +120,7 @@ def transaction_create(
         description=description,
         currency=currency or (client.currency if client else ""),
         invoice_number=invoice.number if invoice is not None else "",
+        request_key=request_key,
         **actor_fields(actor),
     )
     if date is not None:
@@ -169,7 +181,7 @@ def transaction_create_as_credit(
 ) -> tuple[Transaction, CreditEntry]:
     """Money received as credit (WHMCS AddTransaction with ``credit=true``): the transaction and
     the credit entry for its ``amount_in``, written together with the client row locked."""
-    client = lock_client(client_id)
+    client = lock_existing_client(client_id)
     _check_currency_is_clients(currency, client)
     amount_in = parse_money_field(amount_in, field="amount_in")
     if amount_in <= ZERO:
@@ -230,6 +242,8 @@ def transaction_update(
     for field in MONEY_FIELDS:
         if field in fields:
             fields[field] = parse_money_field(fields[field], field=field)
+    if "gateway" in fields:
+        fields["gateway"] = payment_method_module(fields["gateway"])
     changes = {
         field: {"old": _audit_value(getattr(txn, field)), "new": _audit_value(value)}
         for field, value in fields.items()
@@ -241,6 +255,8 @@ def transaction_update(
         raise ValidationError(INVOICE_PAYMENT_FROZEN, code="invoice_payment")
     for field, value in fields.items():
         setattr(txn, field, value)
+    if "client" in changes and txn.client is not None:
+        txn.client = lock_existing_client(txn.client_id)  # see transaction_create
     if txn.client is not None:
         _check_currency_is_clients(txn.currency, txn.client)
     if "client" in changes:

@@ -3,9 +3,10 @@ DeleteClient."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models.functions import Lower
 from django.utils import timezone
 
+from api import selectors
+from api.actions.contacts import contacts_answer
 from api.actions.custom_fields import (
     custom_field_error,
     custom_field_values,
@@ -30,12 +31,12 @@ from api.protocol import (
     paged,
     wrapped,
 )
-from api.selectors import client_stats, clients_matching_start
 from billing_admin.iso_codes import COUNTRY_NAMES
 from billing_admin.parsing import bound_search
 from clients import services as client_services
-from clients.models import Client, ClientGroup
-from clients.selectors import client_notes_text
+from clients.field_permissions import FIELD_PERMISSIONS
+from clients.models import Client
+from clients.selectors import client_contacts, client_notes_text
 from customfields.services import client_create_with_custom_fields, client_set_custom_field_values
 from invoices.services import client_close
 from transactions.services import client_delete
@@ -126,7 +127,7 @@ def _profile_fields(params: Params) -> dict:
             fields["group"] = None
         else:
             group_id = params.record_id("groupid", not_found=GROUP_NOT_FOUND)
-            fields["group"] = ClientGroup.objects.filter(pk=group_id).first()
+            fields["group"] = selectors.client_group_or_none(group_id)
             if fields["group"] is None:
                 raise ApiError(GROUP_NOT_FOUND)
     if params.has("language"):
@@ -166,17 +167,11 @@ def add_client(params: Params, *, actor) -> dict:
 
 def _client_id_from(params: Params, *, id_param: str, email_param: str, not_found: str) -> int:
     if params.has(id_param):
-        client_id = client_id_param(params, id_param)
-        if not Client.objects.filter(pk=client_id).exists():
+        client_id = client_id_param(params, id_param, not_found=not_found)
+        if not selectors.client_exists(client_id):
             raise ApiError(not_found)
         return client_id
-    # lower(email) equality is what the case-insensitive unique index on email serves.
-    client_id = (
-        Client.objects.alias(email_lower=Lower("email"))
-        .filter(email_lower=params.text(email_param).lower())
-        .values_list("pk", flat=True)
-        .first()
-    )
+    client_id = selectors.client_id_by_email(params.text(email_param))
     if client_id is None:
         raise ApiError(not_found)
     return client_id
@@ -187,13 +182,16 @@ def update_client(params: Params, *, actor) -> dict:
         params, id_param="clientid", email_param="clientemail", not_found=CLIENT_ID_NOT_FOUND
     )
     status = params.text("status")
-    if status:
-        require_owner_permissions(
-            actor, action="UpdateClient", permissions=["clients.change_client_status"]
-        )
-        if status not in Client.Status.values:
-            raise ApiError(INVALID_STATUS.format(status=status))
     fields = _profile_fields(params)
+    # The fields the admin's Profile makes read-only without a permission are refused here.
+    sent = [*fields, "status"] if status else list(fields)
+    require_owner_permissions(
+        actor,
+        action="UpdateClient",
+        permissions=[FIELD_PERMISSIONS[field] for field in sent if field in FIELD_PERMISSIONS],
+    )
+    if status and status not in Client.Status.values:
+        raise ApiError(INVALID_STATUS.format(status=status))
     custom_values = custom_field_values(params)
     try:
         # Profile, status, custom fields and the note change together or not at all.
@@ -217,17 +215,12 @@ def update_client(params: Params, *, actor) -> dict:
 
 
 def get_clients(params: Params, *, actor) -> dict:
-    clients = Client.objects.all()
-    status = params.text("status")
-    if status:
-        clients = clients.filter(status=status)
-    search = bound_search(params.text("search"))
-    if search:
-        clients = clients_matching_start(clients, search)
-    order_field = ORDER_BY.get(params.text("orderby").lower(), "id")
-    descending = params.text("sorting").upper() == "DESC"
-    sign = "-" if descending else ""
-    clients = clients.order_by(f"{sign}{order_field}", f"{sign}id")
+    clients = selectors.client_list(
+        status=params.text("status"),
+        search=bound_search(params.text("search")),
+        order_field=ORDER_BY.get(params.text("orderby").lower(), "id"),
+        descending=params.text("sorting").upper() == "DESC",
+    )
     start, limit = page(params)
     rows = [
         {
@@ -251,14 +244,15 @@ def get_clients_details(params: Params, *, actor) -> dict:
     client_id = _client_id_from(
         params, id_param="clientid", email_param="email", not_found=CLIENT_NOT_FOUND
     )
-    client = Client.objects.select_related("group").get(pk=client_id)
-    answer = {"client": _client_details(client)}
+    client = selectors.client_details(client_id)
+    answer = {"client": _client_details(client, contacts=list(client_contacts(client)))}
     if params.boolean("stats"):
-        answer["stats"] = client_stats(client)
+        answer["stats"] = selectors.client_stats(client)
     return answer
 
 
-def _client_details(client: Client) -> dict:
+def _client_details(client: Client, *, contacts: list) -> dict:
+    billing_contact = next((contact for contact in contacts if contact.is_billing_contact), None)
     return {
         "id": client.pk,
         "client_id": client.pk,
@@ -291,6 +285,8 @@ def _client_details(client: Client) -> dict:
         "marketing_emails_opt_in": client.marketing_opt_in,
         "isOptedInToMarketingEmails": client.marketing_opt_in,
         "notes": client_notes_text(client),
+        # 0 means the client itself, as in WHMCS.
+        "billingcid": billing_contact.pk if billing_contact else 0,
         "datecreated": date_text(timezone.localdate(client.created_at)),
         **custom_fields_details(client),
         # The client is its own (and only) login identity; see AddClient's owner_id.
@@ -299,6 +295,8 @@ def _client_details(client: Client) -> dict:
             "user",
             [{"id": client.pk, "name": client.full_name, "email": client.email, "is_owner": True}],
         ),
+        # WHMCS lists contacts only through GetContacts; the same rows here save a second call.
+        **wrapped("contacts", "contact", contacts_answer(contacts)),
     }
 
 

@@ -1,13 +1,12 @@
 """Credit actions: AddCredit, GetCredits, ApplyCredit."""
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
+from api import selectors
 from api.actions.lookups import CLIENT_ID_NOT_FOUND, client_id_param
 from api.protocol import ApiError, Params, date_text, error_message, money, wrapped
 from clients.models import Client
 from credits import services as credit_services
-from credits.models import CreditEntry
 from invoices import services as invoice_services
 from invoices.models import Invoice
 
@@ -40,7 +39,7 @@ def add_credit(params: Params, *, actor) -> dict:
         raise ApiError(TYPE_INVALID)
     if params.has("adminid"):
         admin_id = params.record_id("adminid", not_found=ADMIN_NOT_FOUND)
-        if not get_user_model().objects.filter(pk=admin_id, is_staff=True).exists():
+        if not selectors.staff_user_exists(admin_id):
             raise ApiError(ADMIN_NOT_FOUND)
     amount = params.money("amount", invalid=AMOUNT_FORMAT)
     if amount is None:
@@ -64,7 +63,7 @@ def add_credit(params: Params, *, actor) -> dict:
 
 def get_credits(params: Params, *, actor) -> dict:
     client_id = client_id_param(params)
-    if not Client.objects.filter(pk=client_id).exists():
+    if not selectors.client_exists(client_id):
         raise ApiError(CLIENT_ID_NOT_FOUND)
     entries = [
         {
@@ -74,7 +73,7 @@ def get_credits(params: Params, *, actor) -> dict:
             "amount": money(entry.amount),
             "relid": entry.invoice_id or 0,
         }
-        for entry in CreditEntry.objects.filter(client_id=client_id).order_by("date", "pk")
+        for entry in selectors.client_credit_log(client_id)
     ]
     return {
         "totalresults": len(entries),

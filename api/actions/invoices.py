@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 
+from api import selectors
 from api.actions.lookups import client_id_param
 from api.actions.transactions import AMOUNT_INVALID, transaction_row
 from api.auth import require_owner_permissions
@@ -147,30 +148,27 @@ def get_invoice(params: Params, *, actor) -> dict:
 
 
 def get_invoices(params: Params, *, actor) -> dict:
-    invoices = Invoice.objects.select_related("client")
-    if params.has("userid"):
-        invoices = invoices.filter(client_id=client_id_param(params, "userid"))
     status = params.text("status")
-    if status == OVERDUE:
-        invoices = invoice_selectors.invoices_overdue(invoices)
-    elif status:
-        invoices = invoices.filter(status=status)
-    order_field = ORDER_BY.get(params.text("orderby").lower(), "id")
-    sign = "-" if params.text("order").lower() == "desc" else ""
-    invoices = invoices.order_by(f"{sign}{order_field}", f"{sign}id")
+    invoices = selectors.invoice_list(
+        client_id=client_id_param(params, "userid") if params.has("userid") else None,
+        status=status,
+        overdue=status == OVERDUE,
+        order_field=ORDER_BY.get(params.text("orderby").lower(), "id"),
+        descending=params.text("order").lower() == "desc",
+    )
     start, limit = page(params)
     rows = [_invoice_row(invoice) for invoice in invoices[start : start + limit]]
     return paged("invoices", "invoice", rows, total=invoices.count(), start=start)
 
 
 def _invoice_row(invoice: Invoice) -> dict:
-    client = invoice.client
+    # The identity the invoice was issued to (its snapshot), not the client as it is today.
     return {
         "id": invoice.pk,
         "userid": invoice.client_id,
-        "firstname": client.first_name,
-        "lastname": client.last_name,
-        "companyname": client.company_name,
+        "firstname": invoice.billed_first_name,
+        "lastname": invoice.billed_last_name,
+        "companyname": invoice.billed_company,
         "invoicenum": invoice.number,
         "date": date_text(invoice.date),
         "duedate": date_text(invoice.due_date),

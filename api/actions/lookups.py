@@ -4,20 +4,22 @@ other actions share: WHMCS names currencies by id and languages by English name.
 from django.conf import settings
 from django.conf.locale import LANG_INFO
 
+from api import selectors
 from api.protocol import Params, wrapped
 from billing_admin.parsing import parse_positive_int
-from clients.models import ClientGroup
 from merges.selectors import merged_into
 
 CLIENT_ID_NOT_FOUND = "Client ID Not Found"
 
 
-def client_id_param(params: Params, name: str = "clientid") -> int:
+def client_id_param(
+    params: Params, name: str = "clientid", *, not_found: str = CLIENT_ID_NOT_FOUND
+) -> int:
     """The client id sent as ``name``. The id of a client merged into another answers for that
     client, as the old id of a merged WHMCS client would for sync tools that stored it (the
     destructive DeleteClient and CloseClient do not follow merges: they act on the id as sent).
     """
-    client_id = params.record_id(name, not_found=CLIENT_ID_NOT_FOUND)
+    client_id = params.record_id(name, not_found=not_found)
     return merged_into(client_id) or client_id
 
 
@@ -53,7 +55,7 @@ def language_name(code: str) -> str:
 def get_client_groups(params: Params, *, actor) -> dict:
     groups = [
         {"id": group.pk, "groupname": group.name, "groupcolour": group.colour}
-        for group in ClientGroup.objects.order_by("pk")
+        for group in selectors.client_groups()
     ]
     return {"totalresults": len(groups), **wrapped("groups", "group", groups)}
 

@@ -6,6 +6,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from api import selectors
 from api.actions.lookups import CLIENT_ID_NOT_FOUND, client_id_param, currency_code, currency_id
 from api.auth import require_owner_permissions
 from api.protocol import ApiError, Params, datetime_text, error_message, money, page, paged
@@ -65,7 +66,7 @@ def transaction_row(txn: Transaction) -> dict:
 def _client(params: Params) -> Client | None:
     if not params.has("userid"):
         return None
-    client = Client.objects.filter(pk=client_id_param(params, "userid")).first()
+    client = selectors.client_or_none(client_id_param(params, "userid"))
     if client is None:
         raise ApiError(CLIENT_ID_NOT_FOUND)
     return client
@@ -75,7 +76,7 @@ def _invoice(params: Params, client: Client | None) -> Invoice | None:
     invoice_id = params.optional_id("invoiceid", not_found=INVOICE_ID_NOT_FOUND)
     if invoice_id is None:
         return None
-    invoice = Invoice.objects.select_related("client").filter(pk=invoice_id).first()
+    invoice = selectors.invoice_with_client_or_none(invoice_id)
     if invoice is None:
         raise ApiError(INVOICE_ID_NOT_FOUND)
     if client is not None and invoice.client_id != client.pk:
@@ -157,7 +158,7 @@ def add_transaction(params: Params, *, actor) -> dict:
 
 def update_transaction(params: Params, *, actor) -> dict:
     transaction_pk = params.record_id("transactionid", not_found=TRANSACTION_ID_NOT_FOUND)
-    txn = Transaction.objects.filter(pk=transaction_pk).first()
+    txn = selectors.transaction_or_none(transaction_pk)
     if txn is None:
         raise ApiError(TRANSACTION_ID_NOT_FOUND)
     if params.has("invoiceid") and params.text("invoiceid") != str(txn.invoice_id or 0):
@@ -197,19 +198,11 @@ def update_transaction(params: Params, *, actor) -> dict:
 
 
 def get_transactions(params: Params, *, actor) -> dict:
-    transactions = Transaction.objects.all()
-    if params.has("invoiceid"):
-        transactions = transactions.filter(
-            invoice_id=params.record_id("invoiceid", not_found=INVOICE_ID_NOT_FOUND)
-        )
-    if params.has("clientid"):
-        # The snapshot id keeps a deleted client's transactions findable by its old id.
-        transactions = transactions.filter(
-            client_snapshot_id=params.record_id("clientid", not_found=CLIENT_ID_NOT_FOUND)
-        )
-    if params.has("transid"):
-        transactions = transactions.filter(transaction_id=params.text("transid"))
-    transactions = transactions.order_by("id")
+    transactions = selectors.transaction_list(
+        invoice_id=params.optional_id("invoiceid", not_found=INVOICE_ID_NOT_FOUND),
+        client_id=params.optional_id("clientid", not_found=CLIENT_ID_NOT_FOUND),
+        transaction_id=params.text("transid") if params.has("transid") else None,
+    )
     start, limit = page(params)
     rows = [transaction_row(txn) for txn in transactions[start : start + limit]]
     return paged("transactions", "transaction", rows, total=transactions.count(), start=start)

@@ -1,13 +1,12 @@
 """Simultaneous API calls cannot overdraw a balance (the services lock the client row) nor
 record one gateway transaction id twice (the service locks the id)."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.test import Client as HttpClient
 
+from billing_admin.tests.threads import run_at_once
 from clients.tests.factories import ClientFactory
 from credits.models import CreditEntry
 from credits.services import add_credit
@@ -19,13 +18,11 @@ def test_concurrent_credit_removals_never_overdraw(credential_and_secret):
     credential, secret = credential_and_secret
     client = ClientFactory()
     add_credit(client_id=client.pk, amount=Decimal("10.00"), description="seed", actor=None)
-    barrier = threading.Barrier(4)
-    answers = []
 
     def remove_eight():
-        try:
-            barrier.wait()
-            response = HttpClient().post(
+        return (
+            HttpClient()
+            .post(
                 "/includes/api.php",
                 {
                     "identifier": credential.identifier,
@@ -37,15 +34,10 @@ def test_concurrent_credit_removals_never_overdraw(credential_and_secret):
                     "description": "race",
                 },
             )
-            answers.append(response.json())
-        finally:
-            connection.close()
+            .json()
+        )
 
-    threads = [threading.Thread(target=remove_eight) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = run_at_once(*[remove_eight] * 4)
 
     results = sorted(answer["result"] for answer in answers)
     assert results == ["error", "error", "error", "success"]
@@ -60,13 +52,11 @@ def test_concurrent_add_transactions_with_one_transid_write_one_row(credential_a
     credential, secret = credential_and_secret
     client = ClientFactory()
     callers = 4
-    barrier = threading.Barrier(callers)
-    answers = []
 
     def add_transaction():
-        try:
-            barrier.wait()
-            response = HttpClient().post(
+        return (
+            HttpClient()
+            .post(
                 "/includes/api.php",
                 {
                     "identifier": credential.identifier,
@@ -79,15 +69,10 @@ def test_concurrent_add_transactions_with_one_transid_write_one_row(credential_a
                     "amountin": "5.00",
                 },
             )
-            answers.append(response.json())
-        finally:
-            connection.close()
+            .json()
+        )
 
-    threads = [threading.Thread(target=add_transaction) for _ in range(callers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = run_at_once(*[add_transaction] * callers)
 
     assert sorted(answer.get("message", "") for answer in answers) == [""] + [
         "Transaction ID must be Unique"

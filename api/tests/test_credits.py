@@ -10,6 +10,7 @@ from credits.models import CreditEntry
 from credits.services import add_credit
 from invoices.models import Invoice
 from invoices.services import invoice_create
+from invoices.tests.factories import make_invoice
 
 pytestmark = pytest.mark.django_db
 
@@ -117,16 +118,10 @@ def test_get_credits_query_count_is_constant(call, django_assert_max_num_queries
         call("GetCredits", clientid=client.pk)
 
 
-def _unpaid_invoice(client, amount="50.00") -> Invoice:
-    return invoice_create(
-        client_id=client.pk, items=[{"description": "VPS", "amount": amount}], actor=None
-    )
-
-
 def test_apply_credit_partially_then_fully(call, credential):
     client = ClientFactory()
     add_credit(client_id=client.pk, amount=Decimal("80.00"), description="Prepay", actor=None)
-    invoice = _unpaid_invoice(client)
+    invoice = make_invoice(client, amount="50.00")
     answer = call("ApplyCredit", invoiceid=invoice.pk, amount="20")
     assert answer == {
         "result": "success",
@@ -158,7 +153,7 @@ def test_apply_credit_partially_then_fully(call, credential):
 def test_apply_credit_errors_write_nothing(call, amount, message):
     client = ClientFactory()
     add_credit(client_id=client.pk, amount=Decimal("12.00"), description="Prepay", actor=None)
-    invoice = _unpaid_invoice(client, amount="10.00")
+    invoice = make_invoice(client, amount="10.00")
     assert call("ApplyCredit", invoiceid=invoice.pk, amount=amount) == {
         "result": "error",
         "message": message,
@@ -171,7 +166,7 @@ def test_apply_credit_on_missing_or_paid_invoice(call):
     assert call("ApplyCredit", invoiceid="5555")["message"] == "Invoice ID Not Found"
     client = ClientFactory()
     add_credit(client_id=client.pk, amount=Decimal("20.00"), description="Prepay", actor=None)
-    invoice = _unpaid_invoice(client, amount="10.00")
+    invoice = make_invoice(client, amount="10.00")
     call("ApplyCredit", invoiceid=invoice.pk)
     assert call("ApplyCredit", invoiceid=invoice.pk)["message"] == "Invoice Not in Unpaid Status"
     assert _balance(client) == Decimal("10.00")

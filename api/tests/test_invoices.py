@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from clients.services import client_update
 from clients.tests.factories import ClientFactory
 from credits.models import CreditEntry
 from credits.services import add_credit
@@ -250,3 +251,13 @@ def test_update_invoice_cancels_and_returns_credit(call):
     assert invoice.status == Invoice.Status.CANCELLED
     assert _balance(client) == Decimal("4.00")
     assert CreditEntry.objects.latest("id").kind == CreditEntry.Kind.UNAPPLIED
+
+
+def test_get_invoices_names_the_identity_the_invoice_was_issued_to(call):
+    client = ClientFactory(first_name="Ada", last_name="Lovelace", company_name="Engines")
+    invoice_create(client_id=client.pk, actor=None, items=[{"description": "x", "amount": "1"}])
+    client_update(client_id=client.pk, actor=None, last_name="King", company_name="")
+
+    (row,) = call("GetInvoices", userid=client.pk)["invoices"]["invoice"]
+
+    assert (row["firstname"], row["lastname"], row["companyname"]) == ("Ada", "Lovelace", "Engines")

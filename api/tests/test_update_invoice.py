@@ -11,19 +11,13 @@ from api.services import credential_create
 from clients.tests.factories import ClientFactory
 from credits.services import add_credit
 from invoices.models import Invoice
-from invoices.services import invoice_create
+from invoices.tests.factories import make_invoice
 
 pytestmark = pytest.mark.django_db
 
 
-def make_invoice(*amounts, client=None, status=Invoice.Status.UNPAID):
-    client = client or ClientFactory()
-    items = [{"description": f"Item {n}", "amount": amount} for n, amount in enumerate(amounts)]
-    return invoice_create(client_id=client.pk, items=items, status=status, actor=None)
-
-
 def test_update_invoice_lines_dates_notes_and_method(call):
-    invoice = make_invoice("10.00", "5.00")
+    invoice = make_invoice(amounts=("10.00", "5.00"))
     first, second = invoice.items.order_by("pk")
     answer = call(
         "UpdateInvoice",
@@ -60,7 +54,7 @@ def test_update_invoice_lines_dates_notes_and_method(call):
 def test_update_invoice_publish_and_credit(call):
     client = ClientFactory()
     add_credit(client_id=client.pk, amount="10.00", description="Prepay", actor=None)
-    draft = make_invoice("15.00", client=client, status=Invoice.Status.DRAFT)
+    draft = make_invoice(amount="15.00", client=client, status=Invoice.Status.DRAFT)
     assert call("UpdateInvoice", invoiceid=draft.pk, publish="true", credit="6.00")["result"] == (
         "success"
     )
@@ -98,7 +92,7 @@ def test_update_invoice_publish_and_credit(call):
     ],
 )
 def test_update_invoice_refusals_write_nothing(call, params, message):
-    invoice = make_invoice("10.00")
+    invoice = make_invoice(amount="10.00")
     answer = call("UpdateInvoice", **{"invoiceid": invoice.pk, "notes": "changed", **params})
     assert answer["result"] == "error"
     if message is not None:
@@ -124,7 +118,7 @@ def test_update_invoice_cancel_and_credit_need_their_own_permissions(client, dja
         allowed_ips=["127.0.0.1"],
         actor=None,
     )
-    invoice = make_invoice("10.00")
+    invoice = make_invoice(amount="10.00")
 
     def update(**params):
         data = {"identifier": credential.identifier, "secret": secret, "action": "UpdateInvoice"}

@@ -58,6 +58,8 @@ NASTY = [
     "../../etc/passwd",
     "a" * 5000,
     "9" * 5000,  # past the 4,300 digits int() converts
+    "\x01\x08\x0b\x0c\x1f\ufffe\uffff",  # characters XML 1.0 forbids
+    " ".join(["w"] * 18_000),  # a search deeper than PostgreSQL's stack
     "Ωmega ünïcödé 中文 🙂",
     "2026-02-30",
     "9999-12-31 23:59:59",
@@ -230,6 +232,17 @@ def other_add_forms(*, client_id: int, user_id: int) -> dict:
             "allowed_ips": "127.0.0.1",
         },
         "clients_clientgroup": {"name": "Resellers", "colour": "#ffcc00", "notes": ""},
+        "clients_contact": {
+            "client": client_id,
+            "first_name": "Bill",
+            "last_name": "Payer",
+            "email": "bill@example.com",
+            "phone_number": "",
+            "country": "GB",
+            "invoice_emails": "on",
+            "is_billing_contact": "on",
+        },
+        "clients_clientnote": {"client": client_id, "text": "Called", "sticky": "on"},
     }
 
 
@@ -257,6 +270,8 @@ CHANGELISTS = [
     "clients_client",
     "clients_clientevent",
     "clients_clientdeletion",
+    "clients_contact",
+    "clients_clientnote",
     "credits_creditentry",
     "transactions_transaction",
     "transactions_transactiondeletion",
@@ -279,6 +294,7 @@ LIST_PARAMS = [
     "date__gte",
     "created_at__gte",
     "group__id__exact",
+    "client__id__exact",
     "revoked_at__isempty",
 ]
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from api.models import ApiCredential
 from billing_admin.tests.snapshots import billing_state
-from clients.models import Client
+from clients.models import Client, ClientNote, Contact
 from clients.tests.admin_forms import profile_post_data
 from clients.tests.factories import client_profile_data
 from transactions.models import Transaction
@@ -38,6 +38,11 @@ MATRIX = {
     "create API credential": (OK, REFUSED, REFUSED, REFUSED),
     "apply credit to invoice": (OK, OK, REFUSED, REFUSED),
     "record invoice payment": (OK, OK, REFUSED, REFUSED),
+    "add contact": (OK, OK, OK, REFUSED),
+    "add note": (OK, OK, OK, REFUSED),
+    # Staff change their own notes; someone else's only with change_others_clientnote.
+    "edit someone else's note": (OK, OK, REFUSED, REFUSED),
+    "delete someone else's note": (OK, OK, REFUSED, REFUSED),
 }
 ROLES = ("superuser", "billing", "support", "nogroup")
 
@@ -144,6 +149,31 @@ ACTIONS = {
             {"date": "2026-11-24 10:00:00", "gateway": "paypal", "amount": "5.00", "fees": "0"},
         ),
         lambda w: Transaction.objects.filter(invoice=w.invoice, amount_in="5.00").exists(),
+    ),
+    "add contact": (
+        lambda http, admin, w: http.post(
+            reverse("admin:clients_contact_add"),
+            {"client": w.client.pk, "first_name": "Bill", "email": "bill@example.com"},
+        ),
+        lambda w: Contact.objects.filter(client=w.client, email="bill@example.com").exists(),
+    ),
+    "add note": (
+        lambda http, admin, w: http.post(
+            reverse("admin:clients_clientnote_add"), {"client": w.client.pk, "text": "Called"}
+        ),
+        lambda w: ClientNote.objects.filter(client=w.client, text="Called").exists(),
+    ),
+    "edit someone else's note": (
+        lambda http, admin, w: http.post(
+            reverse("admin:clients_clientnote_change", args=[w.note.pk]), {"text": "Edited"}
+        ),
+        lambda w: ClientNote.objects.filter(pk=w.note.pk, text="Edited").exists(),
+    ),
+    "delete someone else's note": (
+        lambda http, admin, w: http.post(
+            reverse("admin:clients_clientnote_delete", args=[w.note.pk]), {"post": "yes"}
+        ),
+        lambda w: not ClientNote.objects.filter(pk=w.note.pk).exists(),
     ),
 }
 CASES = [

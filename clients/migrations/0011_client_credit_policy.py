@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clients', '0017_clientevent_kind_merged'),
+        ('clients', '0014_data_protection'),
     ]
 
     operations = [

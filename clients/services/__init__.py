@@ -18,7 +18,7 @@ from clients.services.bulk import (
     clients_auto_update_status,
     clients_bulk_set_status,
 )
-from clients.services.bulk_sql import SET_STATUS_SQL
+from clients.services.bulk_sql import SET_STATUS_SQL, set_status_for_batch
 from clients.services.client import (
     CLIENT_PROFILE_FIELDS,
     CURRENCY_LOCKED,
@@ -38,6 +38,7 @@ from clients.services.contacts import (
     CONTACT_FIELDS,
     contact_create,
     contact_delete,
+    contact_email_in_use,
     contact_update,
 )
 from clients.services.credit_policy import (
@@ -127,11 +128,13 @@ __all__ = [
     "rejects_csv",
     "contact_create",
     "contact_delete",
+    "contact_email_in_use",
     "contact_update",
     "deletion_plan",
     "email_in_use",
     "parse_credit_policy",
     "note_editable_by",
+    "set_status_for_batch",
     "status_event_fields",
     "validate_status",
 ]

@@ -46,6 +46,14 @@ class BulkStatusResult:
     def processed(self) -> int:
         return self.changed + self.already + self.vanished
 
+    def progress_text(self) -> str:
+        """How far the run got, for a run stopped half-way (the command and the admin page)."""
+        return (
+            f"changed {self.changed:,} of {self.selected:,} clients to {self.status} in "
+            f"{self.batches_done:,} of {self.batches_total:,} whole batches "
+            f"({self.already:,} already {self.status})"
+        )
+
 
 def _validate(status: str, batch_size: int) -> None:
     validate_status(status)

@@ -39,6 +39,16 @@ def _check_fields(function: str, fields: dict) -> None:
         raise TypeError(f"{function}() got unexpected fields: {', '.join(sorted(unknown))}")
 
 
+def contact_email_in_use(client_id: int, email: str, *, exclude_pk: int | None = None) -> bool:
+    """Whether another contact of the client has this email (any letter case)."""
+    contacts = Contact.objects.alias(email_lower=Lower("email")).filter(
+        client_id=client_id, email_lower=email.strip().lower()
+    )
+    if exclude_pk is not None:
+        contacts = contacts.exclude(pk=exclude_pk)
+    return contacts.exists()
+
+
 def _validate(contact: Contact) -> None:
     """Field validation, then the per-client unique email as a field error (the database backs
     it). PostgreSQL cannot store NUL characters, so they are refused here, per field."""
@@ -51,13 +61,7 @@ def _validate(contact: Contact) -> None:
     if errors:
         raise ValidationError(errors)
     contact.full_clean(validate_constraints=False)
-    taken = (
-        Contact.objects.alias(email_lower=Lower("email"))
-        .filter(client_id=contact.client_id, email_lower=contact.email.lower())
-        .exclude(pk=contact.pk)
-        .exists()
-    )
-    if taken:
+    if contact_email_in_use(contact.client_id, contact.email, exclude_pk=contact.pk):
         raise ValidationError({"email": CONTACT_EMAIL_TAKEN})
 
 

@@ -19,12 +19,17 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from billing_admin.iso_codes import COUNTRY_CHOICES, COUNTRY_CODES, CURRENCY_CODES
-from clients.csv_export import EXPORT_COLUMNS, FORMULA_GUARD, FORMULA_PREFIXES
+from clients.csv_export import CSV_EXTENSIONS, EXPORT_COLUMNS, FORMULA_GUARD, FORMULA_PREFIXES
 from clients.models import EMAIL_TAKEN, Client, ClientGroup
 from clients.selectors import client_ids_by_email
 from clients.services.client import client_build, client_set_status, client_update, clients_insert
 
 IMPORT_BATCH_SIZE = 1000
+# Where a row's values for registered apps' columns travel (custom fields); see CSV_EXTENSIONS:
+# each extension has import_aliases() (normalised header -> column key), clean(values, new=)
+# (the values as stored, or ValidationError keyed by column key), save_new({client id: values})
+# and save_existing(client_id, values, actor=).
+EXTRA = "extra"
 MAX_COLUMNS = 100
 MAX_CELL_CHARS = 10_000
 PREVIEW_ROWS = 10
@@ -210,6 +215,9 @@ class _RowReader:
             if len(raw) > MAX_CELL_CHARS:
                 raise _RowError(header, MSG_CELL_TOO_LONG % {"limit": MAX_CELL_CHARS})
             value = _unguard(raw.strip())
+            if key not in HEADER_ALIASES:  # a registered app's column: that app checks it
+                fields.setdefault(EXTRA, {})[key] = value
+                continue
             if key in FORMULA_CHECKED_FIELDS and value.startswith(FORMULA_PREFIXES):
                 raise _RowError(header, MSG_FORMULA % {"char": value[0]})
             fields[key] = self.convert(key, header, value)
@@ -260,7 +268,9 @@ def _field_header(mapping: dict[str, str], key: str) -> str:
     return next((header for header, mapped in mapping.items() if mapped == key), key)
 
 
-def _map_headers(headers: list[str], result: ImportResult, *, skip_invalid: bool) -> None:
+def _map_headers(
+    headers: list[str], result: ImportResult, *, skip_invalid: bool, aliases: dict[str, str]
+) -> None:
     """Fill ``result.mapping``; unknown or repeated columns are problems (ignored with
     ``skip_invalid``), a missing required column always is."""
     if len(headers) > MAX_COLUMNS:
@@ -272,7 +282,7 @@ def _map_headers(headers: list[str], result: ImportResult, *, skip_invalid: bool
         return
     seen: dict[str, str] = {}
     for header in headers:
-        key = COLUMN_BY_ALIAS.get(normalise_header(header))
+        key = aliases.get(normalise_header(header))
         if key is None:
             message = MSG_UNKNOWN_COLUMN % {"header": header}
         elif key in seen:
@@ -298,6 +308,7 @@ class _Row:
     line: int
     cells: list[str]
     client: Client | None = None
+    extra: dict = field(default_factory=dict)  # registered apps' raw values, then cleaned
     status: str = Client.Status.ACTIVE
 
 
@@ -320,7 +331,10 @@ def clients_import(
     except csv.Error as exc:
         result.problems.append(ImportProblem(1, "", MSG_BAD_CSV % {"error": exc}))
         return result
-    _map_headers(result.headers, result, skip_invalid=skip_invalid)
+    aliases = dict(COLUMN_BY_ALIAS)
+    for extension in CSV_EXTENSIONS:
+        aliases.update(extension.import_aliases())
+    _map_headers(result.headers, result, skip_invalid=skip_invalid, aliases=aliases)
     if result.problems:
         return result
     rows = _RowReader(result.headers, result.mapping)
@@ -390,6 +404,7 @@ def _import_batch(
             _reject(result, row, error.column, error.message)
             continue
         row.status = fields.pop("status", Client.Status.ACTIVE)
+        row.extra = fields.pop(EXTRA, {})
         try:
             row.client = client_build(group_checked=True, **fields)
         except ValidationError as error:
@@ -406,28 +421,48 @@ def _import_batch(
     new_rows = []
     for row in built:
         client_id = existing.get(row.client.email.lower())
-        if client_id is None:
-            row.client.status = row.status
-            new_rows.append(row)
-        elif update_existing:
-            _update(row, client_id, result, actor=actor)
-        else:
+        if client_id is not None and not update_existing:
             _reject(result, row, email_header, MSG_EMAIL_TAKEN_BY % {"client_id": client_id})
+        elif _clean_extra(row, result, new=client_id is None):
+            if client_id is None:
+                row.client.status = row.status
+                new_rows.append(row)
+            else:
+                _update(row, client_id, result, actor=actor)
     clients_insert(
         clients=[row.client for row in new_rows], actor=actor, send_welcome_email=send_welcome_email
     )
+    for extension in CSV_EXTENSIONS:
+        extension.save_new({row.client.pk: row.extra for row in new_rows})
     result.created += len(new_rows)
+
+
+def _clean_extra(row: _Row, result: ImportResult, *, new: bool) -> bool:
+    """The registered apps' values of ``row`` checked (and kept cleaned); False if rejected."""
+    try:
+        row.extra = {
+            key: value
+            for extension in CSV_EXTENSIONS
+            for key, value in extension.clean(row.extra, new=new).items()
+        }
+    except ValidationError as error:
+        key, messages = next(iter(error.message_dict.items()))
+        _reject(result, row, _field_header(result.mapping, key), messages[0])
+        return False
+    return True
 
 
 def _update(row: _Row, client_id: int, result: ImportResult, *, actor) -> None:
     fields = {
         name: getattr(row.client, name)
         for name in (key for key in result.mapping.values() if key not in IGNORED_COLUMNS)
-        if name != "status"
+        if name != "status" and name in HEADER_ALIASES
     }
     try:
         with transaction.atomic():
             client_update(client_id=client_id, actor=actor, **fields)
+            for extension in CSV_EXTENSIONS:
+                extension.save_existing(client_id, row.extra, actor=actor)
             if "status" in result.mapping.values():
                 client_set_status(client_id=client_id, status=row.status, actor=actor)
     except ValidationError as error:

@@ -221,11 +221,14 @@ def test_profile_hides_delete_and_suggests_inactive(admin_client):
     assert "without a credit log entry" in content
 
 
-def test_resend_welcome_email_posts_sends_and_logs(admin_client, mailoutbox):
+def test_resend_welcome_email_posts_sends_and_logs(
+    admin_client, mailoutbox, django_capture_on_commit_callbacks
+):
     client = ClientFactory()
     url = reverse("admin:clients_client_send_welcome_email", args=[client.pk])
 
-    response = admin_client.post(url, {"next": change_url(client)})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(url, {"next": change_url(client)})
 
     assert response.status_code == 302
     assert response["Location"] == change_url(client)
@@ -234,17 +237,21 @@ def test_resend_welcome_email_posts_sends_and_logs(admin_client, mailoutbox):
     assert client.email in admin_client.get(change_url(client)).content.decode()
 
 
-def test_resend_welcome_email_refuses_get_and_foreign_redirects(admin_client, mailoutbox):
+def test_resend_welcome_email_refuses_get_and_foreign_redirects(
+    admin_client, mailoutbox, django_capture_on_commit_callbacks
+):
     client = ClientFactory()
     url = reverse("admin:clients_client_send_welcome_email", args=[client.pk])
 
     assert admin_client.get(url).status_code == 405
-    response = admin_client.post(url, {"next": "https://evil.example.com/"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(url, {"next": "https://evil.example.com/"})
 
     assert response["Location"] == reverse("admin:clients_client_summary", args=[client.pk])
     assert len(mailoutbox) == 1
 
 
+@pytest.mark.django_db(transaction=True)
 def test_resend_welcome_email_with_failing_server_warns(admin_client, settings):
     settings.EMAIL_BACKEND = FAILING_BACKEND
     client = ClientFactory()
@@ -315,6 +322,22 @@ def test_profile_balance_edit_made_on_a_stale_page_is_refused_and_nothing_is_wri
     assert client.credit_balance == Decimal("15.00")
     assert not client.events.filter(kind=ClientEvent.Kind.BALANCE_ADJUSTED).exists()
     assert "balance" in " ".join(str(m) for m in get_messages(response.wsgi_request)).lower()
+
+
+def test_profile_saved_without_a_balance_edit_keeps_credit_that_moved_meanwhile(admin_client):
+    """The form posts back the balance it showed; unchanged by the clerk, it is not an edit."""
+    client = ClientFactory()
+    add_credit(client_id=client.pk, amount=Decimal("10.00"), description="Goodwill", actor=None)
+    client.refresh_from_db()
+    form = profile_post_data(admin_client, client, city="Leeds")
+    add_credit(client_id=client.pk, amount=Decimal("5.00"), description="Meanwhile", actor=None)
+
+    response = admin_client.post(change_url(client), form)
+
+    assert response.status_code == 302
+    client.refresh_from_db()
+    assert (client.city, client.credit_balance) == ("Leeds", Decimal("15.00"))
+    assert not client.events.filter(kind=ClientEvent.Kind.BALANCE_ADJUSTED).exists()
 
 
 def test_add_new_client_lands_on_the_new_clients_summary(admin_client):

@@ -159,10 +159,12 @@ def test_summary_query_count_does_not_grow_with_history(admin_client):
     )
 
 
-def test_summary_of_missing_client_is_404(admin_client):
-    assert (
-        admin_client.get(reverse("admin:clients_client_summary", args=[999999])).status_code == 404
-    )
+def test_summary_of_missing_client_goes_back_to_the_list_with_a_message(admin_client):
+    response = admin_client.get(reverse("admin:clients_client_summary", args=[999999]), follow=True)
+    assert response.redirect_chain == [(LIST_URL, 302)]
+    assert [str(message) for message in response.context["messages"]] == [
+        "Client with ID “999999” doesn’t exist. Perhaps it was deleted?"
+    ]
 
 
 def test_list_country_and_currency_filters_are_drop_downs(admin_client):

@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -35,10 +34,13 @@ def test_summary_tabs_in_whmcs_order_with_their_figures(admin_client):
     assert list(tabs) == [
         "summary",
         "profile",
+        "contacts",
         "services",
         "invoices",
         "transactions",
         "credits",
+        "emails",
+        "notes",
         "history",
     ]
     assert tabs["summary"].current and not tabs["profile"].current
@@ -110,10 +112,8 @@ def test_the_popup_has_no_tab_bar(admin_client):
     assert 'class="client-tabs"' not in response.content.decode()
 
 
-def test_support_staff_see_only_the_tabs_they_may_open(client, django_user_model):
-    user = django_user_model.objects.create_user("support", password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name="Support staff"))
-    client.force_login(user)
+def test_support_staff_see_only_the_tabs_they_may_open(support_client):
+    client = support_client
     customer = ClientFactory()
 
     response = client.get(reverse("admin:clients_client_summary", args=[customer.pk]))

@@ -45,7 +45,7 @@ def status_events():
 
 
 @pytest.fixture
-def support_client(client, staff_user):
+def editor_client(client, staff_user):
     """Staff who may view and edit clients but not change their status."""
     staff_user.user_permissions.add(
         *Permission.objects.filter(
@@ -122,8 +122,8 @@ def test_mark_selected_confirmation_page_query_count_does_not_grow(
     assert page.context["preview"].total == 30
 
 
-def test_mark_selected_actions_hidden_without_the_status_permission(support_client):
-    page = support_client.get(CHANGELIST)
+def test_mark_selected_actions_hidden_without_the_status_permission(editor_client):
+    page = editor_client.get(CHANGELIST)
 
     assert page.status_code == 200
     assert not offered_actions(page) & STATUS_ACTIONS
@@ -137,10 +137,10 @@ def test_mark_selected_actions_offered_with_the_status_permission(admin_client):
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
-def test_mark_selected_confirmation_forbidden_without_the_status_permission(support_client, method):
+def test_mark_selected_confirmation_forbidden_without_the_status_permission(editor_client, method):
     customer = ClientFactory()
 
-    response = getattr(support_client, method)(confirm_url("closed", ids=str(customer.pk)))
+    response = getattr(editor_client, method)(confirm_url("closed", ids=str(customer.pk)))
 
     assert response.status_code == 403
     assert statuses() == {customer.pk: ACTIVE}

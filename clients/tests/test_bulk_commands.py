@@ -337,7 +337,7 @@ def test_set_client_status_interrupted_keeps_committed_batches(monkeypatch):
 
     assert excinfo.value.returncode == 130
     assert str(excinfo.value).startswith(
-        "Interrupted after 1 of 3 batches (2 of 5 clients): changed 2 clients to Inactive"
+        "Interrupted: changed 2 of 5 clients to Inactive in 1 of 3 whole batches"
     )
     first_batch = {c.pk for c in ordered[:2]}
     assert statuses() == {c.pk: INACTIVE if c.pk in first_batch else ACTIVE for c in ordered}

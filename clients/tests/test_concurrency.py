@@ -2,32 +2,12 @@ import threading
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
+from billing_admin.tests.threads import run_at_once
 from clients.models import Client, ClientEvent
 from clients.services import EMAIL_TAKEN, client_create, client_set_status
 from clients.services import client as client_service
 from clients.tests.factories import ClientFactory, client_profile_data
-
-
-def run_in_threads(*targets) -> list:
-    """Run each callable in its own thread and connection; return results or raised errors."""
-    results = [None] * len(targets)
-
-    def run(index, target):
-        try:
-            results[index] = target()
-        except Exception as exc:  # the test inspects what each thread got
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(targets)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 @pytest.mark.django_db(transaction=True)
@@ -43,7 +23,7 @@ def test_client_create_race_on_one_email_yields_one_client_and_a_field_error(mon
 
     monkeypatch.setattr(client_service, "email_in_use", check_then_wait_for_the_other)
 
-    results = run_in_threads(
+    results = run_at_once(
         lambda: client_create(actor=None, **client_profile_data(email="ada@example.com")),
         lambda: client_create(actor=None, **client_profile_data(email="ADA@example.com")),
     )
@@ -60,7 +40,7 @@ def test_client_create_race_on_one_email_yields_one_client_and_a_field_error(mon
 def test_client_set_status_concurrent_changes_each_record_their_true_old_status():
     client = ClientFactory()
 
-    run_in_threads(
+    run_at_once(
         lambda: client_set_status(client_id=client.pk, status="Inactive", actor=None),
         lambda: client_set_status(client_id=client.pk, status="Closed", actor=None),
     )

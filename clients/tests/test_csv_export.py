@@ -6,7 +6,6 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -20,22 +19,6 @@ pytestmark = pytest.mark.django_db
 
 CHANGELIST = reverse("admin:clients_client_changelist")
 EXPORT = reverse("admin:clients_client_export")
-
-
-@pytest.fixture
-def billing_client(client, django_user_model):
-    user = django_user_model.objects.create_user("billing", password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name="Billing administrators"))
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def support_client(client, django_user_model):
-    user = django_user_model.objects.create_user("support", password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name="Support staff"))
-    client.force_login(user)
-    return client
 
 
 def read_csv(text: str) -> list[dict]:
@@ -178,3 +161,14 @@ def test_export_streams_in_constant_queries(django_assert_max_num_queries):
     with django_assert_max_num_queries(4):
         call_command("export_clients", stdout=out)
     assert len(read_csv(out.getvalue())) == 30
+
+
+def test_export_crosses_chunks_in_id_order_with_the_selection(billing_client, monkeypatch):
+    monkeypatch.setattr("clients.csv_export.EXPORT_CHUNK_SIZE", 2)
+    chosen = [ClientFactory(email=f"c{n}@example.com") for n in range(5)]
+    ClientFactory(email="other@example.com", status=Client.Status.CLOSED)
+    out = io.StringIO()
+    call_command("export_clients", "--status", "Active", "--fields", "id,email", stdout=out)
+    assert read_csv(out.getvalue()) == [
+        {"ID": str(client.pk), "Email": client.email} for client in chosen
+    ]

@@ -4,7 +4,6 @@ import csv
 import io
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.test import override_settings
@@ -198,14 +197,6 @@ def test_unknown_column_is_ignored_with_skip_invalid(tmp_path):
 # ---- admin --------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def billing_client(client, django_user_model):
-    user = django_user_model.objects.create_user("billing", password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name="Billing administrators"))
-    client.force_login(user)
-    return client
-
-
 def upload(http_client, content: str, **options):
     data = {"file": io.BytesIO(content.encode()), **options}
     data["file"].name = "clients.csv"
@@ -271,13 +262,58 @@ def test_admin_refuses_binary_upload_on_the_form(billing_client):
     assert "it holds binary data" in response.content.decode()
 
 
-def test_support_staff_cannot_import(client, django_user_model):
-    user = django_user_model.objects.create_user("support", password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name="Support staff"))
-    client.force_login(user)
+def test_support_staff_cannot_import(support_client):
+    client = support_client
     assert (
         "Import CSV" not in client.get(reverse("admin:clients_client_changelist")).content.decode()
     )
     assert client.get(IMPORT).status_code == 403
     assert upload(client, f"{HEADER}\n{row()}").status_code == 403
     assert not Client.objects.exists()
+
+
+def test_custom_fields_export_and_import(tmp_path, admin_user):
+    from customfields.models import CustomFieldValue
+    from customfields.services import client_set_custom_field_values
+    from customfields.tests.factories import CustomFieldFactory, dropdown
+
+    plan = dropdown(name="Support plan", options="Gold,Silver", required=True)
+    vat = CustomFieldFactory(name="VAT number")
+    known = ClientFactory(email="known@example.com")
+    client_set_custom_field_values(
+        client_id=known.pk, values={plan.pk: "Gold", vat.pk: "=GB1"}, actor=admin_user
+    )
+    exported = tmp_path / "out.csv"
+    call_command(
+        "export_clients",
+        "--fields",
+        f"email,custom_field_{plan.pk},custom_field_{vat.pk}",
+        "--output",
+        str(exported),
+        stderr=io.StringIO(),
+    )
+    assert list(csv.DictReader(io.StringIO(exported.read_text()))) == [
+        {"Email": "known@example.com", "Support plan": "Gold", "VAT number": "'=GB1"}
+    ]
+
+    header = f"{HEADER},Support plan,VAT number"
+    path = csv_file(
+        tmp_path,
+        f"{row(email='new@example.com')},Silver,GB2",
+        f"{row(email='bad@example.com')},Platinum,",
+        f"{row(email='none@example.com')},,GB3",
+        header=header,
+        name="in.csv",
+    )
+    out, _ = run_import(path, "--skip-invalid")
+    assert "1 created, 0 updated, 2 rejected" in out
+    new = Client.objects.get(email="new@example.com")
+    assert dict(
+        CustomFieldValue.objects.filter(client=new).values_list("field__name", "value")
+    ) == {"Support plan": "Silver", "VAT number": "GB2"}
+    reasons = [
+        r["Reason"]
+        for r in csv.DictReader(io.StringIO((tmp_path / "in.csv.rejects.csv").read_text()))
+    ]
+    assert reasons[0].startswith("line 3: Support plan:")
+    assert "required custom field value for Support plan" in reasons[1]

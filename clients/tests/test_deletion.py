@@ -6,15 +6,13 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.urls import reverse
 
+from billing_admin.tests.threads import run_at_once
 from clients.models import Client, ClientDeletion, ClientEvent, ClientNote, Contact, EmailLog
 from clients.services import (
     client_note_add,
-    client_send_welcome_email,
     client_set_status,
     contact_create,
     deletion,
@@ -25,6 +23,8 @@ from credits.services import add_credit
 from customfields.models import CustomFieldValue
 from customfields.services import client_set_custom_field_values
 from customfields.tests.factories import CustomFieldFactory
+from emails.models import EmailAttachment
+from emails.services import email_queue
 from invoices.models import ClientService, Invoice, InvoiceEvent, InvoiceItem
 from invoices.services import invoice_apply_credit, invoice_create, payment_record
 from invoices.tests.factories import ClientServiceFactory
@@ -51,6 +51,7 @@ RELATED_ROWS = {
     InvoiceEvent: "invoice__client",
     CustomFieldValue: "client",
     ClientMerge: "target",
+    EmailAttachment: "email__client",
 }
 
 
@@ -60,16 +61,23 @@ def delete_url(client: Client) -> str:
 
 def make_rich_client(**fields) -> Client:
     """A client with a row in every related table, built through the real services:
-    history, a contact, a note, an email, credit (added, then applied to an invoice), a
-    service, an invoice with an item, a payment on it, and a transaction without invoice.
-    USD 20.00 + 99.99 of income."""
+    history, a contact, a note, an email with an attachment, credit (added, then applied to an
+    invoice), a service, an invoice with an item, a payment on it, and a transaction without
+    invoice. USD 20.00 + 99.99 of income."""
     client = ClientFactory(currency="USD", **fields)
     client_set_status(client_id=client.pk, status=Client.Status.INACTIVE, actor=None)
     contact_create(
         client_id=client.pk, actor=None, first_name="Bill", email=f"bill.{client.pk}@example.com"
     )
     client_note_add(client_id=client.pk, actor=None, text="Pays late", sticky=True)
-    client_send_welcome_email(client_id=client.pk, actor=None)
+    email_queue(
+        client_id=client.pk,
+        kind="welcome",
+        template="welcome",
+        subject="Welcome",
+        actor=None,
+        attachments=[("terms.txt", b"Terms", "text/plain")],
+    )
     add_credit(client_id=client.pk, amount="50.00", description="Goodwill", actor=None)
     ClientServiceFactory(client=client)
     invoice = invoice_create(
@@ -107,6 +115,7 @@ EXPECTED_ROWS = {
     "invoices.InvoiceEvent": 4,
     "customfields.CustomFieldValue": 1,
     "merges.ClientMerge": 1,
+    "emails.EmailAttachment": 1,
 }
 NOTHING = dict.fromkeys(EXPECTED_ROWS, 0)
 
@@ -134,6 +143,7 @@ def test_confirmation_page_lists_what_goes_and_the_income_kept(admin_client, ric
     assert summary.removed_counts == {
         "client events": 4,
         "email logs": 1,
+        "client data exports": 0,
         "contacts": 1,
         "client notes": 1,
         "credit entries": 2,
@@ -143,6 +153,7 @@ def test_confirmation_page_lists_what_goes_and_the_income_kept(admin_client, ric
         "invoice events": 4,
         "custom field values": 1,
         "client merges": 1,
+        "email attachments": 1,
         "sent statements": 0,
     }
     assert summary.kept_transactions == 2
@@ -210,6 +221,7 @@ def test_confirm_removes_every_related_row_and_keeps_transactions(
         "invoice events": 4,
         "custom field values": 1,
         "client merges": 1,
+        "email attachments": 1,
     }
     assert (record.kept_transactions, record.actor_user) == (2, admin_user)
     # Income is untouched: the Transactions tab adds up to the same, showing who it was.
@@ -257,9 +269,8 @@ def test_stock_delete_page_and_action_are_replaced(admin_client, rich_client):
     assert delete_url(rich_client) in summary.content.decode()  # the red quick link
 
 
-def test_support_staff_may_not_delete(client, staff_user, rich_client):
-    staff_user.groups.add(Group.objects.get(name="Support staff"))
-    client.force_login(staff_user)
+def test_support_staff_may_not_delete(support_client, rich_client):
+    client = support_client
 
     assert client.get(delete_url(rich_client)).status_code == 403
     assert client.post(delete_url(rich_client)).status_code == 403
@@ -365,7 +376,7 @@ def test_deletion_records_are_read_only(admin_client, rich_client):
 @pytest.mark.django_db(transaction=True)
 def test_credit_added_while_the_client_is_being_deleted_is_refused(monkeypatch):
     client = make_rich_client()
-    locked, outcome = threading.Event(), {}
+    locked = threading.Event()
     real_check = deletion._check_protected
 
     def check_then_pause(*args):
@@ -375,28 +386,16 @@ def test_credit_added_while_the_client_is_being_deleted_is_refused(monkeypatch):
 
     monkeypatch.setattr(deletion, "_check_protected", check_then_pause)
 
-    def delete():
-        try:
-            deletion.client_delete(client_id=client.pk, actor=None)
-        finally:
-            connection.close()
-
     def add():
         locked.wait(5)
-        try:
-            add_credit(client_id=client.pk, amount="5.00", description="Late", actor=None)
-        except Exception as exc:  # the outcome under test: the client is gone
-            outcome["error"] = exc
-        finally:
-            connection.close()
+        add_credit(client_id=client.pk, amount="5.00", description="Late", actor=None)
 
-    threads = [threading.Thread(target=delete), threading.Thread(target=add)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(10)
+    deleted, added = run_at_once(
+        lambda: deletion.client_delete(client_id=client.pk, actor=None), add, timeout=10
+    )
 
-    assert isinstance(outcome.get("error"), Client.DoesNotExist)  # waited, then found it gone
+    assert isinstance(deleted, ClientDeletion)
+    assert isinstance(added, Client.DoesNotExist)  # waited, then found it gone
     assert not Client.objects.filter(pk=client.pk).exists()
     assert not CreditEntry.objects.filter(client_id=client.pk).exists()
     assert ClientDeletion.objects.get().client_id == client.pk

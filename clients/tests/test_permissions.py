@@ -13,22 +13,6 @@ from clients.tests.factories import ClientFactory, client_profile_data
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def support_client(client, django_user_model):
-    user = django_user_model.objects.create_user("support", password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name="Support staff"))
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def billing_admin_client(client, django_user_model):
-    user = django_user_model.objects.create_user("billing", password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name="Billing administrators"))
-    client.force_login(user)
-    return client
-
-
 def test_billing_administrators_hold_every_billing_permission():
     codenames = set(
         Group.objects.get(name="Billing administrators").permissions.values_list(
@@ -124,10 +108,10 @@ def test_support_staff_see_no_forbidden_links_or_actions(support_client):
     assert changelist.context["action_form"] is None
 
 
-def test_billing_administrator_sees_every_quick_link(billing_admin_client):
+def test_billing_administrator_sees_every_quick_link(billing_client):
     customer = ClientFactory()
 
-    summary = billing_admin_client.get(reverse("admin:clients_client_summary", args=[customer.pk]))
+    summary = billing_client.get(reverse("admin:clients_client_summary", args=[customer.pk]))
 
     labels = [link.label for link in summary.context["quick_links"]]
     for label in ["Edit Profile", "Manage Credits", "Send Welcome Email again", "Delete Client"]:
@@ -135,3 +119,8 @@ def test_billing_administrator_sees_every_quick_link(billing_admin_client):
     delete = next(link for link in summary.context["quick_links"] if link.label == "Delete Client")
     assert delete.css_class == "danger"
     assert labels.index("Delete Client") > labels.index("Send Welcome Email again")
+    # Delete, in red, sits apart from Close Client, which has a colour of its own.
+    close = next(link for link in summary.context["quick_links"] if link.label == "Close Client")
+    assert close.css_class == "caution" and not close.set_apart
+    assert summary.context["set_apart_links"] == [delete]
+    assert delete not in summary.context["main_links"]

@@ -3,10 +3,10 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from clients.management.commands.seed_demo import DEMO_CLIENT_COUNT
-from clients.models import Client, ClientEvent
+from clients.management.commands.seed_demo import CONTACT_EVERY, DEMO_CLIENT_COUNT
+from clients.models import Client, ClientEvent, ClientNote, Contact
 from credits.models import CreditEntry
-from credits.selectors import credit_invariant_violations
+from credits.tests.assertions import assert_credit_invariant
 from invoices.models import Invoice
 from transactions.models import Transaction
 
@@ -42,4 +42,13 @@ def test_seed_demo_bills_the_open_clients_with_credit_applied_and_payments():
     payments = Transaction.objects.filter(invoice__isnull=False)
     assert payments.exists()
     assert all(txn.invoice.status == "Paid" for txn in payments.select_related("invoice"))
-    assert credit_invariant_violations() == []
+    assert_credit_invariant()
+
+
+def test_seed_demo_adds_billing_contacts_and_notes_some_sticky():
+    call_command("seed_demo", stdout=StringIO())
+
+    contacts = Contact.objects.all()
+    assert contacts.count() == len(range(0, DEMO_CLIENT_COUNT, CONTACT_EVERY))
+    assert all(contact.is_billing_contact and contact.invoice_emails for contact in contacts)
+    assert set(ClientNote.objects.values_list("sticky", flat=True)) == {True, False}

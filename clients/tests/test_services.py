@@ -83,12 +83,16 @@ def test_client_create_sends_welcome_email_only_after_commit(
     assert (log.status, log.to_address, log.error) == (EmailLog.Status.SENT, client.email, "")
 
 
-def test_client_send_welcome_email_logs_a_failure_instead_of_raising(settings, mailoutbox):
+def test_client_send_welcome_email_logs_a_failure_instead_of_raising(
+    settings, mailoutbox, django_capture_on_commit_callbacks
+):
     settings.EMAIL_BACKEND = FAILING_BACKEND
     client = ClientFactory()
 
-    log = client_send_welcome_email(client_id=client.pk, actor=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        log = client_send_welcome_email(client_id=client.pk, actor=None)
 
+    log.refresh_from_db()
     assert log.status == EmailLog.Status.FAILED
     assert MAIL_SERVER_DOWN in log.error
     assert list(client.emails.all()) == [log]

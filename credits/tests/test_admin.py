@@ -8,7 +8,7 @@ from clients.models import ClientEvent
 from clients.tests.admin_forms import profile_post_data
 from credits import services
 from credits.models import CreditEntry
-from credits.selectors import credit_invariant_violations
+from credits.tests.assertions import assert_credit_invariant
 from credits.tests.factories import ClientFactory, StaffUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,18 +23,6 @@ def credits_url(client, operation=None, popup=False):
         f"admin:clients_client_{operation}_credit" if operation else "admin:clients_client_credits"
     )
     return reverse(name, args=[client.pk]) + ("?_popup=1" if popup else "")
-
-
-@pytest.fixture
-def billing_client(client):
-    client.force_login(StaffUserFactory(groups=BILLING))
-    return client
-
-
-@pytest.fixture
-def support_client(client):
-    client.force_login(StaffUserFactory(groups=SUPPORT))
-    return client
 
 
 def assert_unchanged(customer, balance="0.00", entries=0):
@@ -101,7 +89,7 @@ def test_add_credit_in_the_popup_saves_and_returns_to_the_log(billing_client):
     assert list(response.context["page"]) == [entry]
     assert "Added 25.10 USD credit: Goodwill." in response.content.decode()
     assert response.context["balance_update"]["text"] == "25.10 USD"
-    assert credit_invariant_violations() == []
+    assert_credit_invariant()
 
 
 def test_remove_credit_outside_a_popup_redirects_to_the_plain_page(billing_client):
@@ -118,7 +106,7 @@ def test_remove_credit_outside_a_popup_redirects_to_the_plain_page(billing_clien
     assert customer.credit_balance == Decimal("0.00")
     entry = customer.credit_entries.first()
     assert (entry.amount, entry.kind) == (Decimal("-10.00"), CreditEntry.Kind.REMOVED)
-    assert credit_invariant_violations() == []
+    assert_credit_invariant()
 
 
 def test_removing_more_than_the_balance_says_what_is_available(billing_client):
@@ -178,9 +166,14 @@ def test_description_is_required(billing_client):
     assert_unchanged(customer)
 
 
-def test_unknown_client_is_404(billing_client):
-    assert billing_client.get(reverse("admin:clients_client_credits", args=[0])).status_code == 404
-    assert billing_client.get("/admin/clients/client/abc/credits/").status_code == 404
+def test_unknown_client_goes_back_to_the_client_list(billing_client):
+    client_list = reverse("admin:clients_client_changelist")
+    for url in (
+        reverse("admin:clients_client_credits", args=[0]),
+        "/admin/clients/client/abc/credits/",
+    ):
+        response = billing_client.get(url)
+        assert (response.status_code, response["Location"]) == (302, client_list)
 
 
 def test_support_staff_cannot_manage_credits(support_client):
@@ -242,7 +235,7 @@ def test_profile_credit_balance_edit_writes_history_but_no_credit_entry(admin_cl
         Decimal("32.50"),
     )
     assert event.actor_user == response.wsgi_request.user
-    assert credit_invariant_violations() == []
+    assert_credit_invariant()
 
 
 def test_profile_credit_balance_cannot_go_negative(admin_client):

@@ -1,50 +1,22 @@
 """Many connections working on one client at once: the row lock must serialise them exactly."""
 
-import threading
-from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import Sum
 
+from billing_admin.tests.threads import run_at_once
 from clients.models import ClientEvent
 from credits import services
 from credits.models import CreditEntry
-from credits.selectors import credit_invariant_violations
+from credits.tests.assertions import assert_credit_invariant
 from credits.tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 THREADS = 8
 OPERATIONS_PER_THREAD = 10
-
-
-def run_at_once(workers: list[Callable[[], object]]) -> list[object]:
-    """Run each worker in its own thread and connection, all released together.
-
-    Returns each worker's result or the exception it raised.
-    """
-    barrier = threading.Barrier(len(workers))
-    results: list[object] = [None] * len(workers)
-
-    def run(index: int, work: Callable[[], object]) -> None:
-        try:
-            barrier.wait()
-            results[index] = work()
-        except Exception as exc:  # reported to the test, which asserts on it
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=item) for item in enumerate(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a worker hung (deadlock?)"
-    return results
 
 
 def test_concurrent_adds_and_removes_lose_no_update():
@@ -61,7 +33,7 @@ def test_concurrent_adds_and_removes_lose_no_update():
                 client_id=customer.pk, amount="0.50", description="out", actor=None
             )
 
-    results = run_at_once([adder, remover] * (THREADS // 2))
+    results = run_at_once(*[adder, remover] * (THREADS // 2))
 
     assert results == [None] * THREADS
     customer.refresh_from_db()
@@ -69,7 +41,7 @@ def test_concurrent_adds_and_removes_lose_no_update():
     assert customer.credit_balance == Decimal("100.00") + per_kind * Decimal("0.75")
     assert customer.credit_entries.filter(kind=CreditEntry.Kind.ADDED).count() == per_kind + 1
     assert customer.credit_entries.filter(kind=CreditEntry.Kind.REMOVED).count() == per_kind
-    assert credit_invariant_violations() == []
+    assert_credit_invariant()
 
 
 def test_concurrent_removals_never_overdraw():
@@ -81,7 +53,7 @@ def test_concurrent_removals_never_overdraw():
             client_id=customer.pk, amount="2.00", description="out", actor=None
         )
 
-    results = run_at_once([remove_two] * 10)
+    results = run_at_once(*[remove_two] * 10)
 
     refused = [r for r in results if isinstance(r, ValidationError)]
     assert len(refused) == 5
@@ -89,7 +61,7 @@ def test_concurrent_removals_never_overdraw():
     customer.refresh_from_db()
     assert customer.credit_balance == Decimal("0.00")
     assert customer.credit_entries.filter(kind=CreditEntry.Kind.REMOVED).count() == 5
-    assert credit_invariant_violations() == []
+    assert_credit_invariant()
 
 
 def test_manual_adjustments_racing_credit_changes_keep_the_ledger_exact():
@@ -110,7 +82,7 @@ def test_manual_adjustments_racing_credit_changes_keep_the_ledger_exact():
         for n in range(OPERATIONS_PER_THREAD):
             services.adjust_balance(client_id=customer.pk, new_balance=f"{40 + n}.00", actor=None)
 
-    results = run_at_once([adder, remover, adjuster] * 3)
+    results = run_at_once(*[adder, remover, adjuster] * 3)
 
     assert results == [None] * 9
     customer.refresh_from_db()
@@ -121,7 +93,7 @@ def test_manual_adjustments_racing_credit_changes_keep_the_ledger_exact():
     assert entries == Decimal("50.00") + 3 * OPERATIONS_PER_THREAD * Decimal("0.90")
     assert customer.credit_entries.count() == 1 + 6 * OPERATIONS_PER_THREAD
     assert customer.credit_balance == entries + deltas
-    assert credit_invariant_violations() == []
+    assert_credit_invariant()
 
 
 def test_a_form_submitted_twice_at_once_records_one_entry():
@@ -136,7 +108,7 @@ def test_a_form_submitted_twice_at_once_records_one_entry():
             actor=None,
         )
 
-    results = run_at_once([submit] * 4)
+    results = run_at_once(*[submit] * 4)
 
     assert len({entry.pk for entry in results}) == 1
     customer.refresh_from_db()

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from clients.models import ClientEvent
 from credits import services
-from credits.selectors import credit_invariant_violations
+from credits.tests.assertions import assert_credit_invariant
 from credits.tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
@@ -60,4 +60,4 @@ def test_credit_operations_keep_the_invariant(operations):
         assert customer.credit_balance == balance
         assert customer.credit_entries.count() == entries
         assert customer.events.filter(kind=ClientEvent.Kind.BALANCE_ADJUSTED).count() == adjustments
-    assert credit_invariant_violations() == []
+    assert_credit_invariant()

@@ -12,7 +12,7 @@ from billing_admin.money import AMOUNT_INVALID
 from clients.models import Client, ClientEvent
 from credits import services
 from credits.models import CreditEntry
-from credits.selectors import credit_invariant_violations
+from credits.tests.assertions import assert_credit_invariant
 from credits.tests.factories import ClientFactory, StaffUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +40,7 @@ def test_add_credit_writes_entry_and_balance():
     assert entry.description == "Goodwill"
     assert (entry.actor_user, entry.actor_label) == (staff, staff.username)
     assert list(client.credit_entries.all()) == [entry]
-    assert credit_invariant_violations() == []
+    assert_credit_invariant()
 
 
 def test_credit_change_on_a_missing_client_raises_and_writes_nothing():
@@ -125,7 +125,7 @@ def test_remove_credit_writes_negative_entry():
     assert entry.kind == CreditEntry.Kind.REMOVED
     assert client.credit_balance == Decimal("0.00")
     assert client.credit_entries.count() == 2
-    assert credit_invariant_violations() == []
+    assert_credit_invariant()
 
 
 def test_remove_credit_more_than_balance_refused_and_nothing_written():
@@ -227,7 +227,7 @@ def test_adjust_balance_writes_history_event_and_no_entry():
     assert (event.old_value, event.new_value) == ("10.00", "4.25")
     assert event.balance_delta == Decimal("-5.75")
     assert (event.actor_user, event.actor_label) == (staff, staff.username)
-    assert credit_invariant_violations() == []
+    assert_credit_invariant()
 
 
 def test_adjust_balance_unchanged_is_a_no_op():
@@ -296,7 +296,7 @@ def test_record_credit_entries_moves_many_balances_in_two_statements(
     assert_credit_state(first, Decimal("3.50"), entries=2)
     assert_credit_state(second, Decimal("6.00"), entries=2)
     assert all(entry.pk for entry in entries)
-    assert credit_invariant_violations() == []
+    assert_credit_invariant()
 
 
 def test_record_credit_entries_is_all_or_nothing():

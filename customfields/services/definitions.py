@@ -15,7 +15,7 @@ MSG_TYPE_LOCKED = (
 )
 MSG_OPTIONS_REQUIRED = "A drop down needs at least one option."
 MSG_OPTION_TOO_LONG = "Each option has at most {limit} characters."
-MSG_OPTIONS_DUPLICATE = "Each option may appear once: {options}."
+MSG_OPTIONS_DUPLICATE = "Each option may appear once (in any letter case): {options}."
 MSG_OPTIONS_IN_USE = "Clients still have these values, which the new options leave out: {options}."
 MSG_FILTER_TYPE = "Only drop down and tick box fields are list filters."
 MSG_SEARCH_TYPE = "Only text box and link fields are searchable."
@@ -50,7 +50,9 @@ def custom_field_validate(field: CustomField) -> None:
         errors = {**exc.message_dict, **errors}
     options = field.option_list
     if field.field_type == FieldType.DROPDOWN:
-        duplicates = sorted({option for option in options if options.count(option) > 1})
+        # Case-insensitively: the list filter matches an option by its lower-cased text.
+        lowered = [option.lower() for option in options]
+        duplicates = sorted({o for o in options if lowered.count(o.lower()) > 1})
         if not options:
             errors.setdefault("options", MSG_OPTIONS_REQUIRED)
         elif any(len(option) > INDEXED_VALUE_LENGTH for option in options):

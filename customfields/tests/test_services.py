@@ -217,3 +217,33 @@ def test_selectors_for_other_apps(django_assert_num_queries):
             first.pk: {email.pk: "me@home.example", plan.pk: "Gold"}
         }
     assert [v.field_id for v in personal_custom_field_values(first)] == [email.pk]
+
+
+def test_client_custom_fields_leaves_admin_only_fields_out_of_client_facing_output(
+    django_assert_num_queries,
+):
+    from customfields.selectors import client_custom_fields
+
+    client = ClientFactory()
+    public = CustomFieldFactory(name="Account manager", sort_order=1)
+    internal = CustomFieldFactory(name="Risk score", admin_only=True, sort_order=2)
+    client_set_custom_field_values(
+        client_id=client.pk, values={public.pk: "Sam", internal.pk: "high"}, actor=None
+    )
+    with django_assert_num_queries(1):
+        staff_view = [(f.name, f.value) for f in client_custom_fields(client)]
+    assert staff_view == [("Account manager", "Sam"), ("Risk score", "high")]
+    client_view = client_custom_fields(client, include_admin_only=False)
+    assert [(f.name, f.value) for f in client_view] == [("Account manager", "Sam")]
+
+
+def test_deleting_a_client_removes_its_values_only():
+    from clients.services import client_delete
+
+    kept, deleted = ClientFactory.create_batch(2)
+    plan = dropdown()
+    for client in (kept, deleted):
+        client_set_custom_field_values(client_id=client.pk, values={plan.pk: "Gold"}, actor=None)
+    client_delete(client_id=deleted.pk, actor=None)
+    assert list(CustomFieldValue.objects.values_list("client_id", flat=True)) == [kept.pk]
+    assert CustomField.objects.filter(pk=plan.pk).exists()

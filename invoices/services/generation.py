@@ -23,7 +23,7 @@ from billing_admin.bulk_sql import (
     model_columns,
     reserve_ids,
 )
-from billing_admin.money import ZERO
+from billing_admin.money import ZERO, format_money
 from clients.models import Client
 from credits.models import CreditEntry
 from credits.selectors import credit_to_apply
@@ -31,6 +31,7 @@ from credits.services import record_credit_entries
 from invoices import selectors
 from invoices.models import ClientService, Invoice, InvoiceEvent, InvoiceItem
 from invoices.services.shared import CREDIT_APPLIED_DESCRIPTION
+from invoices.services.snapshot import SNAPSHOT_FIELDS, client_snapshots
 
 CYCLE_MONTHS = {
     ClientService.BillingCycle.MONTHLY: 1,
@@ -81,6 +82,17 @@ class GenerationResult:
     credit_applied: Decimal = ZERO
     paid_by_credit: int = 0
     batches: int = 0
+
+    def summary(self, *, today: date, dry_run: bool = False) -> str:
+        """What the run did (or, dry, would do) in one line: the command's last line and the
+        message after Generate Due Invoices."""
+        verb = "Would create" if dry_run else "Created"
+        return (
+            f"{verb} {self.invoices} invoices ({self.items} items, total "
+            f"{format_money(self.total)}) for services due by {today} + "
+            f"{settings.INVOICE_DAYS_IN_ADVANCE} days; credit applied "
+            f"{format_money(self.credit_applied)}, {self.paid_by_credit} paid in full."
+        )
 
 
 @dataclass(slots=True)
@@ -155,7 +167,11 @@ def _set_next_due_dates(next_due_dates: dict[int, date | None]) -> None:
         )
 
 
-INVOICE_COLUMNS = model_columns(Invoice)
+# The identity snapshot's columns go last, after the invoice's own.
+INVOICE_COLUMNS = [
+    *model_columns(Invoice, omit=SNAPSHOT_FIELDS),
+    *(Invoice._meta.get_field(name).column for name in SNAPSHOT_FIELDS),
+]
 ITEM_COLUMNS = model_columns(InvoiceItem, omit=("id",))
 EVENT_COLUMNS = model_columns(InvoiceEvent, omit=("id",))
 DUE_SERVICE_FIELDS = (
@@ -230,6 +246,14 @@ def _generate_batch(*, client_ids: list[int], today: date, horizon: date, actor)
     # Formatted once: str() of a datetime costs more than the rest of a row put together.
     now = str(timezone.now())
     invoice_ids = reserve_ids(Invoice, len(plan.invoices))
+    snapshots = {
+        client_id: tuple(
+            copy_text(value) if isinstance(value, str) else value for value in snapshot.values()
+        )
+        for client_id, snapshot in client_snapshots(
+            {invoice.client_id for invoice in plan.invoices}
+        ).items()
+    }
     copy_rows(
         Invoice,
         INVOICE_COLUMNS,
@@ -251,6 +275,7 @@ def _generate_batch(*, client_ids: list[int], today: date, horizon: date, actor)
                 "",
                 now,
                 now,
+                *snapshots[invoice.client_id],
             )
             for invoice_id, invoice in zip(invoice_ids, plan.invoices, strict=True)
         ],

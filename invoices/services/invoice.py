@@ -34,6 +34,8 @@ from invoices.services.shared import (
     record_events,
     settle,
 )
+from invoices.services.snapshot import take_snapshot
+from transactions.payment_methods import payment_method_module
 
 ITEM_DESCRIPTION_REQUIRED = "Every invoice item needs a description."
 TOTAL_NEGATIVE = "The invoice total cannot be negative."
@@ -101,11 +103,12 @@ def invoice_create(
         date=date or today,
         due_date=due_date or date or today,
         currency=client.currency,
-        payment_method=payment_method,
+        payment_method=payment_method_module(payment_method),
         notes=notes,
         subtotal=subtotal,
         total=subtotal,
     )
+    take_snapshot(invoice)
     invoice.full_clean(exclude=["client"])
     invoice.save()
     for line in lines:
@@ -170,6 +173,8 @@ def invoice_update(
         if invoice.status != Invoice.Status.DRAFT:
             raise ValidationError(PUBLISH_NOT_DRAFT)
         status = status or Invoice.Status.UNPAID
+        # Issued now: it is billed to the client as it is today, not as when drafted.
+        take_snapshot(invoice)
     if status is not None and status not in Invoice.Status.values:
         raise ValidationError({"status": INVALID_STATUS.format(status=status)})
     cancelling = status == Invoice.Status.CANCELLED and invoice.status != status
@@ -195,7 +200,10 @@ def invoice_update(
         ("date", date),
         ("due_date", due_date),
         ("notes", notes),
-        ("payment_method", payment_method),
+        (
+            "payment_method",
+            None if payment_method is None else payment_method_module(payment_method),
+        ),
     ):
         if value is not None:
             setattr(invoice, name, value)

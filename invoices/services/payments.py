@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from billing_admin.money import ZERO, parse_money_field
 from credits.models import CreditEntry
-from credits.services import record_credit_entry
+from credits.services import REQUEST_KEY_REUSED, record_credit_entry
 from invoices import selectors
 from invoices.models import Invoice, InvoiceEvent
 from invoices.services.shared import (
@@ -37,13 +37,22 @@ def payment_record(
     transaction_id: str = "",
     fees=ZERO,
     date: date | datetime | None = None,
+    request_key=None,
 ) -> Transaction:
     """Record a payment on an invoice (WHMCS AddInvoicePayment) as a Transaction.
 
     ``amount`` defaults to the balance due. Paid in full: the invoice is Paid (paid at ``date``).
     Overpaid: ``amount_paid`` stops at the balance due and the excess becomes client credit.
+    ``request_key`` (a UUID from the form) makes a repeated submit return the first payment.
     """
     client, invoice = lock_client_and_invoice(invoice_id)
+    if request_key is not None:
+        # Under the invoice's lock, so a concurrent twin of this submit sees the first payment.
+        done = Transaction.objects.filter(request_key=request_key).first()
+        if done is not None:
+            if done.invoice_id != invoice.pk:
+                raise ValidationError(REQUEST_KEY_REUSED)
+            return done
     if invoice.status == Invoice.Status.CANCELLED:
         raise ValidationError(PAYMENT_ON_CANCELLED)
     if invoice.status not in selectors.OPEN_STATUSES:
@@ -66,6 +75,7 @@ def payment_record(
         description=PAYMENT_DESCRIPTION,
         currency=invoice.currency,
         date=paid_at,
+        request_key=request_key,
     )
     covered = min(amount, invoice.balance_due)
     excess = amount - covered

@@ -30,8 +30,12 @@ CREDIT_RETURNED_DESCRIPTION = "Credit returned from cancelled invoice #{number}"
 CANCELLABLE_STATUSES = (Invoice.Status.DRAFT, *selectors.OPEN_STATUSES)
 
 
+# The code of an error that means the row is gone: callers leave its page instead of re-showing it.
+NOT_FOUND_CODE = "not_found"
+
+
 def not_found(message: str) -> ValidationError:
-    return ValidationError(message, code="not_found")
+    return ValidationError(message, code=NOT_FOUND_CODE)
 
 
 def lock_client_and_invoice(invoice_id: int) -> tuple[Client, Invoice]:
@@ -39,8 +43,12 @@ def lock_client_and_invoice(invoice_id: int) -> tuple[Client, Invoice]:
     client_id = Invoice.objects.filter(pk=invoice_id).values_list("client_id", flat=True).first()
     if client_id is None:
         raise not_found(INVOICE_NOT_FOUND)
-    client = lock_client(client_id)
-    invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+    try:
+        # The client (and its invoices with it) may be deleted between the lookup and the lock.
+        client = lock_client(client_id)
+        invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+    except (Client.DoesNotExist, Invoice.DoesNotExist):
+        raise not_found(INVOICE_NOT_FOUND) from None
     invoice.client = client
     return client, invoice
 

@@ -1,5 +1,6 @@
 """Factories for invoices. Invoices are made through the services (invoice_create,
-invoices_generate), so the only factory here is for the services a client holds."""
+invoices_generate), so make_invoice calls invoice_create; services a client holds have a model
+factory."""
 
 from datetime import date
 from decimal import Decimal
@@ -7,7 +8,8 @@ from decimal import Decimal
 import factory
 
 from clients.tests.factories import ClientFactory
-from invoices.models import ClientService
+from invoices.models import ClientService, Invoice
+from invoices.services import invoice_create
 
 
 class ClientServiceFactory(factory.django.DjangoModelFactory):
@@ -21,3 +23,19 @@ class ClientServiceFactory(factory.django.DjangoModelFactory):
     recurring_amount = Decimal("10.00")
     registration_date = factory.LazyAttribute(lambda service: service.next_due_date or date.today())
     next_due_date = date(2026, 11, 24)
+
+
+def make_invoice(
+    client=None,
+    *,
+    amount: str = "30.00",
+    amounts: tuple[str, ...] | None = None,
+    actor=None,
+    **kwargs,
+) -> Invoice:
+    """An invoice made by invoice_create: one "Hosting" line of ``amount``, or a line for each
+    of ``amounts``, for ``client`` (a new one if None). ``kwargs`` go to invoice_create
+    (status, due_date, auto_apply_credit, ...)."""
+    client = client or ClientFactory()
+    items = [{"description": "Hosting", "amount": line} for line in amounts or (amount,)]
+    return invoice_create(client_id=client.pk, items=items, actor=actor, **kwargs)

@@ -2,8 +2,9 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
+from django.utils import timezone
 
 from clients.models import Client
 from clients.tests.admin_forms import form_post_data
@@ -13,20 +14,10 @@ from credits.services import add_credit
 from invoices import admin as invoices_admin
 from invoices import services
 from invoices.models import ClientService, Invoice
-from invoices.tests.factories import ClientServiceFactory
+from invoices.tests.factories import ClientServiceFactory, make_invoice
 from transactions.models import Transaction
 
 pytestmark = pytest.mark.django_db
-
-
-def make_invoice(client=None, amount="30.00", **kwargs):
-    client = client or ClientFactory()
-    return services.invoice_create(
-        client_id=client.pk,
-        items=[{"description": "Hosting", "amount": amount}],
-        actor=None,
-        **kwargs,
-    )
 
 
 def action_url(invoice, action):
@@ -392,3 +383,38 @@ def test_client_profile_leaves_out_the_inline_for_a_client_with_many_services(
 
     assert page.status_code == 200
     assert "services-TOTAL_FORMS" not in page.content.decode()
+
+
+GENERATE_URL = reverse("admin:invoices_invoice_generate_due")
+
+
+def test_generate_due_invoices_button_shows_for_billing_administrators_only(
+    client, django_user_model
+):
+    for group, shown in (("Billing administrators", True), ("Support staff", False)):
+        user = django_user_model.objects.create_user(group, password="pw", is_staff=True)
+        user.groups.add(Group.objects.get(name=group))
+        user.user_permissions.add(*Permission.objects.filter(codename="view_invoice"))
+        client.force_login(user)
+        page = client.get(reverse("admin:invoices_invoice_changelist")).content.decode()
+        assert ("Generate Due Invoices" in page) is shown, group
+        assert (client.post(GENERATE_URL).status_code == 302) is shown, group
+
+
+def test_generate_due_invoices_pressed_twice_invoices_once(admin_client):
+    ClientServiceFactory.create_batch(2, next_due_date=timezone.localdate())
+
+    first = admin_client.post(GENERATE_URL, follow=True)
+    second = admin_client.post(GENERATE_URL, follow=True)
+
+    assert Invoice.objects.count() == 2
+    assert first.redirect_chain == [(reverse("admin:invoices_invoice_changelist"), 302)]
+    assert "Created 2 invoices (2 items, total 20.00)" in first.content.decode()
+    assert "Nothing to invoice" in second.content.decode()
+
+
+def test_generate_due_invoices_refuses_get(admin_client):
+    ClientServiceFactory(next_due_date=timezone.localdate())
+
+    assert admin_client.get(GENERATE_URL).status_code == 405
+    assert not Invoice.objects.exists()

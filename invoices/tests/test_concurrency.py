@@ -1,11 +1,10 @@
-import threading
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.db.models import Sum
 
+from billing_admin.tests.threads import run_at_once_or_raise
 from clients.tests.factories import ClientFactory
 from credits.models import CreditEntry
 from credits.services import add_credit
@@ -18,36 +17,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 TODAY = date(2026, 11, 24)
 
 
-def run_together(*calls):
-    """Start every call at once in its own thread (own connection); re-raise the first error."""
-    barrier = threading.Barrier(len(calls))
-    errors = []
-
-    def worker(call):
-        try:
-            barrier.wait()
-            call()
-        except Exception as error:  # noqa: BLE001 - reported to the test below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise errors[0]
-
-
 def test_two_generation_runs_at_once_bill_and_credit_once():
     clients = ClientFactory.create_batch(6)
     for client in clients:
         ClientServiceFactory.create_batch(2, client=client)
         add_credit(client_id=client.pk, amount="15.00", description="Prepay", actor=None)
 
-    run_together(*[lambda: services.invoices_generate(today=TODAY, batch_size=2)] * 2)
+    run_at_once_or_raise(*[lambda: services.invoices_generate(today=TODAY, batch_size=2)] * 2)
 
     assert Invoice.objects.count() == 6
     assert InvoiceItem.objects.count() == 12
@@ -66,7 +42,7 @@ def test_manual_credit_and_generation_at_once_never_overspend():
     )
     ClientServiceFactory(client=client, recurring_amount="20.00")
 
-    run_together(
+    run_at_once_or_raise(
         lambda: services.invoice_apply_credit(invoice_id=manual.pk, actor=None),
         lambda: services.invoices_generate(today=TODAY),
     )

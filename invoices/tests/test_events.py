@@ -5,29 +5,18 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from clients.tests.factories import ClientFactory
 from credits.services import add_credit
 from invoices import services
 from invoices.models import Invoice, InvoiceEvent
-from invoices.tests.factories import ClientServiceFactory
+from invoices.tests.factories import ClientServiceFactory, make_invoice
 
 pytestmark = pytest.mark.django_db
 
 Kind = InvoiceEvent.Kind
 PAYMENT = {"date": "2026-11-24 10:00:00", "gateway": "banktransfer", "transaction_id": "BT-1"}
-
-
-def make_invoice(client=None, amount="30.00", **kwargs) -> Invoice:
-    client = client or ClientFactory()
-    return services.invoice_create(
-        client_id=client.pk,
-        items=[{"description": "Hosting", "amount": amount}],
-        actor=None,
-        **kwargs,
-    )
 
 
 def credit(client, amount):
@@ -267,9 +256,9 @@ def test_the_history_list_filters_and_costs_the_same_queries_for_1_or_20_rows(
     ("group", "status"), [("Billing administrators", 200), ("Support staff", 403)]
 )
 def test_billing_administrators_read_the_history_and_support_staff_do_not(
-    client, staff_user, group, status
+    client, staff_in_group, group, status
 ):
-    staff_user.groups.add(Group.objects.get(name=group))
+    staff_user = staff_in_group(group)
     client.force_login(staff_user)
 
     response = client.get(reverse("admin:invoices_invoiceevent_changelist"))

@@ -9,8 +9,8 @@ from django.db import IntegrityError, transaction
 from clients.models import Client
 from clients.tests.factories import ClientFactory
 from credits.models import CreditEntry
-from credits.selectors import credit_invariant_violations
 from credits.services import add_credit
+from credits.tests.assertions import assert_credit_invariant
 from invoices import services
 from invoices.models import ClientService, Invoice, InvoiceItem
 from invoices.services import generation, invoices_generate
@@ -26,11 +26,6 @@ Cycle = ClientService.BillingCycle
 def billing_settings(settings):
     settings.INVOICE_DAYS_IN_ADVANCE = 7
     settings.AUTO_APPLY_CREDIT = True
-
-
-def assert_credit_invariant():
-    """The credits app's invariant (balance == entries + adjustments, >= 0), for every client."""
-    assert credit_invariant_violations() == []
 
 
 def generate(**kwargs):
@@ -291,7 +286,9 @@ def test_invoices_generate_query_count_does_not_grow_with_invoices(
             add_credit(client_id=client.pk, amount="12.00", description="Prepay", actor=None)
 
     make_due_clients(2)
-    with django_assert_max_num_queries(12) as small:
+    # 14: two of them read the invoiced clients' identity and billing contacts for the
+    # invoices' snapshot.
+    with django_assert_max_num_queries(14) as small:
         assert invoices_generate(today=TODAY).invoices == 4
     make_due_clients(20)
     with django_assert_num_queries(len(small.captured_queries)):
@@ -343,3 +340,25 @@ def test_invoices_generate_database_refuses_billing_a_period_twice():
     service.client.refresh_from_db()
     assert service.next_due_date == TODAY
     assert service.client.credit_balance == Decimal("20.00")
+
+
+def test_generate_invoices_progress_comes_before_the_summary_never_after():
+    ClientServiceFactory.create_batch(2)
+    out = StringIO()
+
+    # One stream for both, as a terminal shows them; -v 2 asks for progress off a terminal.
+    call_command("generate_invoices", f"--date={TODAY}", "-v", "2", stdout=out, stderr=out)
+
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("batch 1: 2 invoices so far")
+    assert lines[-1].startswith("Created 2 invoices")
+
+
+def test_generate_invoices_captured_output_is_the_summary_alone():
+    ClientServiceFactory.create_batch(2)
+    out, err = StringIO(), StringIO()
+
+    call_command("generate_invoices", f"--date={TODAY}", stdout=out, stderr=err)
+
+    assert out.getvalue().startswith("Created 2 invoices")
+    assert err.getvalue() == ""

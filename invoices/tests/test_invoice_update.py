@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 
 from clients.tests.factories import ClientFactory
 from credits.models import CreditEntry
-from credits.selectors import credit_invariant_violations
 from credits.services import add_credit
+from credits.tests.assertions import assert_credit_invariant
 from invoices.models import Invoice, InvoiceEvent, InvoiceItem
 from invoices.services import (
     DRAFT_WITH_MONEY,
@@ -17,18 +17,12 @@ from invoices.services import (
     PUBLISH_NOT_DRAFT,
     STATUS_NOT_SETTABLE,
     TOTAL_BELOW_SETTLED,
-    invoice_create,
     invoice_update,
     payment_record,
 )
+from invoices.tests.factories import make_invoice
 
 pytestmark = pytest.mark.django_db
-
-
-def make_invoice(*amounts, status=Invoice.Status.UNPAID, client=None):
-    client = client or ClientFactory()
-    items = [{"description": f"Item {n}", "amount": amount} for n, amount in enumerate(amounts)]
-    return invoice_create(client_id=client.pk, items=items, status=status, actor=None)
 
 
 def state(invoice):
@@ -49,7 +43,7 @@ def state(invoice):
 
 
 def test_invoice_update_edits_adds_and_deletes_lines_and_recomputes_totals():
-    invoice = make_invoice("10.00", "5.00")
+    invoice = make_invoice(amounts=("10.00", "5.00"))
     first, second = invoice.items.order_by("pk")
 
     updated = invoice_update(
@@ -76,7 +70,7 @@ def test_invoice_update_edits_adds_and_deletes_lines_and_recomputes_totals():
 
 
 def test_invoice_update_records_who_changed_the_total(admin_user):
-    invoice = make_invoice("10.00", "5.00")
+    invoice = make_invoice(amounts=("10.00", "5.00"))
     first = invoice.items.order_by("pk").first()
 
     invoice_update(
@@ -94,7 +88,7 @@ def test_invoice_update_records_who_changed_the_total(admin_user):
 def test_invoice_update_refuses_a_total_below_what_is_settled_and_writes_nothing():
     client = ClientFactory()
     add_credit(client_id=client.pk, amount="6.00", description="Prepay", actor=None)
-    invoice = make_invoice("10.00", client=client)
+    invoice = make_invoice(amount="10.00", client=client)
     payment_record(invoice_id=invoice.pk, gateway="paypal", amount="3.00", actor=None)
     invoice_update(invoice_id=invoice.pk, actor=None, credit="6.00")
     line = invoice.items.get()
@@ -112,7 +106,7 @@ def test_invoice_update_refuses_a_total_below_what_is_settled_and_writes_nothing
 
 
 def test_invoice_update_to_exactly_the_settled_amount_marks_it_paid():
-    invoice = make_invoice("10.00")
+    invoice = make_invoice(amount="10.00")
     payment_record(invoice_id=invoice.pk, gateway="paypal", amount="7.00", actor=None)
     line = invoice.items.get()
     updated = invoice_update(
@@ -131,7 +125,7 @@ def test_invoice_update_to_exactly_the_settled_amount_marks_it_paid():
 def test_invoice_update_sets_the_credit_applied_through_the_ledger():
     client = ClientFactory()
     add_credit(client_id=client.pk, amount="20.00", description="Prepay", actor=None)
-    invoice = make_invoice("15.00", client=client)
+    invoice = make_invoice(amount="15.00", client=client)
 
     raised = invoice_update(invoice_id=invoice.pk, actor=None, credit="12.00")
     client.refresh_from_db()
@@ -145,11 +139,11 @@ def test_invoice_update_sets_the_credit_applied_through_the_ledger():
         (CreditEntry.Kind.APPLIED, Decimal("-12.00")),
         (CreditEntry.Kind.UNAPPLIED, Decimal("7.00")),
     ]
-    assert credit_invariant_violations() == []
+    assert_credit_invariant()
 
 
 def test_invoice_update_publishes_a_draft_only(admin_user):
-    draft = make_invoice("10.00", status=Invoice.Status.DRAFT)
+    draft = make_invoice(amount="10.00", status=Invoice.Status.DRAFT)
     assert invoice_update(invoice_id=draft.pk, actor=admin_user, publish=True).status == (
         Invoice.Status.UNPAID
     )
@@ -167,7 +161,7 @@ def test_invoice_update_publishes_a_draft_only(admin_user):
 def test_invoice_update_cancel_returns_applied_credit():
     client = ClientFactory()
     add_credit(client_id=client.pk, amount="4.00", description="Prepay", actor=None)
-    invoice = make_invoice("10.00", client=client)
+    invoice = make_invoice(amount="10.00", client=client)
     invoice_update(invoice_id=invoice.pk, actor=None, credit="4.00")
 
     cancelled = invoice_update(invoice_id=invoice.pk, actor=None, status=Invoice.Status.CANCELLED)
@@ -175,7 +169,7 @@ def test_invoice_update_cancel_returns_applied_credit():
     client.refresh_from_db()
     assert (cancelled.status, cancelled.credit_applied) == (Invoice.Status.CANCELLED, Decimal("0"))
     assert client.credit_balance == Decimal("4.00")
-    assert credit_invariant_violations() == []
+    assert_credit_invariant()
 
 
 @pytest.mark.parametrize(
@@ -197,7 +191,7 @@ def test_invoice_update_cancel_returns_applied_credit():
     ],
 )
 def test_invoice_update_refusals_write_nothing(prepare, arguments, expected):
-    invoice = make_invoice("10.00")
+    invoice = make_invoice(amount="10.00")
     if prepare == "paid_in_part":
         payment_record(invoice_id=invoice.pk, gateway="paypal", amount="1.00", actor=None)
     if prepare == "cancelled":

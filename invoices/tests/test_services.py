@@ -9,29 +9,18 @@ from django.utils import timezone
 from clients.models import Client
 from clients.tests.factories import ClientFactory
 from credits.models import CreditEntry
-from credits.selectors import credit_invariant_violations
 from credits.services import add_credit
+from credits.tests.assertions import assert_credit_invariant
 from invoices import services
 from invoices.models import ClientService, Invoice, InvoiceEvent
-from invoices.tests.factories import ClientServiceFactory
+from invoices.tests.factories import ClientServiceFactory, make_invoice
 from transactions.models import Transaction
 
 pytestmark = pytest.mark.django_db
 
 
-def make_invoice(client=None, amounts=("30.00",), **kwargs):
-    client = client or ClientFactory()
-    items = [{"description": f"Item {n}", "amount": amount} for n, amount in enumerate(amounts)]
-    return services.invoice_create(client_id=client.pk, items=items, actor=None, **kwargs)
-
-
 def credit(client, amount):
     add_credit(client_id=client.pk, amount=amount, description="Prepay", actor=None)
-
-
-def assert_credit_invariant():
-    """The credits app's invariant (balance == entries + adjustments, >= 0), for every client."""
-    assert credit_invariant_violations() == []
 
 
 def snapshot(invoice):

@@ -1,14 +1,13 @@
 """transactions.services: unique gateway ids, transactions taken as credit, audited edits."""
 
-import threading
 from datetime import datetime
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django.utils import timezone
 
+from billing_admin.tests.threads import run_at_once
 from clients.models import Client, ClientDeletion
 from clients.tests.factories import ClientFactory
 from credits.models import CreditEntry
@@ -50,26 +49,17 @@ def test_transaction_create_allows_duplicates_by_default_and_blank_ids_always():
 def test_concurrent_creates_of_one_transaction_id_write_exactly_one_row():
     client = ClientFactory()
     writers = 4
-    barrier = threading.Barrier(writers)
-    outcomes = []
 
     def create():
-        try:
-            barrier.wait()
-            make_transaction(
-                client=client, transaction_id="RACE-1", allow_duplicate_transaction_id=False
-            )
-            outcomes.append("created")
-        except ValidationError as exc:
-            outcomes.append(exc.message_dict["transaction_id"][0])
-        finally:
-            connection.close()
+        make_transaction(
+            client=client, transaction_id="RACE-1", allow_duplicate_transaction_id=False
+        )
+        return "created"
 
-    threads = [threading.Thread(target=create) for _ in range(writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = [
+        outcome if outcome == "created" else outcome.message_dict["transaction_id"][0]
+        for outcome in run_at_once(*[create] * writers)
+    ]
 
     assert sorted(outcomes) == sorted(["created"] + [TRANSACTION_ID_TAKEN] * (writers - 1))
     assert Transaction.objects.filter(transaction_id="RACE-1").count() == 1

@@ -8,7 +8,7 @@ AUTO_CLIENT_STATUS_CHANGE=false turns it off; AUTO_STATUS_INACTIVE_AFTER_DAYS se
 
 from django.conf import settings
 
-from clients.management.commands.set_client_status import BulkStatusCommand, summary_line
+from clients.management.bulk_status import BulkStatusCommand, summary_line
 from clients.models import Client
 from clients.selectors import (
     clients_due_auto_active,

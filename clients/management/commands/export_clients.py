@@ -6,7 +6,7 @@ flat at any number of clients.
 
 from django.core.management.base import BaseCommand, CommandError
 
-from clients.csv_export import COLUMN_KEYS, client_csv_lines, export_columns
+from clients.csv_export import COLUMN_KEYS, client_csv_chunks, export_columns
 from clients.models import Client
 
 
@@ -45,14 +45,15 @@ class Command(BaseCommand):
         clients = Client.objects.all()
         if statuses:
             clients = clients.filter(status__in=statuses)
-        lines = client_csv_lines(clients, columns)
+        chunks = client_csv_chunks(clients, columns)
         if not options["output"]:
-            for line in lines:
-                self.stdout.write(line, ending="")
+            for chunk in chunks:
+                self.stdout.write(chunk, ending="")
             return
         try:
             with open(options["output"], "w", encoding="utf-8", newline="") as output:
-                rows = sum(output.write(line) > 0 for line in lines) - 1
+                for chunk in chunks:
+                    output.write(chunk)
         except OSError as error:
             raise CommandError(f"--output: {error}") from None
-        self.stderr.write(f"Exported {rows} clients to {options['output']}.")
+        self.stderr.write(f"Exported {clients.count()} clients to {options['output']}.")

@@ -1,13 +1,16 @@
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
 from clients.models import Client, ClientGroup
-from clients.services import client_create, client_set_status
+from clients.services import client_create, client_note_add, client_set_status, contact_create
 from credits.services import add_credit
+from customfields.models import FieldType
+from customfields.services import client_set_custom_field_values, custom_field_create
 from invoices.models import ClientService, Invoice
 from invoices.services import client_service_create, invoices_generate, payment_record
 
@@ -63,7 +66,15 @@ PRODUCTS = [
     ("Business Email", ClientService.BillingCycle.MONTHLY, Decimal("6.00")),
     ("Domain registration (.com)", ClientService.BillingCycle.ANNUALLY, Decimal("14.95")),
 ]
-GATEWAYS = ["Bank Transfer", "PayPal", "Credit Card"]
+# Every fourth client has an accounts contact (its billing contact, copied on invoices) and a
+# note; every eighth note is sticky, so the warning banner shows on a few clients' pages.
+CONTACT_EVERY = 4
+STICKY_NOTES = [
+    "Pays by bank transfer only: do not chase card payments.",
+    "Reseller: check with the account manager before suspending anything.",
+]
+NOTES = ["Asked about moving to annual billing.", "Prefers email over phone calls."]
+SUPPORT_PLANS = ["Standard", "Priority", "Enterprise"]
 # Every sixth client Inactive and every ninth Closed, the rest Active (as a real book looks).
 INACTIVE_EVERY = 6
 CLOSED_EVERY = 9
@@ -104,6 +115,8 @@ class Command(BaseCommand):
                 client_set_status(client_id=client.pk, status=Client.Status.CLOSED, actor=None)
             elif n % INACTIVE_EVERY == INACTIVE_EVERY - 1:
                 client_set_status(client_id=client.pk, status=Client.Status.INACTIVE, actor=None)
+            if n % CONTACT_EVERY == 0:
+                self._contact_and_note(client, n)
             if n % 3 == 0:
                 add_credit(
                     client_id=client.pk,
@@ -111,10 +124,56 @@ class Command(BaseCommand):
                     description="Welcome credit",
                     actor=None,
                 )
+        self._custom_fields(Client.objects.order_by("pk"))
         invoices = self._bill(Client.objects.exclude(status=Client.Status.CLOSED).order_by("pk"))
         self.stdout.write(
             self.style.SUCCESS(f"Loaded {DEMO_CLIENT_COUNT} demo clients and {invoices} invoices.")
         )
+
+    def _contact_and_note(self, client: Client, n: int) -> None:
+        contact_create(
+            client_id=client.pk,
+            actor=None,
+            first_name="Accounts",
+            last_name=client.last_name,
+            email=f"accounts.{n}@{DEMO_EMAIL_DOMAIN}",
+            invoice_emails=True,
+            statement_emails=True,
+            is_billing_contact=True,
+        )
+        sticky = n % (2 * CONTACT_EVERY) == 0
+        texts = STICKY_NOTES if sticky else NOTES
+        client_note_add(
+            client_id=client.pk, actor=None, text=texts[n // CONTACT_EVERY % 2], sticky=sticky
+        )
+
+    def _custom_fields(self, clients) -> None:
+        """Two custom client fields as a billing team would define them, filled in."""
+        plan = custom_field_create(
+            actor=None,
+            name="Support plan",
+            field_type=FieldType.DROPDOWN,
+            options=", ".join(SUPPORT_PLANS),
+            description="The support level the client pays for.",
+            show_in_list=True,
+            filterable=True,
+            sort_order=1,
+        )
+        vat = custom_field_create(
+            actor=None,
+            name="VAT number",
+            field_type=FieldType.TEXT,
+            searchable=True,
+            sort_order=2,
+        )
+        for n, client in enumerate(clients):
+            # Mostly Standard, as a real book looks.
+            values = {plan.pk: SUPPORT_PLANS[0 if n % 4 < 2 else n % 4 - 1]}
+            if client.country == "GB":
+                values[vat.pk] = f"GB{100000000 + n * 7919}"
+            client_set_custom_field_values(
+                client_id=client.pk, values=values, actor=None, new_client=True
+            )
 
     def _bill(self, clients) -> int:
         """A service each, today's invoice run (which applies the welcome credit), and payments
@@ -134,10 +193,12 @@ class Command(BaseCommand):
             )
         created = invoices_generate(today=today).invoices
         unpaid = Invoice.objects.filter(status=Invoice.Status.UNPAID).order_by("pk")
+        # Payment methods by module name, as the admin and the API store them.
+        gateways = list(settings.PAYMENT_METHODS)
         for n, invoice in enumerate(unpaid.only("pk")[::2]):
             payment_record(
                 invoice_id=invoice.pk,
-                gateway=GATEWAYS[n % len(GATEWAYS)],
+                gateway=gateways[n % len(gateways)],
                 transaction_id=f"DEMO-{invoice.pk:05d}",
                 actor=None,
             )

@@ -7,18 +7,17 @@ service as the admin's bulk actions.
 
 import csv
 import sys
-from collections.abc import Callable
 from datetime import date, datetime, time
-from typing import TypeVar
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.core.validators import validate_email
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from billing_admin.iso_codes import COUNTRY_CODES
 from billing_admin.parsing import parse_positive_int
+from clients.management.bulk_status import BulkStatusCommand, summary_line
 from clients.models import Client, ClientGroup
 from clients.selectors import (
     client_ids_by_email,
@@ -26,17 +25,12 @@ from clients.selectors import (
     clients_with_ids,
     existing_client_ids,
     status_change_preview,
-    status_change_sample,
 )
-from clients.services import DEFAULT_BATCH_SIZE, BulkStatusResult, clients_bulk_set_status
+from clients.services import DEFAULT_BATCH_SIZE, clients_bulk_set_status
 
-# Exit status of a run stopped with Ctrl-C, as shells report SIGINT.
-INTERRUPTED_EXIT_STATUS = 130
 # A typo such as 1-10000000000 should fail fast, not build a huge set.
 MAX_RANGE = 1_000_000
 HEADER_NAMES = {"id", "client_id", "clientid", "userid", "email", "client_email"}
-PROGRESS_WIDTH = 30
-T = TypeVar("T")
 
 
 def parse_status(value: str, option: str) -> str:
@@ -73,70 +67,6 @@ def parse_batch_size(options) -> int:
     if batch_size is None:
         raise CommandError("--batch-size must be a whole number of at least 1.")
     return batch_size
-
-
-def summary_line(result: BulkStatusResult, *, not_found: int) -> str:
-    return (
-        f"Changed {result.changed} clients to {result.status} "
-        f"({result.already} already {result.status}, {not_found + result.vanished} not found)"
-    )
-
-
-class BulkStatusCommand(BaseCommand):
-    """Progress on stderr and a clean report on Ctrl-C, shared by both status commands."""
-
-    def run_batches(self, service: Callable[..., T], **kwargs) -> T:
-        """Call a batched service with progress reporting; on Ctrl-C say how far it got."""
-        self.latest: BulkStatusResult | None = None
-        try:
-            return service(on_batch=self.show_progress, **kwargs)
-        except KeyboardInterrupt:
-            self.stderr.write("")
-            done = self.latest
-            if done is None:
-                raise CommandError(
-                    "Interrupted before the first batch committed: nothing changed.",
-                    returncode=INTERRUPTED_EXIT_STATUS,
-                ) from None
-            raise CommandError(
-                f"Interrupted after {done.batches_done} of {done.batches_total} batches "
-                f"({done.processed} of {done.selected} clients): changed {done.changed} clients "
-                f"to {done.status} ({done.already} already {done.status}). Every committed batch "
-                "is complete; run the same command again to finish.",
-                returncode=INTERRUPTED_EXIT_STATUS,
-            ) from None
-
-    def report_dry_run(self, selection: QuerySet[Client], status: str, *, not_found: int) -> None:
-        """What a run would do: counts by current status, a sample, and the would-be summary."""
-        preview = status_change_preview(selection, status=status)
-        self.stdout.write(f"{preview.total} clients selected; by current status:")
-        for current, count in preview.by_status.items():
-            self.stdout.write(f"  {current}: {count}")
-        self.stdout.write(f"{preview.with_active_services} of them have an Active service.")
-        sample = status_change_sample(selection)
-        if sample:
-            self.stdout.write("Sample:")
-            for client in sample:
-                self.stdout.write(
-                    f"  #{client.pk} {client.full_name} <{client.email}> {client.status}"
-                )
-        self.stdout.write(
-            f"Dry run: would change {preview.to_change} clients to {status} ({preview.already} "
-            f"already {status}, {not_found} not found); nothing changed."
-        )
-
-    def show_progress(self, result: BulkStatusResult) -> None:
-        self.latest = result
-        if result.batches_total < 2:
-            return
-        filled = PROGRESS_WIDTH * result.batches_done // result.batches_total
-        bar = "#" * filled + "-" * (PROGRESS_WIDTH - filled)
-        last = result.batches_done == result.batches_total
-        ending = "\n" if last or not self.stderr.isatty() else "\r"
-        self.stderr.write(
-            f"[{bar}] {result.processed}/{result.selected} clients set to {result.status}",
-            ending=ending,
-        )
 
 
 class Command(BulkStatusCommand):

@@ -2,10 +2,10 @@
 
 from datetime import date
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from billing_admin.command_runs import STOPPING_ERRORS, run_stopped
 from billing_admin.money import format_money
 from invoices.services import invoices_generate
 
@@ -31,15 +31,25 @@ class Command(BaseCommand):
 
     def handle(self, *args, date=None, dry_run=False, **options):
         today = _iso_date(date) if date else timezone.localdate()
+        # Progress is for someone watching a terminal (or asking with -v 2). Captured output
+        # (cron, CI) gets the summary only: stderr and stdout captured apart were shown with
+        # the progress after the summary.
+        show_progress = options["verbosity"] >= 2 or self.stderr.isatty()
+        latest = None
 
         def progress(result):
-            self.stderr.write(f"batch {result.batches}: {result.invoices} invoices so far")
+            nonlocal latest
+            latest = result
+            if show_progress:
+                self.stderr.write(f"batch {result.batches}: {result.invoices} invoices so far")
+                self.stderr.flush()
 
-        result = invoices_generate(today=today, dry_run=dry_run, progress=progress)
-        verb = "Would create" if dry_run else "Created"
-        self.stdout.write(
-            f"{verb} {result.invoices} invoices ({result.items} items, total "
-            f"{format_money(result.total)}) for services due by {today} + "
-            f"{settings.INVOICE_DAYS_IN_ADVANCE} days; credit applied "
-            f"{format_money(result.credit_applied)}, {result.paid_by_credit} paid in full."
-        )
+        try:
+            result = invoices_generate(today=today, dry_run=dry_run, progress=progress)
+        except STOPPING_ERRORS as exc:
+            done = latest and (
+                f"{'would create' if dry_run else 'created'} {latest.invoices:,} invoices "
+                f"(total {format_money(latest.total)}) in {latest.batches:,} whole batches"
+            )
+            raise run_stopped(exc, progress=done) from None
+        self.stdout.write(result.summary(today=today, dry_run=dry_run))
