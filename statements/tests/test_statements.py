@@ -185,7 +185,9 @@ def test_csv_streams_everything(admin_client, history):
     assert sum(1 for line in lines if ",Invoice," in line) == 2
 
 
-def test_email_statement_sends_pdf_to_client_and_contacts(admin_client, history, mailoutbox):
+def test_email_statement_sends_pdf_to_client_and_contacts(
+    admin_client, history, mailoutbox, django_capture_on_commit_callbacks
+):
     contact_create(
         client_id=history.pk,
         actor=None,
@@ -193,41 +195,48 @@ def test_email_statement_sends_pdf_to_client_and_contacts(admin_client, history,
         email="books@example.com",
         statement_emails=True,
     )
-    response = admin_client.post(
-        reverse("admin:clients_client_statement_email", args=[history.pk]), {"period": "last-month"}
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:clients_client_statement_email", args=[history.pk]),
+            {"period": "last-month"},
+        )
     assert response.status_code == 302
     (message,) = mailoutbox
     assert message.to == [history.email]
     assert message.cc == ["books@example.com"]
     (name, content, mimetype) = message.attachments[0]
     assert mimetype == "application/pdf" and name.endswith(".pdf")
+    text = PdfReader(io.BytesIO(content)).pages[0].extract_text()
+    assert "Closing balance" in text and "65.00" in text
     log = EmailLog.objects.get(client=history)
-    assert (log.template, log.status) == ("statement", EmailLog.Status.SENT)
+    assert (log.template, log.kind, log.status) == ("statement", "statement", EmailLog.Status.SENT)
+
+
+def send_statements(*args, stdout=None, stderr=None):
+    """The command, with the email queue's after-commit sends run (tests never commit)."""
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        call_command(
+            "send_statements", *args, stdout=stdout or StringIO(), stderr=stderr or StringIO()
+        )
 
 
 def test_send_statements_command_sends_once_unless_resend(history, mailoutbox):
     quiet = ClientFactory()  # no movements last month: nothing to send
     out = StringIO()
-    call_command("send_statements", "--period", "last-month", stdout=out, stderr=StringIO())
-    assert "Sent 1 statements" in out.getvalue()
+    send_statements("--period", "last-month", stdout=out)
+    assert "Queued 1 statements" in out.getvalue()
     assert [m.to for m in mailoutbox] == [[history.email]]
     assert SentStatement.objects.filter(client=history).count() == 1
     assert not SentStatement.objects.filter(client=quiet).exists()
 
     out = StringIO()
-    call_command("send_statements", "--period", "last-month", stdout=out, stderr=StringIO())
-    assert "Sent 0 statements" in out.getvalue() and "1 already sent" in out.getvalue()
+    send_statements("--period", "last-month", stdout=out)
+    assert "Queued 0 statements" in out.getvalue() and "1 already sent" in out.getvalue()
     assert len(mailoutbox) == 1
 
-    call_command(
-        "send_statements",
-        "--period",
-        "last-month",
-        "--resend",
-        stdout=StringIO(),
-        stderr=StringIO(),
-    )
+    send_statements("--period", "last-month", "--resend")
     assert len(mailoutbox) == 2
     assert SentStatement.objects.filter(client=history).count() == 1
 
@@ -240,18 +249,20 @@ def test_send_statements_dry_run_and_resume(history, mailoutbox, monkeypatch):
     assert "would email 2 statements" in out.getvalue()
     assert mailoutbox == [] and not SentStatement.objects.exists()
     # A run that stops after the first batch resumes with the rest.
+    from django.test import TestCase
+
     from statements import services
 
     def stop_after_first(result):
         raise KeyboardInterrupt
 
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt), TestCase.captureOnCommitCallbacks(execute=True):
         services.statements_send(
             start=LAST_MONTH_START, end=LAST_MONTH_END, batch_size=1, on_batch=stop_after_first
         )
     assert SentStatement.objects.count() == 1
     err = StringIO()
-    call_command("send_statements", "--batch-size", "1", stdout=StringIO(), stderr=err)
+    send_statements("--batch-size", "1", stderr=err)
     assert SentStatement.objects.count() == 2 and len(mailoutbox) == 2
     assert "batch 1/1" in err.getvalue()
 
