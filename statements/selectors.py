@@ -27,6 +27,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -45,7 +46,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Concat, TruncDate
 from django.utils import timezone
 
-from billing_admin.money import ZERO
+from billing_admin.money import ZERO, to_money
 from clients.models import Client, ClientEvent
 from credits.models import CreditEntry
 from invoices.models import BALANCE_DUE, Invoice, InvoiceEvent
@@ -335,26 +336,27 @@ def statement_movements(client_id: int, *, start: date, end: date) -> QuerySet:
     return parts[0].union(*parts[1:], all=True).order_by("line_day", "line_seq", "line_ref")
 
 
-def _sum(column: str, condition: Q) -> Coalesce:
-    return Coalesce(Sum(column, filter=condition), ZERO, output_field=MONEY)
+# The four totals over every source in one statement: the ORM cannot aggregate a union, and
+# five aggregate queries (one a source) cost five compilations and round trips on every page.
+# Column names are LINE_COLUMNS, the union's aliases.
+TOTALS_SQL = """
+SELECT COALESCE(SUM(line_amount) FILTER (WHERE line_day < %s), 0),
+       COALESCE(SUM(line_credit) FILTER (WHERE line_day < %s), 0),
+       COALESCE(SUM(line_amount) FILTER (WHERE line_day <= %s), 0),
+       COALESCE(SUM(line_credit) FILTER (WHERE line_day <= %s), 0)
+FROM ({movements}) AS movements
+"""
 
 
 def _totals(client_id: int, *, start: date, end: date) -> tuple[Decimal, Decimal, Decimal, Decimal]:
-    """(opening, opening credit, closing, closing credit): each source summed before ``start``
-    and up to ``end`` in one aggregate query per source."""
-    opening = opening_credit = closing = closing_credit = ZERO
-    for source in _sources(client_id):
-        totals = source.aggregate(
-            opening=_sum("line_amount", Q(line_day__lt=start)),
-            opening_credit=_sum("line_credit", Q(line_day__lt=start)),
-            closing=_sum("line_amount", Q(line_day__lte=end)),
-            closing_credit=_sum("line_credit", Q(line_day__lte=end)),
-        )
-        opening += totals["opening"]
-        opening_credit += totals["opening_credit"]
-        closing += totals["closing"]
-        closing_credit += totals["closing_credit"]
-    return opening, opening_credit, closing, closing_credit
+    """(opening, opening credit, closing, closing credit): every movement summed before
+    ``start`` and up to ``end``, in one query over the sources' union."""
+    sources = _sources(client_id)
+    union = sources[0].union(*sources[1:], all=True)
+    movements, params = union.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(TOTALS_SQL.format(movements=movements), [start, start, end, end, *params])
+        return tuple(to_money(value) for value in cursor.fetchone())
 
 
 def statement_aging(client_id: int, *, as_of: date) -> Aging:
@@ -379,8 +381,8 @@ def statement_aging(client_id: int, *, as_of: date) -> Aging:
 
 
 def client_statement(client: Client, *, start: date, end: date) -> Statement:
-    """The statement of ``client`` for ``start``..``end``: seven queries whatever the client's
-    size (five source totals, the aging, and the lines when they are read)."""
+    """The statement of ``client`` for ``start``..``end``: three queries whatever the client's
+    size (the totals, the aging, and the lines when they are read)."""
     opening, opening_credit, closing, closing_credit = _totals(client.pk, start=start, end=end)
     return Statement(
         client=client,
