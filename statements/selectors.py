@@ -76,6 +76,8 @@ CREDIT_MOVES_BALANCE = [
     CreditEntry.Kind.REFUND,
 ]
 MONEY = DecimalField(max_digits=14, decimal_places=2)
+# Rows fetched at a time when the lines are read whole (the page, the PDF).
+LINES_FETCH_ROWS = 10_000
 
 
 # ---- the range -------------------------------------------------------------------------------
@@ -315,16 +317,23 @@ class Statement:
 
     def iter_lines(self, *, chunk_size: int | None = None) -> Iterator[StatementLine]:
         """The movements in date order with running balances. With ``chunk_size`` the rows
-        come through a server-side cursor, so a range of any size streams in fixed memory."""
+        come through a server-side cursor, so a range of any size streams in fixed memory.
+
+        The union's SQL runs on a plain cursor: the driver already gives dates, Decimals and
+        text, and skipping the ORM's per-row converters is a fifth of a large page's time."""
         queryset = statement_movements(self.client.pk, start=self.start, end=self.end)
-        rows = queryset.iterator(chunk_size=chunk_size) if chunk_size else queryset
+        sql, params = queryset.query.sql_with_params()
         balance, credit_balance = self.opening, self.opening_credit
-        for day, _, kind, ref, description, amount, credit in rows:
-            balance += amount
-            credit_balance += credit
-            yield StatementLine(
-                day, kind, ref, description, amount, credit, balance, credit_balance
-            )
+        cursor = connection.chunked_cursor() if chunk_size else connection.cursor()
+        with cursor:
+            cursor.execute(sql, params)
+            while rows := cursor.fetchmany(chunk_size or LINES_FETCH_ROWS):
+                for day, _, kind, ref, description, amount, credit in rows:
+                    balance += amount
+                    credit_balance += credit
+                    yield StatementLine(
+                        day, kind, ref, description, amount, credit, balance, credit_balance
+                    )
 
 
 def statement_movements(client_id: int, *, start: date, end: date) -> QuerySet:
