@@ -279,3 +279,14 @@ def test_send_statements_bad_input(args, message, mailoutbox):
     with pytest.raises(CommandError, match=message):
         call_command("send_statements", *args, stdout=StringIO())
     assert mailoutbox == []
+
+
+def test_merging_clients_sent_the_same_period_keeps_one_record(history, admin_user):
+    from merges.services import client_merge
+
+    other = ClientFactory(currency="EUR")
+    add_credit(client_id=other.pk, amount="5.00", description="x", actor=None, date=LAST_MONTH_END)
+    send_statements("--period", "last-month")
+    assert SentStatement.objects.count() == 2
+    client_merge(source_id=other.pk, target_id=history.pk, actor=admin_user)
+    assert list(SentStatement.objects.values_list("client_id", flat=True)) == [history.pk]
