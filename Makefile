@@ -55,8 +55,13 @@ screenshots: $(VENV)/.dev browser
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 
-## bench: time admin pages and bulk services against raw SQL on a bench database (ARGS="--clients 1000000")
-bench: $(VENV)/.dev
+## bench: time admin pages and bulk services against raw SQL on a bench database (ARGS="--clients 1000000";
+## groups: --stock, --api, --memory, --load; see bench/README.md)
+$(VENV)/.bench: $(VENV)/.dev requirements-bench.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	touch $@
+
+bench: $(VENV)/.bench
 	$(PY) -m bench.run $(ARGS)
 
 ## bench-email: 10,000 queued emails to a local SMTP sink with 1, 2 and 4 workers (ARGS="--emails 2000")

@@ -1,11 +1,14 @@
 """The WHMCS wire protocol: reading parameters, typing values, the JSON/XML envelope."""
 
 import datetime
+import functools
 import json
 import re
+import zoneinfo
 from decimal import Decimal
 from xml.etree import ElementTree
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
@@ -176,10 +179,18 @@ def date_text(value: datetime.date | None) -> str:
     return value.isoformat() if value else NO_DATE
 
 
+@functools.lru_cache(maxsize=8)
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(name)
+
+
 def datetime_text(value: datetime.datetime | None) -> str:
+    """In the site's time zone, to the second. Not timezone.localtime(): the API activates no
+    zone of its own, and looking the active one up costs more than the formatting (a 1,000-row
+    GetInvoices formats 3,000 of these)."""
     if value is None:
         return NO_DATETIME
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
+    return value.astimezone(_zone(settings.TIME_ZONE)).isoformat(sep=" ", timespec="seconds")[:19]
 
 
 def wrapped(plural: str, singular: str, rows: list) -> dict:

@@ -35,6 +35,19 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--explain", action="store_true", help="also write EXPLAIN ANALYZE of the list/search"
     )
     parser.add_argument("--only", help="comma-separated operations to run (default: all)")
+    parser.add_argument(
+        "--stock", action="store_true", help="our client list beside the stock Django admin's"
+    )
+    parser.add_argument("--api", action="store_true", help="WHMCS API reads, full sync, callers")
+    parser.add_argument(
+        "--memory", action="store_true", help="peak RSS of the bulk commands (subprocesses)"
+    )
+    parser.add_argument(
+        "--load", action="store_true", help="staff under concurrent load (gunicorn + Locust)"
+    )
+    parser.add_argument(
+        "--load-seconds", type=int, default=60, help="length of each load scenario (default 60)"
+    )
     args = parser.parse_args(argv)
     if args.clients < 100 or args.repeat < 1 or args.heavy_repeat < 1 or args.workers < 1:
         parser.error("--clients must be >= 100; --repeat, --heavy-repeat, --workers >= 1")
@@ -109,12 +122,23 @@ def main(argv: list[str]) -> int:
     from django.utils import timezone
 
     from bench import dataset as data
+    from bench.api_operations import API_OPERATIONS
     from bench.csv_operations import CSV_OPERATIONS
     from bench.harness import Timer, markdown_table, table, write_json
+    from bench.memory import MEMORY_OPERATIONS
     from bench.operations import OPERATIONS, Context, explain_pages
     from bench.privacy_operations import PRIVACY_OPERATIONS
+    from bench.stock_operations import STOCK_OPERATIONS
 
-    operations = {**OPERATIONS, **CSV_OPERATIONS, **PRIVACY_OPERATIONS}
+    groups = {"stock": STOCK_OPERATIONS, "api": API_OPERATIONS, "memory": MEMORY_OPERATIONS}
+    operations = {
+        **OPERATIONS,
+        **CSV_OPERATIONS,
+        **PRIVACY_OPERATIONS,
+        **STOCK_OPERATIONS,
+        **API_OPERATIONS,
+        **MEMORY_OPERATIONS,
+    }
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
@@ -156,12 +180,23 @@ def main(argv: list[str]) -> int:
         workers=args.workers,
         credit_ops=args.credit_ops,
     )
-    selected = args.only.split(",") if args.only else list(operations)
+    chosen_groups = [group for name, group in groups.items() if getattr(args, name)]
+    if args.only:
+        selected = args.only.split(",")
+    elif chosen_groups or args.load:
+        selected = [name for group in chosen_groups for name in group]
+    else:
+        selected = list(operations)
     unknown = set(selected) - set(operations)
     if unknown:
         log(f"unknown operations: {', '.join(sorted(unknown))}; known: {', '.join(operations)}")
         return 2
     results = []
+    if args.load:
+        from bench.load import load_results
+
+        log("load: gunicorn + Locust scenarios ...")
+        results += load_results(ctx, args.load_seconds)
     for name in selected:
         log(f"timing {name} ...")
         started = time.perf_counter()

@@ -26,3 +26,11 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 # A 404 or 403 during a run is a harness failure, raised by the harness itself, not logged.
 LOGGING["loggers"]["django.request"] = {"level": "ERROR"}
 LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # every force_login is logged at INFO
+ROOT_URLCONF = "bench.urls"
+# The load run talks plain HTTP to gunicorn on 127.0.0.1 (production has TLS in front): cookies
+# marked Secure would never come back, so every login and form post would fail its CSRF check.
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+# The load run's simulated staff log in at its start, all at once: with the production hasher
+# (deliberately slow) the first seconds would measure PBKDF2, not the pages staff use all day.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

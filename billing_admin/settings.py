@@ -207,6 +207,8 @@ AUTO_APPLY_CREDIT = env.bool("AUTO_APPLY_CREDIT", default=True)
 
 # Client CSV import (admin page and import_clients): the largest file accepted, in bytes.
 CLIENT_IMPORT_MAX_BYTES = env.int("CLIENT_IMPORT_MAX_BYTES", default=32 * 1024 * 1024)
+# Hours an uploaded file, its preview and its rejected rows are kept (they hold people's data).
+CLIENT_IMPORT_KEEP_HOURS = env.int("CLIENT_IMPORT_KEEP_HOURS", default=24)
 
 # Automatic client status update (manage.py auto_update_client_status, WHMCS "Client Status
 # Update"): on or off, and how many days an Active client must have been without an active

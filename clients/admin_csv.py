@@ -26,7 +26,7 @@ from clients.admin_selection import (
 from clients.csv_export import client_csv_chunks, column_label, export_columns
 from clients.forms import ClientExportForm, ClientImportForm
 from clients.models import Client, ClientImport
-from clients.services import clients_import, rejects_csv
+from clients.services import client_imports_expire, clients_import, rejects_csv
 
 EXPORT_PERMISSION = "clients.export_clients"
 IMPORT_PERMISSIONS = ("clients.import_clients", "clients.add_client")
@@ -163,6 +163,7 @@ class ClientCsvAdminMixin:
                 for name in ("update_existing", "skip_invalid", "send_welcome_email")
             }
             text = form.cleaned_data["text"]
+            client_imports_expire()
             result = clients_import(text, actor=request.user, dry_run=True, **options)
             upload = ClientImport.objects.create(
                 filename=form.cleaned_data["file"].name[:255],
@@ -194,6 +195,7 @@ class ClientCsvAdminMixin:
                 ClientImport.Status.IMPORTED if result.imported else ClientImport.Status.REFUSED
             )
             upload.content = ""  # the clients hold the data now; the file is not kept
+            upload.report.pop("preview", None)
             upload.imported_at = timezone.now()
             upload.save()
             if result.imported:

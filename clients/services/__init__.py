@@ -63,6 +63,7 @@ from clients.services.deletion import (
 from clients.services.imports import (
     ImportProblem,
     ImportResult,
+    client_imports_expire,
     clients_import,
     decode_upload,
     decode_upload_size_message,
@@ -121,6 +122,7 @@ __all__ = [
     "clients_bulk_set_credit_policy",
     "clients_bulk_set_status",
     "clients_delete",
+    "client_imports_expire",
     "clients_import",
     "clients_insert",
     "decode_upload",

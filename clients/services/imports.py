@@ -13,14 +13,18 @@ import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
 from billing_admin.iso_codes import COUNTRY_CHOICES, COUNTRY_CODES, CURRENCY_CODES
 from clients.csv_export import CSV_EXTENSIONS, EXPORT_COLUMNS, FORMULA_GUARD, FORMULA_PREFIXES
-from clients.models import EMAIL_TAKEN, Client, ClientGroup
+from clients.models import EMAIL_TAKEN, Client, ClientGroup, ClientImport
 from clients.selectors import client_ids_by_email
 from clients.services.client import client_build, client_set_status, client_update, clients_insert
 
@@ -470,6 +474,21 @@ def _update(row: _Row, client_id: int, result: ImportResult, *, actor) -> None:
         _reject(result, row, _field_header(result.mapping, field_name), messages[0])
         return
     result.updated += 1
+
+
+def client_imports_expire() -> int:
+    """Clear the files, previews and rejected rows of imports older than
+    ``CLIENT_IMPORT_KEEP_HOURS``: people's details from an upload are kept only as long as staff
+    need them to confirm it or fix what it refused (an unconfirmed one can no longer be).
+    Returns how many imports were cleared."""
+    cutoff = timezone.now() - timedelta(hours=settings.CLIENT_IMPORT_KEEP_HOURS)
+    stale = ClientImport.objects.filter(created_at__lt=cutoff).filter(
+        ~Q(content="") | ~Q(rejects_csv="") | Q(report__has_key="preview")
+    )
+    stale.filter(status=ClientImport.Status.PREVIEWED).update(
+        status=ClientImport.Status.REFUSED
+    )
+    return stale.update(content="", rejects_csv="", report=RawSQL("report - 'preview'", []))
 
 
 def rejects_csv(result: ImportResult) -> str:

@@ -317,3 +317,22 @@ def test_custom_fields_export_and_import(tmp_path, admin_user):
     ]
     assert reasons[0].startswith("line 3: Support plan:")
     assert "required custom field value for Support plan" in reasons[1]
+
+
+def test_uploads_are_cleared_after_the_keep_period(billing_client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from clients.services import client_imports_expire
+
+    upload(billing_client, f"{HEADER}\n{row()}")
+    record = ClientImport.objects.get()
+    assert "Ada" in record.content and record.report["preview"]
+    assert client_imports_expire() == 0  # still within CLIENT_IMPORT_KEEP_HOURS
+    ClientImport.objects.update(created_at=timezone.now() - timedelta(hours=25))
+    assert client_imports_expire() == 1
+    record.refresh_from_db()
+    assert (record.content, record.rejects_csv, record.status) == ("", "", "refused")
+    assert "preview" not in record.report and record.report["rows"] == 1
+    assert not Client.objects.exists()
