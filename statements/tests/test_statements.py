@@ -290,3 +290,37 @@ def test_merging_clients_sent_the_same_period_keeps_one_record(history, admin_us
     assert SentStatement.objects.count() == 2
     client_merge(source_id=other.pk, target_id=history.pk, actor=admin_user)
     assert list(SentStatement.objects.values_list("client_id", flat=True)) == [history.pk]
+
+
+def test_clients_with_movements_counts_every_kind_of_movement():
+    from credits.services import adjust_balance
+    from statements.selectors import clients_with_movements
+
+    old = TODAY - timedelta(days=400)
+    cancelled = ClientFactory()
+    invoice = invoice_create(
+        client_id=cancelled.pk,
+        items=[{"description": "Old", "amount": "5.00"}],
+        actor=None,
+        date=old,
+        due_date=old,
+    )
+    invoice_cancel(invoice_id=invoice.pk, actor=None)
+    adjusted = ClientFactory()
+    adjust_balance(client_id=adjusted.pk, new_balance="3.00", actor=None)
+    paid = ClientFactory()
+    invoice = invoice_create(
+        client_id=paid.pk,
+        items=[{"description": "Old", "amount": "5.00"}],
+        actor=None,
+        date=old,
+        due_date=old,
+    )
+    payment_record(invoice_id=invoice.pk, gateway="bank", actor=None)
+    quiet = ClientFactory()
+    found = set(clients_with_movements(start=TODAY, end=TODAY).values_list("pk", flat=True))
+    assert found == {cancelled.pk, adjusted.pk, paid.pk}
+    assert quiet.pk not in found
+    assert not clients_with_movements(
+        start=TODAY - timedelta(days=300), end=TODAY - timedelta(days=1)
+    ).exists()
