@@ -11,6 +11,7 @@ through the ClientMerge record.
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 
 from billing_admin.actors import actor_fields
 from clients.models import PERSON_FIELDS, Client, ClientEvent, Contact
@@ -19,6 +20,7 @@ from credits.services import merge_balances
 from customfields.models import CustomFieldValue
 from merges.models import ClientMerge
 from merges.selectors import client_relations, duplicate_contacts, merge_preview, merged_into
+from statements.models import SentStatement
 
 MSG_SAME_CLIENT = "A client cannot be merged into itself."
 MSG_NOT_FOUND = "Client #%(client_id)s does not exist."
@@ -81,6 +83,16 @@ def _resolve_conflicts(source: Client, target: Client) -> None:
     CustomFieldValue.objects.filter(
         client=source,
         field_id__in=CustomFieldValue.objects.filter(client=target).values("field_id"),
+    ).delete()
+    # A period both were sent a statement for stays recorded once, on the target.
+    SentStatement.objects.filter(client=source).filter(
+        Exists(
+            SentStatement.objects.filter(
+                client=target,
+                period_start=OuterRef("period_start"),
+                period_end=OuterRef("period_end"),
+            )
+        )
     ).delete()
 
 

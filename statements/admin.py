@@ -5,7 +5,7 @@ ClientAdmin's bases; every page reads ``statements.selectors.client_statement``.
 import csv
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import (
     HttpResponse,
     HttpResponseNotAllowed,
@@ -17,7 +17,8 @@ from django.urls import path, reverse
 from django.utils.http import urlencode
 
 from clients.admin_links import QuickLink
-from clients.models import EmailLog
+from clients.admin_tabs import client_tabs
+from clients.admin_views import client_view
 from statements.rendering import (
     statement_csv_rows,
     statement_filename,
@@ -28,8 +29,10 @@ from statements.selectors import DEFAULT_PERIOD, PERIODS, client_statement, stat
 from statements.services import statement_email_send
 
 ORDER_STATEMENT = 25
-MSG_EMAILED = "The statement for %(period)s was emailed to %(to)s."
-MSG_EMAIL_FAILED = "The statement email to %(to)s could not be sent (%(error)s)."
+MSG_EMAILED = (
+    "The statement for %(period)s is queued for %(to)s; the client's email log shows when it "
+    "is sent."
+)
 
 
 class _Echo:
@@ -41,6 +44,10 @@ class _Echo:
 
 def _range_params(source) -> dict:
     return {name: source.get(name, "") for name in ("period", "start", "end") if source.get(name)}
+
+
+def _may_view(modeladmin, request, client) -> bool:
+    return modeladmin.has_view_or_change_permission(request, client)
 
 
 class StatementAdminMixin:
@@ -77,14 +84,8 @@ class StatementAdminMixin:
             )
         return links
 
-    def _statement_client(self, request, object_id):
-        client = self.get_client_or_404(request, object_id)
-        if not self.has_view_or_change_permission(request, client):
-            raise PermissionDenied
-        return client
-
-    def statement_view(self, request, object_id):
-        client = self._statement_client(request, object_id)
+    @client_view(_may_view)
+    def statement_view(self, request, client):
         params = _range_params(request.GET)
         context = {
             **self.admin_site.each_context(request),
@@ -92,6 +93,7 @@ class StatementAdminMixin:
             "title": f"Account statement: {client}",
             "subtitle": None,
             "client": client,
+            "client_tabs": client_tabs(request, client, current=None),
             "periods": PERIODS.items(),
             "period": params.get("period", "" if "start" in params else DEFAULT_PERIOD),
             "range_query": urlencode(params),
@@ -108,8 +110,7 @@ class StatementAdminMixin:
         )
         return TemplateResponse(request, self.statement_template, context)
 
-    def _statement_or_error(self, request, object_id):
-        client = self._statement_client(request, object_id)
+    def _statement_or_error(self, request, client):
         try:
             start, end = statement_range(**_range_params(request.GET))
         except ValidationError as error:
@@ -118,8 +119,9 @@ class StatementAdminMixin:
             )
         return client_statement(client, start=start, end=end), None
 
-    def statement_pdf_view(self, request, object_id):
-        statement, error = self._statement_or_error(request, object_id)
+    @client_view(_may_view)
+    def statement_pdf_view(self, request, client):
+        statement, error = self._statement_or_error(request, client)
         if error:
             return error
         response = HttpResponse(statement_pdf(statement), content_type="application/pdf")
@@ -127,8 +129,9 @@ class StatementAdminMixin:
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 
-    def statement_csv_view(self, request, object_id):
-        statement, error = self._statement_or_error(request, object_id)
+    @client_view(_may_view)
+    def statement_csv_view(self, request, client):
+        statement, error = self._statement_or_error(request, client)
         if error:
             return error
         writer = csv.writer(_Echo())
@@ -140,12 +143,10 @@ class StatementAdminMixin:
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 
-    def statement_email_view(self, request, object_id):
+    @client_view(lambda self, request, client: self.has_change_permission(request, client))
+    def statement_email_view(self, request, client):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        client = self.get_client_or_404(request, object_id)
-        if not self.has_change_permission(request, client):
-            raise PermissionDenied
         params = _range_params(request.POST)
         back = reverse("admin:clients_client_statement", args=[client.pk])
         try:
@@ -155,10 +156,7 @@ class StatementAdminMixin:
             return HttpResponseRedirect(back)
         statement = client_statement(client, start=start, end=end)
         log = statement_email_send(statement=statement, actor=request.user)
-        if log.status == EmailLog.Status.SENT:
-            messages.success(
-                request, MSG_EMAILED % {"period": statement.period_text, "to": log.to_address}
-            )
-        else:
-            messages.error(request, MSG_EMAIL_FAILED % {"to": log.to_address, "error": log.error})
+        messages.success(
+            request, MSG_EMAILED % {"period": statement.period_text, "to": log.to_address}
+        )
         return HttpResponseRedirect(f"{back}?{urlencode(params)}")

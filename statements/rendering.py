@@ -67,8 +67,8 @@ def statement_rows_html(statement: Statement) -> SafeString:
     and escaped all the same."""
     rows = [
         f"<tr><td>{line.day.isoformat()}</td><td>{escape(line.kind_label)}</td>"
-        f"<td>{escape(line.description)}</td><td class=\"num\">{line.amount}</td>"
-        f"<td class=\"num\">{line.balance}</td><td class=\"num\">{line.credit_balance}</td></tr>"
+        f'<td>{escape(line.description)}</td><td class="num">{line.amount}</td>'
+        f'<td class="num">{line.balance}</td><td class="num">{line.credit_balance}</td></tr>'
         for line in statement.lines
     ]
     if not rows:

@@ -1,27 +1,22 @@
 """Sending statements: one email function, and the batched, resumable send_statements run.
 
-Every statement email goes through ``statement_email_send``: switching it to a durable email
-queue (with the PDF as an attachment) is a change here and nowhere else.
+Every statement email goes through ``statement_email_send``, which puts it on the durable email
+queue (``emails``) with the PDF attached.
 """
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
-from django.template.loader import render_to_string
 
 from billing_admin.actors import actor_fields
 from clients.models import Client, EmailLog
-from clients.selectors import client_email_cc
+from emails.services import email_queue
 from statements.models import SentStatement
 from statements.rendering import statement_filename, statement_pdf
 from statements.selectors import Statement, client_statement, clients_with_movements
-
-logger = logging.getLogger(__name__)
 
 STATEMENT_TEMPLATE = "statement"
 STATEMENT_EMAIL_KIND = "statement"
@@ -29,35 +24,19 @@ DEFAULT_BATCH_SIZE = 200
 
 
 def statement_email_send(*, statement: Statement, actor) -> EmailLog:
-    """Email the statement (PDF attached) to the client, CC its statement contacts, and log the
-    attempt in the client's email log whatever the outcome. Not atomic: a mail server must not
-    hold a database transaction open, and a failure is recorded, not raised."""
-    client = statement.client
-    subject = f"Account statement {statement.period_text} - {settings.COMPANY_NAME}"
-    context = {"client": client, "statement": statement, "company_name": settings.COMPANY_NAME}
-    message = EmailMessage(
-        subject=subject,
-        body=render_to_string("emails/statement.txt", context),
-        to=[client.email],
-        cc=client_email_cc(client, STATEMENT_EMAIL_KIND),
-    )
-    message.attach(
-        statement_filename(statement, "pdf"), statement_pdf(statement), "application/pdf"
-    )
-    try:
-        message.send()
-    except Exception as exc:  # any transport error is recorded, as for the welcome email
-        logger.warning("Statement email to client %s failed: %s", client.pk, exc)
-        status, error = EmailLog.Status.FAILED, f"{type(exc).__name__}: {exc}"
-    else:
-        status, error = EmailLog.Status.SENT, ""
-    return EmailLog.objects.create(
-        client=client,
+    """Queue the statement email (PDF attached) to the client, copied to its contacts that take
+    statements; it is in the client's email log at once and a worker sends it after the
+    caller's transaction commits (``emails.services.email_queue``)."""
+    return email_queue(
+        client_id=statement.client.pk,
+        kind=STATEMENT_EMAIL_KIND,
         template=STATEMENT_TEMPLATE,
-        to_address=client.email,
-        subject=subject[:255],
-        status=status,
-        error=error,
+        subject=f"Account statement {statement.period_text} - {settings.COMPANY_NAME}"[:255],
+        actor=actor,
+        context={"statement": statement},
+        attachments=[
+            (statement_filename(statement, "pdf"), statement_pdf(statement), "application/pdf")
+        ],
     )
 
 
@@ -67,14 +46,14 @@ class SendStatementsResult:
     end: date
     selected: int
     already_sent: int
+    # Queued for sending and recorded as sent for the period.
     sent: int = 0
-    failed: int = 0
     batches_done: int = 0
     batches_total: int = 0
 
     @property
     def processed(self) -> int:
-        return self.sent + self.failed
+        return self.sent
 
 
 def statements_to_send(*, start: date, end: date, resend: bool = False):
@@ -97,9 +76,9 @@ def statements_send(
 ) -> SendStatementsResult:
     """Email every client with movements in ``start``..``end`` its statement, in batches.
 
-    Each sent statement is recorded (``SentStatement``) as soon as its email is out, so a run
-    that stops resumes where it was and a period is never sent twice to one client unless
-    ``resend``. A failed send is logged and not recorded: the next run tries it again.
+    Each statement is recorded (``SentStatement``) in the transaction that queues its email, so
+    a run that stops resumes where it was and a period is never sent twice to one client unless
+    ``resend``. Delivery (retries, failures) is the email queue's: see the client's email log.
     """
     ids = list(
         statements_to_send(start=start, end=end, resend=resend)
@@ -115,13 +94,11 @@ def statements_send(
     )
     for batch in batches:
         for client in Client.objects.filter(pk__in=batch).order_by("pk"):
-            log = statement_email_send(
-                statement=client_statement(client, start=start, end=end), actor=actor
-            )
-            if log.status != EmailLog.Status.SENT:
-                result.failed += 1
-                continue
+            statement = client_statement(client, start=start, end=end)
+            # The queued email and the "sent" record commit together: a stop between clients
+            # loses nothing and sends nothing twice.
             with transaction.atomic():
+                log = statement_email_send(statement=statement, actor=actor)
                 SentStatement.objects.update_or_create(
                     client=client,
                     period_start=start,

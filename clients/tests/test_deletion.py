@@ -154,6 +154,7 @@ def test_confirmation_page_lists_what_goes_and_the_income_kept(admin_client, ric
         "custom field values": 1,
         "client merges": 1,
         "email attachments": 1,
+        "sent statements": 0,
     }
     assert summary.kept_transactions == 2
     assert summary.kept_totals == [("USD", Decimal("119.99"), Decimal("2.50"), Decimal("0.00"))]

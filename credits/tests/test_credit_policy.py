@@ -270,3 +270,11 @@ def test_invoice_page_names_the_policy_beside_apply_credit(admin_client):
     )
     page = admin_client.get(reverse("admin:invoices_invoice_change", args=[invoice.pk]))
     assert "Credit policy: Never apply automatically" in page.content.decode()
+
+
+def test_api_add_client_takes_creditpolicy(call):  # noqa: F811
+    from api.tests.factories import add_client_params
+
+    answer = call("AddClient", **add_client_params(email="pol@example.com", creditpolicy="never"))
+    assert answer["result"] == "success", answer
+    assert Client.objects.get(pk=answer["clientid"]).credit_policy == Policy.NEVER

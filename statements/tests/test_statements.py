@@ -7,6 +7,8 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -120,8 +122,8 @@ def test_cancellation_is_a_movement(history):
     assert statement.opening == statement.closing
 
 
-def test_statement_page_in_constant_queries(admin_client, history, django_assert_max_num_queries):
-    with django_assert_max_num_queries(16):
+def test_statement_page_in_constant_queries(admin_client, history):
+    with CaptureQueriesContext(connection) as first:
         response = admin_client.get(statement_url(history))
     assert response.status_code == 200
     page = response.content.decode()
@@ -137,8 +139,9 @@ def test_statement_page_in_constant_queries(admin_client, history, django_assert
             actor=None,
             date=LAST_MONTH_END,
         )
-    with django_assert_max_num_queries(16):
+    with CaptureQueriesContext(connection) as second:
         assert admin_client.get(statement_url(history)).status_code == 200
+    assert len(second.captured_queries) == len(first.captured_queries) <= 16
 
 
 def test_summary_has_the_account_statement_quick_link(admin_client, history):
@@ -185,7 +188,9 @@ def test_csv_streams_everything(admin_client, history):
     assert sum(1 for line in lines if ",Invoice," in line) == 2
 
 
-def test_email_statement_sends_pdf_to_client_and_contacts(admin_client, history, mailoutbox):
+def test_email_statement_sends_pdf_to_client_and_contacts(
+    admin_client, history, mailoutbox, django_capture_on_commit_callbacks
+):
     contact_create(
         client_id=history.pk,
         actor=None,
@@ -193,41 +198,48 @@ def test_email_statement_sends_pdf_to_client_and_contacts(admin_client, history,
         email="books@example.com",
         statement_emails=True,
     )
-    response = admin_client.post(
-        reverse("admin:clients_client_statement_email", args=[history.pk]), {"period": "last-month"}
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:clients_client_statement_email", args=[history.pk]),
+            {"period": "last-month"},
+        )
     assert response.status_code == 302
     (message,) = mailoutbox
     assert message.to == [history.email]
     assert message.cc == ["books@example.com"]
     (name, content, mimetype) = message.attachments[0]
     assert mimetype == "application/pdf" and name.endswith(".pdf")
+    text = PdfReader(io.BytesIO(content)).pages[0].extract_text()
+    assert "Closing balance" in text and "65.00" in text
     log = EmailLog.objects.get(client=history)
-    assert (log.template, log.status) == ("statement", EmailLog.Status.SENT)
+    assert (log.template, log.kind, log.status) == ("statement", "statement", EmailLog.Status.SENT)
+
+
+def send_statements(*args, stdout=None, stderr=None):
+    """The command, with the email queue's after-commit sends run (tests never commit)."""
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        call_command(
+            "send_statements", *args, stdout=stdout or StringIO(), stderr=stderr or StringIO()
+        )
 
 
 def test_send_statements_command_sends_once_unless_resend(history, mailoutbox):
     quiet = ClientFactory()  # no movements last month: nothing to send
     out = StringIO()
-    call_command("send_statements", "--period", "last-month", stdout=out, stderr=StringIO())
-    assert "Sent 1 statements" in out.getvalue()
+    send_statements("--period", "last-month", stdout=out)
+    assert "Queued 1 statements" in out.getvalue()
     assert [m.to for m in mailoutbox] == [[history.email]]
     assert SentStatement.objects.filter(client=history).count() == 1
     assert not SentStatement.objects.filter(client=quiet).exists()
 
     out = StringIO()
-    call_command("send_statements", "--period", "last-month", stdout=out, stderr=StringIO())
-    assert "Sent 0 statements" in out.getvalue() and "1 already sent" in out.getvalue()
+    send_statements("--period", "last-month", stdout=out)
+    assert "Queued 0 statements" in out.getvalue() and "1 already sent" in out.getvalue()
     assert len(mailoutbox) == 1
 
-    call_command(
-        "send_statements",
-        "--period",
-        "last-month",
-        "--resend",
-        stdout=StringIO(),
-        stderr=StringIO(),
-    )
+    send_statements("--period", "last-month", "--resend")
     assert len(mailoutbox) == 2
     assert SentStatement.objects.filter(client=history).count() == 1
 
@@ -240,18 +252,20 @@ def test_send_statements_dry_run_and_resume(history, mailoutbox, monkeypatch):
     assert "would email 2 statements" in out.getvalue()
     assert mailoutbox == [] and not SentStatement.objects.exists()
     # A run that stops after the first batch resumes with the rest.
+    from django.test import TestCase
+
     from statements import services
 
     def stop_after_first(result):
         raise KeyboardInterrupt
 
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt), TestCase.captureOnCommitCallbacks(execute=True):
         services.statements_send(
             start=LAST_MONTH_START, end=LAST_MONTH_END, batch_size=1, on_batch=stop_after_first
         )
     assert SentStatement.objects.count() == 1
     err = StringIO()
-    call_command("send_statements", "--batch-size", "1", stdout=StringIO(), stderr=err)
+    send_statements("--batch-size", "1", stderr=err)
     assert SentStatement.objects.count() == 2 and len(mailoutbox) == 2
     assert "batch 1/1" in err.getvalue()
 
@@ -268,3 +282,48 @@ def test_send_statements_bad_input(args, message, mailoutbox):
     with pytest.raises(CommandError, match=message):
         call_command("send_statements", *args, stdout=StringIO())
     assert mailoutbox == []
+
+
+def test_merging_clients_sent_the_same_period_keeps_one_record(history, admin_user):
+    from merges.services import client_merge
+
+    other = ClientFactory(currency="EUR")
+    add_credit(client_id=other.pk, amount="5.00", description="x", actor=None, date=LAST_MONTH_END)
+    send_statements("--period", "last-month")
+    assert SentStatement.objects.count() == 2
+    client_merge(source_id=other.pk, target_id=history.pk, actor=admin_user)
+    assert list(SentStatement.objects.values_list("client_id", flat=True)) == [history.pk]
+
+
+def test_clients_with_movements_counts_every_kind_of_movement():
+    from credits.services import adjust_balance
+    from statements.selectors import clients_with_movements
+
+    old = TODAY - timedelta(days=400)
+    cancelled = ClientFactory()
+    invoice = invoice_create(
+        client_id=cancelled.pk,
+        items=[{"description": "Old", "amount": "5.00"}],
+        actor=None,
+        date=old,
+        due_date=old,
+    )
+    invoice_cancel(invoice_id=invoice.pk, actor=None)
+    adjusted = ClientFactory()
+    adjust_balance(client_id=adjusted.pk, new_balance="3.00", actor=None)
+    paid = ClientFactory()
+    invoice = invoice_create(
+        client_id=paid.pk,
+        items=[{"description": "Old", "amount": "5.00"}],
+        actor=None,
+        date=old,
+        due_date=old,
+    )
+    payment_record(invoice_id=invoice.pk, gateway="bank", actor=None)
+    quiet = ClientFactory()
+    found = set(clients_with_movements(start=TODAY, end=TODAY).values_list("pk", flat=True))
+    assert found == {cancelled.pk, adjusted.pk, paid.pk}
+    assert quiet.pk not in found
+    assert not clients_with_movements(
+        start=TODAY - timedelta(days=300), end=TODAY - timedelta(days=1)
+    ).exists()
