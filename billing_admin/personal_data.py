@@ -268,8 +268,32 @@ REGISTRY: list[Holder] = [
     Holder(
         "clients.EmailLog",
         client="client",
-        erase={"to_address": undeliverable_email("email-"), "subject": BLANK, "error": BLANK},
-        keep={"template": CODE, "status": CODE},
+        # The rendered message names the client and its figures; the copy-to addresses are
+        # its contacts'. What kind of email went when, and how it went, stays.
+        erase={
+            "to_address": undeliverable_email("email-"),
+            "cc": Constant([]),
+            "subject": BLANK,
+            "body_text": BLANK,
+            "body_html": BLANK,
+            "error": BLANK,
+        },
+        keep={
+            "template": CODE,
+            "kind": CODE,
+            "status": CODE,
+            "from_email": "our own sending address",
+            "message_id": "an identifier we generated",
+            "actor_label": "staff",
+        },
+    ),
+    Holder(
+        "emails.EmailAttachment",
+        client="email__client",
+        # A statement's PDF: all personal, and nothing the books need (the statement itself is
+        # made again from the ledger).
+        erase={"content": DELETED},
+        keep={"filename": "a generated file name", "mimetype": CODE},
     ),
     Holder(
         "clients.ClientDataExport",
