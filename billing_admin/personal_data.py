@@ -269,6 +269,8 @@ REGISTRY: list[Holder] = [
     Holder(
         "clients.EmailLog",
         client="client",
+        # The rendered message names the client and its figures; the copy-to addresses are
+        # its contacts'. What kind of email went when, and how it went, stays.
         erase={
             "to_address": undeliverable_email("email-"),
             "cc": Constant([]),
