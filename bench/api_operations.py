@@ -177,14 +177,24 @@ def get_invoices_large(ctx: Context) -> Result:
 
 @guarded
 def get_transactions_large(ctx: Context) -> Result:
-    """GetTransactions of the large client"""
+    """GetTransactions of the large client (1,000 rows)"""
     large = ctx.dataset.large_client_id
     return _compare(
         ctx,
-        "API GetTransactions, large client",
+        "API GetTransactions, large client, 1,000 rows",
         "GetTransactions",
-        {"userid": large},
-        [("SELECT * FROM transactions_transaction WHERE client_id = %s ORDER BY id", [large])],
+        {"userid": large, "limitnum": SYNC_PAGE},
+        [
+            (
+                "SELECT * FROM transactions_transaction WHERE client_snapshot_id = %s "
+                "ORDER BY id LIMIT %s",
+                [large, SYNC_PAGE],
+            ),
+            (
+                "SELECT count(*) FROM transactions_transaction WHERE client_snapshot_id = %s",
+                [large],
+            ),
+        ],
         max_ratio=3,
     )
 
