@@ -128,7 +128,7 @@ def test_set_client_status_reports_a_database_failure_in_one_line(monkeypatch):
     from clients.services import bulk
 
     ClientFactory.create_batch(5)
-    cut_off_on_second_call(monkeypatch, bulk, "set_status_for_batch")
+    cut_off_on_second_call(monkeypatch, bulk, "set_column_for_batch")
 
     with pytest.raises(CommandError) as excinfo:
         call_command(
@@ -180,7 +180,7 @@ def test_admin_bulk_status_cut_off_half_way_says_how_many_changed(monkeypatch, d
     http = HttpClient(raise_request_exception=False)
     http.force_login(django_user_model.objects.create_superuser("boss", password="pw"))
     monkeypatch.setitem(bulk.clients_bulk_set_status.__kwdefaults__, "batch_size", 2)
-    cut_off_on_second_call(monkeypatch, bulk, "set_status_for_batch")
+    cut_off_on_second_call(monkeypatch, bulk, "set_column_for_batch")
     url = reverse("admin:clients_client_bulk_status", args=["inactive"])
 
     response = http.post(f"{url}?ids={','.join(map(str, ids))}", {"post": "yes"})

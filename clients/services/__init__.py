@@ -18,7 +18,6 @@ from clients.services.bulk import (
     clients_auto_update_status,
     clients_bulk_set_status,
 )
-from clients.services.bulk_sql import SET_STATUS_SQL, set_status_for_batch
 from clients.services.client import (
     CLIENT_PROFILE_FIELDS,
     CURRENCY_LOCKED,
@@ -94,7 +93,6 @@ __all__ = [
     "MSG_PROTECTED",
     "NOTE_EMPTY",
     "NOTE_NOT_YOURS",
-    "SET_STATUS_SQL",
     "STATUS_INVALID",
     "WELCOME_TEMPLATE",
     "Action",
@@ -136,7 +134,6 @@ __all__ = [
     "email_in_use",
     "parse_credit_policy",
     "note_editable_by",
-    "set_status_for_batch",
     "status_event_fields",
     "validate_status",
 ]

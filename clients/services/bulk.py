@@ -1,12 +1,16 @@
-"""Bulk status changes, set-based: the admin actions and both management commands call these.
+"""Bulk column changes (status, credit policy), set-based: the admin actions and the management
+commands call these.
 
-A run is cut into batches of client ids in primary-key order; each batch is one transaction that
-locks its rows (``SELECT ... FOR UPDATE``, pk order), then one statement updates the clients whose
-status differs and inserts their ``ClientEvent`` history rows from the same ``RETURNING`` set.
-Clients already at the target status are not written at all (``updated_at`` keeps its value), so
-a rerun changes nothing. An interrupted run leaves every committed batch complete.
+A run takes the selection in batches of clients in primary-key order, each batch one transaction
+that locks its rows (``SELECT ... FOR UPDATE``, pk order), then one statement updates the clients
+whose value differs and inserts their ``ClientEvent`` history rows from the same ``RETURNING``
+set (``clients.services.bulk_sql``). Clients already at the target value are not written at all
+(``updated_at`` keeps its value), so a rerun changes nothing. An interrupted run leaves every
+committed batch complete. A selection given as a queryset is walked by keyset (the next batch
+after the last id), so a run's memory does not grow with the number of clients.
 """
 
+import math
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -20,21 +24,20 @@ from django.utils import timezone
 
 from clients.models import Client
 from clients.selectors import clients_due_auto_active, clients_due_auto_inactive
-from clients.services.bulk_sql import set_status_for_batch
-from clients.services.status import validate_status
+from clients.services.bulk_sql import set_column_for_batch
+from clients.services.status import status_event_fields, validate_status
 
 DEFAULT_BATCH_SIZE = 10_000
 
 BATCH_SIZE_INVALID = "The batch size must be a whole number of at least 1."
 
 
-@dataclass
-class BulkStatusResult:
+@dataclass(kw_only=True)
+class BulkRunResult:
     """How far a bulk run got; complete after a normal return, partial when seen mid-run."""
 
-    status: str
-    selected: int
-    batches_total: int
+    selected: int = 0
+    batches_total: int = 0
     batches_done: int = 0
     changed: int = 0
     already: int = 0
@@ -46,6 +49,11 @@ class BulkStatusResult:
     def processed(self) -> int:
         return self.changed + self.already + self.vanished
 
+
+@dataclass(kw_only=True)
+class BulkStatusResult(BulkRunResult):
+    status: str
+
     def progress_text(self) -> str:
         """How far the run got, for a run stopped half-way (the command and the admin page)."""
         return (
@@ -55,8 +63,7 @@ class BulkStatusResult:
         )
 
 
-def _validate(status: str, batch_size: int) -> None:
-    validate_status(status)
+def validate_batch_size(batch_size: int) -> None:
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValidationError({"batch_size": BATCH_SIZE_INVALID})
 
@@ -71,6 +78,94 @@ def lock_batch(scope: QuerySet[Client], ids: list[int]) -> list[int]:
     )
 
 
+@dataclass
+class _Batch:
+    ids: list[int]  # locked, in pk order
+    vanished: int  # of the batch's ids, how many no longer exist or match
+    more: bool  # whether another batch follows
+
+
+def _keyset_batches(selection: QuerySet[Client], batch_size: int) -> Callable[[], _Batch]:
+    """Lock the selection's next ``batch_size`` clients after the previous batch, in the caller's
+    open transaction. Reading one row beyond the batch tells whether more follow, with no probe
+    query; that row stays locked only until this batch commits. A keyset batch reads only clients
+    that match when it is locked, so none of it vanishes."""
+    after = 0
+
+    def next_batch() -> _Batch:
+        nonlocal after
+        locked = list(
+            selection.filter(pk__gt=after)
+            .order_by("pk")
+            .select_for_update(of=("self",))
+            .values_list("pk", flat=True)[: batch_size + 1]
+        )
+        batch = locked[:batch_size]
+        if batch:
+            after = batch[-1]
+        return _Batch(ids=batch, vanished=0, more=len(locked) > batch_size)
+
+    return next_batch
+
+
+def _given_id_batches(ids: list[int], batch_size: int) -> Callable[[], _Batch]:
+    """Lock each batch of the given ids that still exist, counting those that do not."""
+    scope = Client.objects.all()
+    start = 0
+
+    def next_batch() -> _Batch:
+        nonlocal start
+        batch = ids[start : start + batch_size]
+        start += batch_size
+        locked = lock_batch(scope, batch)
+        return _Batch(ids=locked, vanished=len(batch) - len(locked), more=start < len(ids))
+
+    return next_batch
+
+
+def run_in_batches(
+    *,
+    clients: QuerySet[Client] | Iterable[int],
+    column: str,
+    event: dict,
+    result: BulkRunResult,
+    batch_size: int,
+    on_batch: Callable[[BulkRunResult], None] | None,
+) -> None:
+    """Set ``column`` to ``event["new_value"]`` on the selection, batch by batch (each batch its own
+    transaction), recording ``event`` for every changed client and filling ``result``.
+
+    ``clients`` is a queryset (its conditions are checked again, under the lock, for each batch,
+    so a client that stopped matching meanwhile is left alone) or an iterable of client ids.
+    ``on_batch`` is called after each committed batch with the running totals, which is how a
+    caller shows progress or reports how far an interrupted run got."""
+    if isinstance(clients, QuerySet):
+        result.selected = clients.count()
+        next_batch = _keyset_batches(clients, batch_size)
+    else:
+        ids = sorted(set(clients))
+        result.selected = len(ids)
+        next_batch = _given_id_batches(ids, batch_size)
+    result.batches_total = math.ceil(result.selected / batch_size)
+    more = result.selected > 0
+    while more:
+        with transaction.atomic():
+            batch = next_batch()
+            changed_from = set_column_for_batch(batch.ids, column=column, event=event)
+        more = batch.more
+        changed = sum(changed_from.values())
+        result.batches_done += 1
+        result.changed += changed
+        result.already += len(batch.ids) - changed
+        result.vanished += batch.vanished
+        result.changed_from.update(changed_from)
+        if on_batch is not None:
+            on_batch(result)
+    # Counted at the start but gone, or no longer matching, by the time their batch was read.
+    result.vanished += max(0, result.selected - result.processed)
+    result.batches_total = max(result.batches_total, result.batches_done)
+
+
 def clients_bulk_set_status(
     *,
     clients: QuerySet[Client] | Iterable[int],
@@ -79,36 +174,22 @@ def clients_bulk_set_status(
     batch_size: int = DEFAULT_BATCH_SIZE,
     on_batch: Callable[[BulkStatusResult], None] | None = None,
 ) -> BulkStatusResult:
-    """Set ``status`` on every selected client, in batches that each commit on their own.
-
-    ``clients`` is a queryset (its conditions are checked again, under the lock, for each batch,
-    so a client that stopped matching meanwhile is left alone) or an iterable of client ids.
-    ``on_batch`` is called after each committed batch with the running totals, which is how a
-    caller shows progress or reports how far an interrupted run got. Writes one ClientEvent
+    """Set ``status`` on every selected client, in batches that each commit on their own
+    (``run_in_batches`` says how ``clients`` and ``on_batch`` work). Writes one ClientEvent
     (kind ``status_changed``, field ``status``, old and new value, actor) per changed client,
     as ``client_set_status`` does for one.
     """
-    _validate(status, batch_size)
-    if isinstance(clients, QuerySet):
-        ids = list(clients.order_by("pk").values_list("pk", flat=True))
-        scope = clients
-    else:
-        ids = sorted(set(clients))
-        scope = Client.objects.all()
-    batches = [ids[start : start + batch_size] for start in range(0, len(ids), batch_size)]
-    result = BulkStatusResult(status=status, selected=len(ids), batches_total=len(batches))
-    for batch in batches:
-        with transaction.atomic():
-            locked = lock_batch(scope, batch)
-            changed_from = set_status_for_batch(locked, status=status, actor=actor)
-        changed = sum(changed_from.values())
-        result.batches_done += 1
-        result.changed += changed
-        result.already += len(locked) - changed
-        result.vanished += len(batch) - len(locked)
-        result.changed_from.update(changed_from)
-        if on_batch is not None:
-            on_batch(result)
+    validate_status(status)
+    validate_batch_size(batch_size)
+    result = BulkStatusResult(status=status)
+    run_in_batches(
+        clients=clients,
+        column="status",
+        event=status_event_fields(old_status=None, new_status=status, actor=actor),
+        result=result,
+        batch_size=batch_size,
+        on_batch=on_batch,
+    )
     return result
 
 

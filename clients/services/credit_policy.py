@@ -1,58 +1,26 @@
 """Credit policies set in bulk (the admin action and ``set_credit_policy``), set-based.
 
-One client's policy is a Profile field (``client_update``); many at once go in batches of ids in
-primary-key order, each batch one transaction: lock the rows, then one statement updates the
-clients whose policy differs and writes their history rows from its ``RETURNING`` set, as the
-bulk status change does (``clients.services.bulk``). A rerun changes nothing.
+One client's policy is a Profile field (``client_update``); many at once go through the same
+batches as a bulk status change (``clients.services.bulk.run_in_batches``): a rerun changes
+nothing.
 """
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 
-from billing_admin.actors import actor_label, actor_user
-from billing_admin.bulk_sql import model_columns
+from billing_admin.actors import actor_fields
 from clients.models import Client, ClientEvent
-from clients.services.bulk import BATCH_SIZE_INVALID, DEFAULT_BATCH_SIZE, lock_batch
+from clients.services.bulk import (
+    DEFAULT_BATCH_SIZE,
+    BulkRunResult,
+    run_in_batches,
+    validate_batch_size,
+)
 
 CREDIT_POLICY_INVALID = "Unknown credit policy {value!r}: choose one of {choices}."
-
-# What each ClientEvent column receives (every column must be named: KeyError otherwise).
-_EVENT_VALUES = {
-    "client_id": "client_id",
-    "kind": "%(kind)s",
-    "field": "'credit_policy'",
-    "old_value": "old_policy",
-    "new_value": "%(policy)s",
-    "balance_delta": "NULL",
-    "actor_user_id": "%(actor_user_id)s",
-    "actor_label": "%(actor_label)s",
-    "created_at": "%(now)s",
-}
-_EVENT_COLUMNS = model_columns(ClientEvent, omit=("id",))
-
-# The bulk status statement's shape (clients.services.bulk_sql), for the credit policy column.
-SET_CREDIT_POLICY_SQL = f"""
-WITH changed AS (
-    UPDATE {Client._meta.db_table} AS client
-    SET credit_policy = %(policy)s, updated_at = %(now)s
-    FROM {Client._meta.db_table} AS before
-    WHERE client.id = ANY(%(ids)s::bigint[])
-      AND before.id = client.id
-      AND before.id = ANY(%(ids)s::bigint[])
-      AND before.credit_policy <> %(policy)s
-    RETURNING client.id AS client_id, before.credit_policy AS old_policy
-), history AS (
-    INSERT INTO {ClientEvent._meta.db_table} ({", ".join(_EVENT_COLUMNS)})
-    SELECT {", ".join(_EVENT_VALUES[column] for column in _EVENT_COLUMNS)}
-    FROM changed
-)
-SELECT count(*) FROM changed
-"""
 
 
 def parse_credit_policy(value: str) -> str:
@@ -70,19 +38,9 @@ def parse_credit_policy(value: str) -> str:
     )
 
 
-@dataclass
-class BulkCreditPolicyResult:
+@dataclass(kw_only=True)
+class BulkCreditPolicyResult(BulkRunResult):
     policy: str
-    selected: int
-    batches_total: int
-    batches_done: int = 0
-    changed: int = 0
-    already: int = 0
-    vanished: int = 0
-
-    @property
-    def processed(self) -> int:
-        return self.changed + self.already + self.vanished
 
 
 def clients_bulk_set_credit_policy(
@@ -97,37 +55,19 @@ def clients_bulk_set_credit_policy(
     ``profile_changed`` history row (field ``credit_policy``) per changed client, as the Profile
     does for one. ``clients`` and ``on_batch`` work as in ``clients_bulk_set_status``."""
     policy = parse_credit_policy(policy)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValidationError({"batch_size": BATCH_SIZE_INVALID})
-    if isinstance(clients, QuerySet):
-        ids = list(clients.order_by("pk").values_list("pk", flat=True))
-        scope = clients
-    else:
-        ids = sorted(set(clients))
-        scope = Client.objects.all()
-    batches = [ids[start : start + batch_size] for start in range(0, len(ids), batch_size)]
-    result = BulkCreditPolicyResult(policy=policy, selected=len(ids), batches_total=len(batches))
-    user = actor_user(actor)
-    for batch in batches:
-        with transaction.atomic():
-            locked = lock_batch(scope, batch)
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    SET_CREDIT_POLICY_SQL,
-                    {
-                        "ids": locked,
-                        "policy": policy,
-                        "now": timezone.now(),
-                        "kind": ClientEvent.Kind.PROFILE_CHANGED.value,
-                        "actor_user_id": user.pk if user is not None else None,
-                        "actor_label": actor_label(actor),
-                    },
-                )
-                (changed,) = cursor.fetchone()
-        result.batches_done += 1
-        result.changed += changed
-        result.already += len(locked) - changed
-        result.vanished += len(batch) - len(locked)
-        if on_batch is not None:
-            on_batch(result)
+    validate_batch_size(batch_size)
+    result = BulkCreditPolicyResult(policy=policy)
+    run_in_batches(
+        clients=clients,
+        column="credit_policy",
+        event={
+            "kind": ClientEvent.Kind.PROFILE_CHANGED,
+            "field": "credit_policy",
+            "new_value": policy,
+            **actor_fields(actor),
+        },
+        result=result,
+        batch_size=batch_size,
+        on_batch=on_batch,
+    )
     return result

@@ -485,9 +485,7 @@ def client_imports_expire() -> int:
     stale = ClientImport.objects.filter(created_at__lt=cutoff).filter(
         ~Q(content="") | ~Q(rejects_csv="") | Q(report__has_key="preview")
     )
-    stale.filter(status=ClientImport.Status.PREVIEWED).update(
-        status=ClientImport.Status.REFUSED
-    )
+    stale.filter(status=ClientImport.Status.PREVIEWED).update(status=ClientImport.Status.REFUSED)
     return stale.update(content="", rejects_csv="", report=RawSQL("report - 'preview'", []))
 
 

@@ -321,7 +321,7 @@ def test_set_client_status_shows_progress_on_stderr_for_several_batches():
 @pytest.mark.django_db(transaction=True)
 def test_set_client_status_interrupted_keeps_committed_batches(monkeypatch):
     ordered = sorted(ClientFactory.create_batch(5), key=lambda c: c.pk)
-    set_batch = bulk.set_status_for_batch
+    set_batch = bulk.set_column_for_batch
     batches = []
 
     def interrupt_the_second_batch(ids, **kwargs):
@@ -330,7 +330,7 @@ def test_set_client_status_interrupted_keeps_committed_batches(monkeypatch):
             raise KeyboardInterrupt
         return set_batch(ids, **kwargs)
 
-    monkeypatch.setattr(bulk, "set_status_for_batch", interrupt_the_second_batch)
+    monkeypatch.setattr(bulk, "set_column_for_batch", interrupt_the_second_batch)
 
     with pytest.raises(CommandError) as excinfo:
         set_status("Inactive", "--all", "--yes", "--batch-size", "2")
@@ -344,6 +344,6 @@ def test_set_client_status_interrupted_keeps_committed_batches(monkeypatch):
     assert set(status_events().values_list("client_id", flat=True)) == first_batch
 
     # A rerun finishes the job.
-    monkeypatch.setattr(bulk, "set_status_for_batch", set_batch)
+    monkeypatch.setattr(bulk, "set_column_for_batch", set_batch)
     out, _ = set_status("Inactive", "--all", "--yes", "--batch-size", "2")
     assert out.strip() == "Changed 3 clients to Inactive (2 already Inactive, 0 not found)"

@@ -111,7 +111,7 @@ def test_clients_bulk_set_status_issues_a_constant_number_of_queries_per_batch(
 ):
     ClientFactory.create_batch(clients)
 
-    # One id query, then per batch: savepoint, lock, update + history, release.
+    # One count, then per batch: savepoint, lock the next batch, update + history, release.
     with django_assert_num_queries(1 + 4 * batches):
         result = clients_bulk_set_status(
             clients=Client.objects.all(), status=INACTIVE, actor=None, batch_size=2
