@@ -84,6 +84,23 @@ def undeliverable_email(prefix: str, id_field: str = "pk") -> Numbered:
     return Numbered(prefix, id_field, f"@{UNDELIVERABLE_DOMAIN}")
 
 
+def erased_person(kind: str) -> dict:
+    """The erasers of a person's name, email, phone and address (a client's or a contact's):
+    "Anonymised <kind> #<id>", an undeliverable "<kind>-<id>@..." address, the rest blank."""
+    return {
+        "first_name": Constant("Anonymised"),
+        "last_name": Numbered(f"{kind} #"),
+        "company_name": BLANK,
+        "email": undeliverable_email(f"{kind}-"),
+        "phone_number": BLANK,
+        "address1": BLANK,
+        "address2": BLANK,
+        "city": BLANK,
+        "state": BLANK,
+        "postcode": BLANK,
+    }
+
+
 @dataclass(frozen=True)
 class Holder:
     """One model's personal data.
@@ -181,18 +198,7 @@ REGISTRY: list[Holder] = [
     Holder(
         "clients.Client",
         client="pk",
-        erase={
-            "first_name": Constant("Anonymised"),
-            "last_name": Numbered("client #"),
-            "company_name": BLANK,
-            "email": undeliverable_email("client-"),
-            "phone_number": BLANK,
-            "address1": BLANK,
-            "address2": BLANK,
-            "city": BLANK,
-            "state": BLANK,
-            "postcode": BLANK,
-        },
+        erase=erased_person("client"),
         keep={
             "country": "kept for tax reporting (a country identifies nobody)",
             "credit_policy": CODE,
@@ -215,18 +221,7 @@ REGISTRY: list[Holder] = [
     Holder(
         "clients.Contact",
         client="client",
-        erase={
-            "first_name": Constant("Anonymised"),
-            "last_name": Numbered("contact #"),
-            "company_name": BLANK,
-            "email": undeliverable_email("contact-"),
-            "phone_number": BLANK,
-            "address1": BLANK,
-            "address2": BLANK,
-            "city": BLANK,
-            "state": BLANK,
-            "postcode": BLANK,
-        },
+        erase=erased_person("contact"),
         keep={"country": "a country identifies nobody"},
     ),
     Holder(

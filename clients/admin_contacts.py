@@ -19,8 +19,8 @@ from clients.admin_tabs import (
     TAB_CONTACTS,
     TAB_NOTES,
     ClientFilter,
-    ClientTab,
     ClientTabsChangelistMixin,
+    model_list_tab,
     register_client_tab,
 )
 from clients.models import CONTACT_EMAIL_TAKEN, Client, ClientNote, Contact
@@ -124,28 +124,8 @@ class ClientRecordAdmin(ClientTabsChangelistMixin, admin.ModelAdmin):
         raise NotImplementedError
 
 
-register_client_tab(
-    ClientTab(
-        "contacts",
-        "Contacts",
-        "admin:clients_contact_changelist",
-        TAB_CONTACTS,
-        permission="clients.view_contact",
-        by_filter=True,
-        count=lambda: Contact.objects.all(),
-    )
-)
-register_client_tab(
-    ClientTab(
-        "notes",
-        "Notes",
-        "admin:clients_clientnote_changelist",
-        TAB_NOTES,
-        permission="clients.view_clientnote",
-        by_filter=True,
-        count=lambda: ClientNote.objects.all(),
-    )
-)
+register_client_tab(model_list_tab("contacts", "Contacts", Contact, TAB_CONTACTS))
+register_client_tab(model_list_tab("notes", "Notes", ClientNote, TAB_NOTES))
 
 
 @admin.register(Contact)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, IntegerField, Model, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.text import capfirst
@@ -69,6 +69,21 @@ class RenderedTab:
 
 
 CLIENT_TABS: dict[str, ClientTab] = {}
+
+
+def model_list_tab(key: str, label: str, model: type[Model], order: int) -> ClientTab:
+    """A tab that opens ``model``'s admin list filtered to the client and counts its rows, shown
+    to staff who may view that model."""
+    opts = model._meta
+    return ClientTab(
+        key,
+        label,
+        f"admin:{opts.app_label}_{opts.model_name}_changelist",
+        order,
+        permission=f"{opts.app_label}.view_{opts.model_name}",
+        by_filter=True,
+        count=model.objects.all,
+    )
 
 
 def register_client_tab(tab: ClientTab) -> None:
@@ -178,14 +193,4 @@ class ClientTabsChangelistMixin:
 # The clients app's own tabs; the other apps register theirs in their admin modules.
 register_client_tab(ClientTab("summary", "Summary", "admin:clients_client_summary", TAB_SUMMARY))
 register_client_tab(ClientTab("profile", "Profile", "admin:clients_client_change", TAB_PROFILE))
-register_client_tab(
-    ClientTab(
-        "history",
-        "History",
-        "admin:clients_clientevent_changelist",
-        TAB_HISTORY,
-        permission="clients.view_clientevent",
-        by_filter=True,
-        count=lambda: ClientEvent.objects.all(),
-    )
-)
+register_client_tab(model_list_tab("history", "History", ClientEvent, TAB_HISTORY))

@@ -8,8 +8,8 @@ from clients.admin_links import client_summary_link
 from clients.admin_tabs import (
     TAB_EMAILS,
     ClientFilter,
-    ClientTab,
     ClientTabsChangelistMixin,
+    model_list_tab,
     register_client_tab,
 )
 from clients.models import Client, EmailLog
@@ -82,14 +82,4 @@ class EmailLogAdmin(ClientIdSearchMixin, ClientTabsChangelistMixin, AuditLogAdmi
         messages.success(request, MSG_RESENT % {"count": len(copies)})
 
 
-register_client_tab(
-    ClientTab(
-        "emails",
-        "Emails",
-        "admin:clients_emaillog_changelist",
-        TAB_EMAILS,
-        permission="clients.view_emaillog",
-        by_filter=True,
-        count=lambda: EmailLog.objects.all(),
-    )
-)
+register_client_tab(model_list_tab("emails", "Emails", EmailLog, TAB_EMAILS))

@@ -25,9 +25,9 @@ from clients.admin_tabs import (
     TAB_INVOICES,
     TAB_SERVICES,
     ClientFilter,
-    ClientTab,
     ClientTabsChangelistMixin,
     client_tabs,
+    model_list_tab,
     register_client_tab,
 )
 from clients.admin_views import client_view
@@ -167,28 +167,8 @@ INVOICE_ACTIONS = {
 }
 
 
-register_client_tab(
-    ClientTab(
-        "services",
-        "Services",
-        "admin:invoices_clientservice_changelist",
-        TAB_SERVICES,
-        permission="invoices.view_clientservice",
-        by_filter=True,
-        count=lambda: ClientService.objects.all(),
-    )
-)
-register_client_tab(
-    ClientTab(
-        "invoices",
-        "Invoices",
-        "admin:invoices_invoice_changelist",
-        TAB_INVOICES,
-        permission="invoices.view_invoice",
-        by_filter=True,
-        count=lambda: Invoice.objects.all(),
-    )
-)
+register_client_tab(model_list_tab("services", "Services", ClientService, TAB_SERVICES))
+register_client_tab(model_list_tab("invoices", "Invoices", Invoice, TAB_INVOICES))
 
 
 @admin.register(Invoice)

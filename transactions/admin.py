@@ -20,8 +20,8 @@ from billing_admin.money import format_money
 from clients.admin_tabs import (
     TAB_TRANSACTIONS,
     ClientFilter,
-    ClientTab,
     ClientTabsChangelistMixin,
+    model_list_tab,
     register_client_tab,
 )
 from transactions.forms import TransactionForm
@@ -114,17 +114,7 @@ def _admin_link(url_name: str, pk, text: str) -> str:
         return text
 
 
-register_client_tab(
-    ClientTab(
-        "transactions",
-        "Transactions",
-        "admin:transactions_transaction_changelist",
-        TAB_TRANSACTIONS,
-        permission="transactions.view_transaction",
-        by_filter=True,
-        count=lambda: Transaction.objects.all(),
-    )
-)
+register_client_tab(model_list_tab("transactions", "Transactions", Transaction, TAB_TRANSACTIONS))
 
 
 @admin.register(Transaction)

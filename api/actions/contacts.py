@@ -5,6 +5,7 @@ and note services the admin calls."""
 from django.core.exceptions import ValidationError
 
 from api import selectors
+from api.actions.person import PERSON_PARAMS, person_fields
 from api.protocol import ApiError, Params, datetime_text, error_message, page, paged
 from clients import services as client_services
 from clients.models import CONTACT_EMAIL_TAKEN, Client, Contact
@@ -20,20 +21,6 @@ CONTACT_ERRORS = {
     "country": "Valid country required",
 }
 
-# WHMCS parameter -> Contact field, for the text fields.
-TEXT_PARAMS = {
-    "firstname": "first_name",
-    "lastname": "last_name",
-    "companyname": "company_name",
-    "email": "email",
-    "address1": "address1",
-    "address2": "address2",
-    "city": "city",
-    "state": "state",
-    "postcode": "postcode",
-    "country": "country",
-    "phonenumber": "phone_number",
-}
 # Email kinds a contact may receive: WHMCS's email_preferences[kind] (and its older flat
 # ``<kind>emails`` parameter) -> Contact field. WHMCS has no statement emails: that kind is ours.
 # Product, domain, support and affiliate emails do not exist here; those flags are ignored.
@@ -46,9 +33,7 @@ EMAIL_PREFERENCES = {
 
 def _contact_fields(params: Params) -> dict:
     """The contact fields the call sets: only parameters actually sent are changed."""
-    fields = {field: params.text(param) for param, field in TEXT_PARAMS.items() if param in params}
-    if "country" in fields:
-        fields["country"] = fields["country"].upper()
+    fields = person_fields(params)
     for kind, field in EMAIL_PREFERENCES.items():
         for param in (f"email_preferences[{kind}]", f"{kind}emails"):
             if param in params:
@@ -127,7 +112,7 @@ def get_contacts(params: Params, *, actor) -> dict:
     contacts = selectors.contact_list(
         client_id=params.optional_id("userid", not_found=CLIENT_ID_NOT_FOUND),
         exact={
-            field: params.text(param) for param, field in TEXT_PARAMS.items() if params.has(param)
+            field: params.text(param) for param, field in PERSON_PARAMS.items() if params.has(param)
         },
     )
     start, limit = page(params)
