@@ -193,6 +193,13 @@ def datetime_text(value: datetime.datetime | None) -> str:
     return value.astimezone(_zone(settings.TIME_ZONE)).isoformat(sep=" ", timespec="seconds")[:19]
 
 
+def local_date_text(value: datetime.datetime) -> str:
+    """The date of a moment in the site's time zone (what ``timezone.localdate`` gives when no
+    zone is activated, as in the API), looked up as ``datetime_text`` does: a 1,000-row
+    GetClients formats 1,000 of these."""
+    return value.astimezone(_zone(settings.TIME_ZONE)).date().isoformat()
+
+
 def wrapped(plural: str, singular: str, rows: list) -> dict:
     """WHMCS wraps lists in a singular key: {"clients": {"client": [...]}}."""
     return {plural: {singular: rows}}

@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce, Concat, Lower
 from django.utils import timezone
 
 from api.protocol import money
+from billing_admin.counting import estimated_count
 from billing_admin.money import ZERO
 from clients.models import NAME_SEARCH_VECTOR, Client, ClientGroup, Contact
 from credits.models import CreditEntry
@@ -97,6 +98,41 @@ def client_stats(client: Client) -> dict:
         "grossRevenue": money(income["gross"]) + suffix,
         "income": money(income["net"]) + suffix,
     }
+
+
+def page_of(queryset: QuerySet, *, start: int, limit: int) -> tuple[list, int]:
+    """One page of a Get* list and its ``totalresults``: rows ``start`` to ``start + limit`` of
+    ``queryset`` (ordered; a values() or values_list() query selects only what the answer shows),
+    read with one row more to learn whether any follow.
+
+    ``totalresults`` is how many rows match, as WHMCS means it, counted the cheapest way that
+    keeps its use for paging exact:
+
+    - a page that reaches the end of the list knows it without counting: ``start`` plus the
+      rows returned;
+    - a filtered list (a client's invoices, a search, a status) is counted exactly: its count is
+      served by the same index as its rows;
+    - a page of the whole, unfiltered table before its last page gets the admin list's count
+      (``billing_admin.counting.estimated_count``): exact up to ``EXACT_COUNT_LIMIT`` rows, past
+      that the planner's estimate of the table (the admin's "about 1,000,000"), raised to at
+      least ``start + numreturned + 1`` so that it always says more rows follow when they do;
+    - past the end (no rows returned) the count is exact.
+
+    A caller paging until ``start + numreturned >= totalresults`` (or until a short page) reads
+    every row and stops at the exact end; only the figure shown on an intermediate page of the
+    whole table may be an estimate.
+    """
+    rows = list(queryset[start : start + limit + 1])
+    more = len(rows) > limit
+    del rows[limit:]
+    returned = len(rows)
+    if not more and (returned or not start):
+        return rows, start + returned
+    if returned and not queryset.query.has_filters():
+        counted = estimated_count(queryset)
+        total = counted.value if counted.exact else max(counted.value, start + returned + 1)
+        return rows, total
+    return rows, queryset.count()
 
 
 def _ordered(queryset: QuerySet, order_field: str, *, descending: bool) -> QuerySet:

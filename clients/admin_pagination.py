@@ -2,29 +2,18 @@
 
 Django's ``Paginator.count`` counts every row of the list on every page (``show_full_result_count
 = False`` only drops the admin's second count). At a million clients that count alone costs more
-than the rest of the page.
+than the rest of the page. The counting rule itself is ``billing_admin.counting``, which the API's
+paged actions share.
 """
 
 from django.core.paginator import Paginator
-from django.db import connections
 from django.utils.functional import cached_property
 
-# Up to this many rows are counted exactly; past it a filtered list shows "5,000+" and the
-# unfiltered list trusts the planner's estimate.
-EXACT_COUNT_LIMIT = 5_000
-
-# The unfiltered list: the table's row estimate, kept by ANALYZE and autovacuum. Before the first
-# ANALYZE it is -1 (0 on old servers), so a small or unknown estimate counts exactly (capped); the
-# uncorrelated subquery runs only when its CASE branch is taken, so this is always one query.
-ESTIMATE_OR_CAPPED_COUNT_SQL = """
-    SELECT reltuples::bigint,
-           CASE WHEN reltuples < %s THEN (SELECT count(*) FROM ({capped}) AS capped) END
-    FROM pg_class WHERE oid = %s::regclass
-"""
+from billing_admin.counting import EXACT_COUNT_LIMIT, estimated_count
 
 
 class EstimatedCountPaginator(Paginator):
-    """Counts a changelist in one cheap query.
+    """Counts a changelist in one cheap query (``estimated_count``).
 
     Unfiltered: the planner's estimate of the table's rows when it is at least
     ``EXACT_COUNT_LIMIT``. Otherwise (a filter or search, or a small or never analysed table):
@@ -37,27 +26,9 @@ class EstimatedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        queryset = self.object_list
-        capped = queryset.values("pk").order_by()[: EXACT_COUNT_LIMIT + 1]
-        if queryset.query.has_filters():
-            count = capped.count()
-        else:
-            capped_sql, params = capped.query.sql_with_params()
-            connection = connections[queryset.db]
-            table = connection.ops.quote_name(queryset.model._meta.db_table)
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    ESTIMATE_OR_CAPPED_COUNT_SQL.format(capped=capped_sql),
-                    [EXACT_COUNT_LIMIT, *params, table],
-                )
-                estimate, count = cursor.fetchone()
-            if count is None:
-                self.count_is_estimate = True
-                return estimate
-        if count > EXACT_COUNT_LIMIT:
-            self.count_is_capped = True
-            return EXACT_COUNT_LIMIT
-        return count
+        counted = estimated_count(self.object_list, limit=EXACT_COUNT_LIMIT)
+        self.count_is_estimate, self.count_is_capped = counted.estimate, counted.capped
+        return counted.value
 
     @property
     def count_label(self) -> str:

@@ -54,6 +54,11 @@ class ClientService(models.Model):
         return self.product_name
 
 
+def invoice_number(invoice_id: int) -> str:
+    """What an invoice is numbered as on its page, its PDF and in the API: its id."""
+    return str(invoice_id)
+
+
 class Invoice(models.Model):
     class Status(models.TextChoices):
         DRAFT = "Draft", "Draft"
@@ -124,7 +129,7 @@ class Invoice(models.Model):
 
     @property
     def number(self) -> str:
-        return str(self.pk)
+        return invoice_number(self.pk)
 
     @property
     def billed_full_name(self) -> str:
