@@ -39,13 +39,14 @@ class RowCount:
         return not (self.estimate or self.capped)
 
 
-def estimated_count(queryset: QuerySet, *, limit: int = EXACT_COUNT_LIMIT) -> RowCount:
+def estimated_count(queryset: QuerySet, *, limit: int | None = None) -> RowCount:
     """The rows of ``queryset`` in one cheap query.
 
-    Unfiltered: the planner's estimate of the table's rows when it is at least ``limit``.
-    Otherwise (a filter or search, or a small or never analysed table): an exact count that
-    stops after ``limit`` rows.
+    Unfiltered: the planner's estimate of the table's rows when it is at least ``limit``
+    (default ``EXACT_COUNT_LIMIT``). Otherwise (a filter or search, or a small or never analysed
+    table): an exact count that stops after ``limit`` rows.
     """
+    limit = EXACT_COUNT_LIMIT if limit is None else limit
     capped = queryset.values("pk").order_by()[: limit + 1]
     if queryset.query.has_filters():
         count = capped.count()
