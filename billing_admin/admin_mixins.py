@@ -1,10 +1,14 @@
 """Admin building blocks shared by the apps."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
+from django.utils.html import format_html
+from django.utils.translation import gettext
 
 from billing_admin.parsing import parse_positive_int
+from billing_admin.widgets import PlainSelect
 
 
 class AuditLogAdmin(admin.ModelAdmin):
@@ -53,3 +57,30 @@ class ServiceErrorAsMessageMixin:
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return HttpResponseRedirect(request.get_full_path())
+
+
+class PlainActionCheckboxMixin:
+    """A list's row checkboxes written as one string each, not rendered through the form widget
+    templates: Django's ``action_checkbox`` renders a ``CheckboxInput`` (two template includes)
+    per row, about a quarter of the client list's CPU. The HTML is Django's, byte for byte."""
+
+    def action_checkbox(self, obj):
+        label = format_html(gettext("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
+        )
+
+
+class PlainSelectAdminMixin:
+    """Add and change forms whose choice fields (countries, currencies, languages: hundreds of
+    options) are drawn by ``billing_admin.widgets.PlainSelect``, the same HTML without a template
+    include per option. A widget set elsewhere (``radio_fields``, a form's ``Meta.widgets``)
+    wins."""
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name not in self.radio_fields:
+            kwargs.setdefault("widget", PlainSelect)
+        return super().formfield_for_choice_field(db_field, request, **kwargs)

@@ -19,6 +19,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from billing_admin.admin_mixins import (
     AuditLogAdmin,
     ClientIdSearchMixin,
+    PlainActionCheckboxMixin,
+    PlainSelectAdminMixin,
     ServiceErrorAsMessageMixin,
 )
 from clients.admin_bulk import BulkStatusAdminMixin
@@ -26,6 +28,7 @@ from clients.admin_contacts import ContactsAndNotesAdminMixin
 from clients.admin_credit_policy import CreditPolicyAdminMixin
 from clients.admin_csv import ClientCsvAdminMixin
 from clients.admin_deletion import ClientDeletionAdminMixin
+from clients.admin_filters import DropdownChoicesFilter
 from clients.admin_links import (
     ORDER_EDIT_PROFILE,
     ORDER_WELCOME_EMAIL,
@@ -91,13 +94,12 @@ SETTINGS_FIELDS = (
 )
 
 
-class DropdownChoicesFilter(admin.ChoicesFieldListFilter):
-    """A choices filter as one drop-down: countries and currencies are hundreds of links long."""
-
-    template = "admin/clients/client/dropdown_filter.html"
-
-
-class ClientAdminBase(ServiceErrorAsMessageMixin, admin.ModelAdmin):
+class ClientAdminBase(
+    ServiceErrorAsMessageMixin,
+    PlainActionCheckboxMixin,
+    PlainSelectAdminMixin,
+    admin.ModelAdmin,
+):
     add_form = ClientAddForm
     form = ClientForm
     list_display = [

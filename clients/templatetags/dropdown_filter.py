@@ -1,0 +1,38 @@
+"""``{{ choices|dropdown_options }}``: a list filter's choices as the ``<option>`` elements of
+admin/clients/client/dropdown_filter.html, written in one pass rather than a template loop
+(hundreds of options on every client list page; see clients/admin_filters.py). Each option is
+what ``<option value="{{ choice.query_string|iriencode }}"{% if choice.selected %} selected{%
+endif %}>{{ choice.display }}</option>`` gives, one a line."""
+
+import html
+
+from django import template
+from django.utils.encoding import iri_to_uri
+from django.utils.functional import Promise
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+
+def _escape(value) -> str:
+    """``conditional_escape(value)`` as a plain string, without a SafeString per call (most of
+    its cost over hundreds of options)."""
+    if isinstance(value, Promise):
+        value = str(value)
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
+
+
+@register.filter
+def dropdown_options(choices) -> str:
+    return mark_safe(
+        "\n".join(
+            '<option value="{}"{}>{}</option>'.format(
+                _escape(iri_to_uri(choice["query_string"])),
+                " selected" if choice["selected"] else "",
+                _escape(choice["display"]),
+            )
+            for choice in choices
+        )
+    )
