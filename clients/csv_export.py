@@ -118,6 +118,13 @@ def neutralise_formula(cell: str) -> str:
     return FORMULA_GUARD + cell if cell.startswith(FORMULA_PREFIXES) else cell
 
 
+def _id_range(column: str, after: int, upto: int | None) -> tuple[str, list[int]]:
+    """``column`` above ``after`` and, unless None, at most ``upto``: SQL and its parameters."""
+    if upto is None:
+        return f"{column} > %s", [after]
+    return f"{column} > %s AND {column} <= %s", [after, upto]
+
+
 def client_csv_chunks(clients: QuerySet[Client], columns: list[ExportColumn]) -> Iterator[str]:
     """The CSV in pieces: the header, then the clients in id order, ``EXPORT_CHUNK_SIZE`` at a
     time. Each chunk is one query for its last id and one COPY of the rows up to it."""
@@ -134,15 +141,18 @@ def client_csv_chunks(clients: QuerySet[Client], columns: list[ExportColumn]) ->
                 [*selection_params, last_id, EXPORT_CHUNK_SIZE - 1],
             )
             boundary = cursor.fetchone()
+            upper = None if boundary is None else boundary[0]
+            # The id range stands inside the selection too: outside alone, each chunk's join
+            # walked the selection from its first id, so a chunk cost more the later it came.
+            chosen, chosen_params = _id_range("id", last_id, upper)
+            rows, rows_params = _id_range("c.id", last_id, upper)
             query = (
                 f"SELECT {select_list} FROM clients_client c "
                 "LEFT JOIN clients_clientgroup g ON g.id = c.group_id "
-                f"WHERE c.id IN ({selection}) AND c.id > %s"
+                f"WHERE c.id IN (SELECT id FROM ({selection}) AS chosen(id) WHERE {chosen}) "
+                f"AND {rows}"
             )
-            params = [*select_params, *selection_params, last_id]
-            if boundary is not None:
-                query += " AND c.id <= %s"
-                params.append(boundary[0])
+            params = [*select_params, *selection_params, *chosen_params, *rows_params]
             # COPY takes no parameters: psycopg2 binds them into the text (quoted, escaped).
             bound = cursor.mogrify(f"{query} ORDER BY c.id", params).decode()
             chunk = io.StringIO()
