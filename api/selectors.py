@@ -6,7 +6,7 @@ import re
 
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Count, F, Q, QuerySet, Sum, Value
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Concat, Lower
 from django.utils import timezone
 
@@ -14,9 +14,11 @@ from api.protocol import money
 from billing_admin.counting import estimated_count
 from billing_admin.money import ZERO
 from clients.models import NAME_SEARCH_VECTOR, Client, ClientGroup, Contact
+from clients.selectors import notes_text
 from credits.models import CreditEntry
 from invoices.models import BALANCE_DUE, ClientService, Invoice
 from invoices.selectors import OPEN_INVOICES, invoices_overdue
+from merges.selectors import answering_client_id
 from transactions.models import Transaction
 
 # GetClientsDetails stats key -> the invoice status it counts.
@@ -149,19 +151,25 @@ def client_exists(client_id: int) -> bool:
     return Client.objects.filter(pk=client_id).exists()
 
 
-def client_id_by_email(email: str) -> int | None:
+def _with_email(clients: QuerySet[Client], email: str) -> QuerySet[Client]:
     """lower(email) equality is what the case-insensitive unique index on email serves."""
-    return (
-        Client.objects.alias(email_lower=Lower("email"))
-        .filter(email_lower=email.lower())
-        .values_list("pk", flat=True)
-        .first()
-    )
+    return clients.alias(email_lower=Lower("email")).filter(email_lower=email.lower())
 
 
-def client_details(client_id: int) -> Client:
-    """GetClientsDetails' client, with its group."""
-    return Client.objects.select_related("group").get(pk=client_id)
+def client_id_by_email(email: str) -> int | None:
+    return _with_email(Client.objects.all(), email).values_list("pk", flat=True).first()
+
+
+def client_details(*, client_id: int | None = None, email: str = "") -> Client | None:
+    """GetClientsDetails' client, with its notes log as ``notes_text``, in one query: by id,
+    following a merge as every API read does (``client_id_param``, here folded into the query
+    by ``answering_client_id``), or by email. None when there is no such client."""
+    clients = Client.objects.annotate(notes_text=notes_text(OuterRef("pk")))
+    if client_id is not None:
+        clients = clients.filter(pk=answering_client_id(client_id))
+    else:
+        clients = _with_email(clients, email)
+    return next(iter(clients[:1]), None)
 
 
 def client_list(*, status: str, search: str, order_field: str, descending: bool):

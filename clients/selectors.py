@@ -10,8 +10,20 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    TextField,
+    Value,
+)
 from django.db.models.functions import Coalesce, Lower
 
 from billing_admin.bulk_sql import unnest
@@ -188,10 +200,18 @@ def client_sticky_notes(client_or_id: Client | int) -> QuerySet[ClientNote]:
     return ClientNote.objects.filter(client_id=client_id, sticky=True)
 
 
-def client_notes_text(client: Client) -> str:
-    """The whole log as one text, oldest first: what WHMCS's single notes field holds."""
-    texts = client.client_notes.order_by("created_at", "id").values_list("text", flat=True)
-    return "\n\n".join(texts)
+def notes_text(client_id) -> Coalesce:
+    """The whole notes log of ``client_id`` (an id or ``OuterRef("pk")``) as one text, oldest
+    first, as an expression to read with the client: what WHMCS's single notes field holds
+    ("" without notes)."""
+    joined = (
+        ClientNote.objects.filter(client_id=client_id)
+        .order_by()
+        .values("client_id")
+        .annotate(text=StringAgg("text", "\n\n", order_by=("created_at", "id")))
+        .values("text")
+    )
+    return Coalesce(Subquery(joined), Value(""), output_field=TextField())
 
 
 def client_history(client: Client):

@@ -2,8 +2,8 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import ForeignObjectRel, Q
-from django.db.models.functions import Lower
+from django.db.models import ForeignObjectRel, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Lower
 
 from clients.models import Client, Contact
 from customfields.models import CustomFieldValue
@@ -25,11 +25,21 @@ def client_relations() -> list[ForeignObjectRel]:
     ]
 
 
+def _merge_targets(client_id: int):
+    """Where ``client_id`` was merged into, the latest merge first (ClientMerge's ordering)."""
+    return ClientMerge.objects.filter(source_id=client_id).values_list("target_id", flat=True)
+
+
 def merged_into(client_id: int) -> int | None:
     """The client that ``client_id`` was merged into (following merges of merges), or None."""
-    return (
-        ClientMerge.objects.filter(source_id=client_id).values_list("target_id", flat=True).first()
-    )
+    return _merge_targets(client_id).first()
+
+
+def answering_client_id(client_id: int) -> Coalesce:
+    """The id ``client_id`` answers for now, as an expression: the client it was merged into
+    (``merged_into``), else itself. For a read that follows merges and fetches the client in
+    one query (``Client.objects.filter(pk=answering_client_id(n))``)."""
+    return Coalesce(Subquery(_merge_targets(client_id)[:1]), Value(client_id))
 
 
 @dataclass

@@ -38,7 +38,7 @@ from billing_admin.parsing import bound_search
 from clients import services as client_services
 from clients.field_permissions import FIELD_PERMISSIONS
 from clients.models import Client
-from clients.selectors import client_contacts, client_notes_text
+from clients.selectors import client_contacts
 from customfields.services import client_create_with_custom_fields, client_set_custom_field_values
 from invoices.services import client_close
 from transactions.services import client_delete
@@ -244,10 +244,13 @@ def get_clients(params: Params, *, actor) -> dict:
 def get_clients_details(params: Params, *, actor) -> dict:
     if not params.has("clientid") and not params.has("email"):
         raise ApiError(CLIENT_ID_OR_EMAIL_REQUIRED)
-    client_id = _client_id_from(
-        params, id_param="clientid", email_param="email", not_found=CLIENT_NOT_FOUND
-    )
-    client = selectors.client_details(client_id)
+    if params.has("clientid"):
+        client_id = params.record_id("clientid", not_found=CLIENT_NOT_FOUND)
+        client = selectors.client_details(client_id=client_id)
+    else:
+        client = selectors.client_details(email=params.text("email"))
+    if client is None:
+        raise ApiError(CLIENT_NOT_FOUND)
     answer = {"client": _client_details(client, contacts=list(client_contacts(client)))}
     if params.boolean("stats"):
         answer["stats"] = selectors.client_stats(client)
@@ -287,7 +290,7 @@ def _client_details(client: Client, *, contacts: list) -> dict:
         "creditpolicy": client.credit_policy,
         "marketing_emails_opt_in": client.marketing_opt_in,
         "isOptedInToMarketingEmails": client.marketing_opt_in,
-        "notes": client_notes_text(client),
+        "notes": client.notes_text,
         # 0 means the client itself, as in WHMCS.
         "billingcid": billing_contact.pk if billing_contact else 0,
         "datecreated": date_text(timezone.localdate(client.created_at)),
