@@ -2,19 +2,17 @@
 filters, and what no other app offers (GetClients' search, a client's statistics). The actions
 parse and format; every query they run is here."""
 
-import re
-
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce, Concat, Lower
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from api.protocol import money
 from billing_admin.counting import estimated_count
 from billing_admin.money import ZERO
-from clients.models import NAME_SEARCH_VECTOR, Client, ClientGroup, Contact
-from clients.selectors import notes_text
+from clients.models import Client, ClientGroup, Contact
+from clients.selectors import ALPHANUMERIC_RUN, clients_matching_start, notes_text
 from credits.models import CreditEntry
 from invoices.models import BALANCE_DUE, ClientService, Invoice
 from invoices.selectors import OPEN_INVOICES, invoices_overdue
@@ -31,42 +29,6 @@ INVOICE_COUNTS = {
     "numpaymentpendinginvoices": Invoice.Status.PAYMENT_PENDING,
     "numDraftInvoices": Invoice.Status.DRAFT,
 }
-
-
-# A run of letters or digits: what PostgreSQL's text-search parser starts a word with.
-ALPHANUMERIC_RUN = re.compile(r"[^\W_]+")
-
-
-def clients_matching_start(queryset: QuerySet[Client], term: str) -> QuerySet[Client]:
-    """GetClients' ``search``: the term starts the email, first name, last name, "first last"
-    or company name, case-insensitively. Each arm of the OR is served by a clients index.
-
-    The email by its ``lower(email)`` pattern index. The names by the full-text GIN index on
-    first, last and company name: a name that starts with the term has a word starting with the
-    term's first run of letters or digits, so that prefix query finds every candidate, and the
-    exact start-of-field test then filters them. A term with no letter or digit cannot use the
-    word index; its names arm is the exact test alone.
-    """
-    prefix = term.lower()
-    names = (
-        Q(first_name_lower__startswith=prefix)
-        | Q(last_name_lower__startswith=prefix)
-        | Q(full_name_lower__startswith=prefix)
-        | Q(company_name_lower__startswith=prefix)
-    )
-    first_word = ALPHANUMERIC_RUN.search(term)
-    if first_word:
-        # Only letters and digits reach the raw tsquery, so input cannot break its syntax.
-        word_prefix = SearchQuery(f"{first_word.group()}:*", search_type="raw", config="simple")
-        names &= Q(name_search=word_prefix)
-    return queryset.alias(
-        email_lower=Lower("email"),
-        name_search=NAME_SEARCH_VECTOR,
-        first_name_lower=Lower("first_name"),
-        last_name_lower=Lower("last_name"),
-        full_name_lower=Lower(Concat("first_name", Value(" "), "last_name")),
-        company_name_lower=Lower("company_name"),
-    ).filter(Q(email_lower__startswith=prefix) | names)
 
 
 def client_stats(client: Client) -> dict:
