@@ -2,11 +2,14 @@
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.utils import quote
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.utils.html import format_html
 from django.utils.translation import gettext
 
+from billing_admin.object_urls import object_url
 from billing_admin.parsing import parse_positive_int
 from billing_admin.widgets import PlainSelect
 
@@ -59,10 +62,25 @@ class ServiceErrorAsMessageMixin:
             return HttpResponseRedirect(request.get_full_path())
 
 
-class PlainActionCheckboxMixin:
-    """A list's row checkboxes written as one string each, not rendered through the form widget
-    templates: Django's ``action_checkbox`` renders a ``CheckboxInput`` (two template includes)
-    per row, about a quarter of the client list's CPU. The HTML is Django's, byte for byte."""
+class RowLinkChangeList(ChangeList):
+    """Django's ChangeList, each row's link made by ``object_url`` (no ``reverse()`` a row)."""
+
+    def url_for_result(self, result):
+        return object_url(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+            quote(getattr(result, self.pk_attname)),
+            current_app=self.model_admin.admin_site.name,
+        )
+
+
+class CheapListRowsMixin:
+    """A list whose rows cost less to draw, with Django's HTML: each row's checkbox written as
+    one string, not rendered through the form widget templates (Django's ``action_checkbox``
+    renders a ``CheckboxInput``, two template includes a row: a quarter of the client list's
+    CPU), and each row's link made without ``reverse()`` (``RowLinkChangeList``)."""
+
+    def get_changelist(self, request, **kwargs):
+        return RowLinkChangeList
 
     def action_checkbox(self, obj):
         label = format_html(gettext("Select this object for an action - {}"), str(obj))

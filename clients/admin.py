@@ -11,18 +11,18 @@ from django.contrib.admin.utils import unquote
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from billing_admin.admin_mixins import (
     AuditLogAdmin,
+    CheapListRowsMixin,
     ClientIdSearchMixin,
-    PlainActionCheckboxMixin,
     PlainSelectAdminMixin,
     ServiceErrorAsMessageMixin,
 )
+from billing_admin.dates import day_text
+from billing_admin.object_urls import object_url
 from clients.admin_bulk import BulkStatusAdminMixin
 from clients.admin_contacts import ContactsAndNotesAdminMixin
 from clients.admin_credit_policy import CreditPolicyAdminMixin
@@ -96,7 +96,7 @@ SETTINGS_FIELDS = (
 
 class ClientAdminBase(
     ServiceErrorAsMessageMixin,
-    PlainActionCheckboxMixin,
+    CheapListRowsMixin,
     PlainSelectAdminMixin,
     admin.ModelAdmin,
 ):
@@ -135,7 +135,7 @@ class ClientAdminBase(
 
     @admin.display(description="Client", ordering="last_name")
     def name_link(self, client: Client) -> str:
-        url = reverse("admin:clients_client_summary", args=[client.pk])
+        url = object_url("admin:clients_client_summary", client.pk)
         # The group's colour as a dot beside the name: a coloured background under link text
         # was hard to read.
         group_dot = (
@@ -186,7 +186,7 @@ class ClientAdminBase(
     @admin.display(description="Created", ordering="created_at")
     def created_date(self, client: Client) -> str:
         # The day is enough in the list (the Profile has the time), and keeps the column narrow.
-        return date_format(timezone.localdate(client.created_at))
+        return day_text(client.created_at)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("group")

@@ -7,10 +7,10 @@ so the box never shows a link that would answer 403). The page sorts the links b
 
 from dataclasses import dataclass
 
-from django.urls import reverse
 from django.utils.html import format_html
 
 from billing_admin.money import format_money
+from billing_admin.object_urls import object_url
 
 # Where the standard links sit; a mixin picks its slot from these.
 ORDER_EDIT_PROFILE = 10
@@ -39,7 +39,7 @@ class QuickLink:
 
 def client_summary_link(client) -> str:
     """The client's name linking to its Summary, as every list that names a client shows it."""
-    url = reverse("admin:clients_client_summary", args=[client.pk])
+    url = object_url("admin:clients_client_summary", client.pk)
     return format_html('<a href="{}">{}</a>', url, client)
 
 

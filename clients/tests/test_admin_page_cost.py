@@ -4,16 +4,22 @@ Each shortcut is compared with the Django code it replaces, on awkward input: ma
 in names, other filters and a search in the list's address, a selected value.
 """
 
+from decimal import Decimal
+
 import pytest
 from django.contrib import admin
 from django.contrib.admin.filters import ChoicesFieldListFilter
+from django.contrib.admin.templatetags.admin_list import results
 from django.template import engines
-from django.urls import reverse
+from django.urls import resolve, reverse
 
 from clients.admin_filters import DropdownChoicesFilter
 from clients.models import Client
 from clients.templatetags.dropdown_filter import dropdown_options
-from clients.tests.factories import ClientFactory
+from clients.templatetags.list_rows import quick_results
+from clients.tests.factories import ClientFactory, ClientGroupFactory
+from credits.models import CreditEntry
+from credits.services import add_credit
 
 pytestmark = pytest.mark.django_db
 
@@ -83,3 +89,40 @@ def test_list_page_shows_the_drop_downs_with_the_selected_country(admin_client):
 
     assert '<option value="?country__exact=DE&amp;q=a" selected>Germany</option>' in content
     assert '<option value="?q=a">All</option>' in content
+
+
+def rows(model, rf, user, params):
+    """Each row's cells, as Django's ``results`` and as ``quick_results`` write them."""
+    path = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    request = rf.get(path, params)
+    request.user = user
+    request.resolver_match = resolve(path)  # the list's filters are kept in its row links
+    cl = admin.site._registry[model].get_changelist_instance(request)
+    cl.formset = None  # as changelist_view sets it for a list without list_editable
+    assert cl.result_list
+    return [list(row) for row in results(cl)], [list(row) for row in quick_results(cl)]
+
+
+@pytest.mark.parametrize("params", [{}, {"q": "a"}, {"status__exact": "Active", "o": "-2"}])
+def test_list_rows_are_the_cells_django_writes(rf, admin_user, params):
+    grouped = ClientGroupFactory(name="VIP <gold>", colour="#ff0000")
+    ClientFactory(first_name="Ann & <b>", last_name="Able", company_name="", group=grouped)
+    client = ClientFactory(first_name="Bob", last_name='"Baker"', company_name="Baker & Sons")
+    add_credit(client_id=client.pk, amount=Decimal("12.50"), description="Goodwill", actor=None)
+
+    django_rows, our_rows = rows(Client, rf, admin_user, params)
+
+    assert our_rows == django_rows
+    assert any('href="' in cell and "_changelist_filters" in cell for cell in our_rows[0]) == (
+        params != {}
+    )
+
+
+def test_credit_log_rows_are_the_cells_django_writes(rf, admin_user):
+    # Dates, amounts, an empty foreign key and a linked first column, on another list.
+    client = ClientFactory()
+    add_credit(client_id=client.pk, amount=Decimal("5.00"), description="<i>x</i>", actor=None)
+
+    django_rows, our_rows = rows(CreditEntry, rf, admin_user, {"q": str(client.pk)})
+
+    assert our_rows == django_rows
