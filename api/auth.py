@@ -4,6 +4,7 @@ import hmac
 import ipaddress
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import Q
 
 from api.models import ApiCredential
@@ -73,10 +74,71 @@ def ip_allowed(credential: ApiCredential, ip: str) -> bool:
     return any(address in ipaddress.ip_network(network) for network in credential.allowed_ips)
 
 
+class _LiveCredentialQuery:
+    """The SQL of ``live_credential`` for one connection, built once: the live credential with
+    an identifier (%s) joined to its owner, every column named from the models' ``_meta``; and
+    what turns its row into the two instances (fields in the order selected, converters)."""
+
+    def __init__(self, connection):
+        quote = connection.ops.quote_name
+        meta = ApiCredential._meta
+        owner = meta.get_field("user")
+        self.owner_model = owner.related_model
+        self.fields = list(meta.concrete_fields)
+        self.owner_fields = list(self.owner_model._meta.concrete_fields)
+        columns = [f"c.{quote(field.column)}" for field in self.fields] + [
+            f"o.{quote(field.column)}" for field in self.owner_fields
+        ]
+        self.sql = (
+            f"SELECT {', '.join(columns)} FROM {quote(meta.db_table)} c"
+            f" JOIN {quote(self.owner_model._meta.db_table)} o"
+            f" ON o.{quote(self.owner_model._meta.pk.column)} = c.{quote(owner.column)}"
+            f" WHERE c.{quote(meta.get_field('identifier').column)} = %s"
+            f" AND c.{quote(meta.get_field('revoked_at').column)} IS NULL"
+        )
+        self.compiler = ApiCredential.objects.none().query.get_compiler(connection=connection)
+        self.converters = self.compiler.get_converters(
+            [field.get_col(field.model._meta.db_table) for field in self.fields + self.owner_fields]
+        )
+
+    def instance(self, alias: str, row) -> ApiCredential:
+        (row,) = self.compiler.apply_converters([row], self.converters)
+        split = len(self.fields)
+        credential = ApiCredential.from_db(
+            alias, [field.attname for field in self.fields], row[:split]
+        )
+        credential.user = self.owner_model.from_db(
+            alias, [field.attname for field in self.owner_fields], row[split:]
+        )
+        return credential
+
+
+_LIVE_CREDENTIAL_QUERIES: dict[str, _LiveCredentialQuery] = {}
+
+
+def live_credential(identifier: str) -> ApiCredential | None:
+    """The live (unrevoked) credential with ``identifier``, its owner loaded with it, in one
+    query; None when there is none.
+
+    Raw SQL because every API call starts here: the ORM compiles this select_related lookup
+    in about 0.9 ms, six times what the database takes to answer it (0.15 ms), and that was
+    half of a small call such as GetClientsDetails (bench --api, 100,000 clients). The row
+    becomes instances through the models' own ``from_db`` and database converters.
+    """
+    connection = connections[ApiCredential.objects.db]
+    query = _LIVE_CREDENTIAL_QUERIES.get(connection.alias)
+    if query is None:
+        query = _LIVE_CREDENTIAL_QUERIES[connection.alias] = _LiveCredentialQuery(connection)
+    with connection.cursor() as cursor:
+        cursor.execute(query.sql, [identifier])
+        row = cursor.fetchone()
+    return None if row is None else query.instance(connection.alias, row)
+
+
 def _match(identifier: str, secret: str) -> ApiCredential | None:
     live = ApiCredential.objects.filter(revoked_at__isnull=True).select_related("user")
     digest = secret_digest(secret)
-    credential = live.filter(identifier=identifier).first()
+    credential = live_credential(identifier)
     if credential is not None and hmac.compare_digest(credential.secret_hash, digest):
         return _owner_active(credential)
     if settings.API_ALLOW_LEGACY_ADMIN_PASSWORD:
