@@ -4,10 +4,12 @@ only starts Django. Run at 100,000 and at 1,000,000 clients: the 1M figure must 
 1.25x of the 100k one (memory that does not grow with the data), docs/benchmarks.md compares.
 """
 
+import json
 import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from django.conf import settings
 
@@ -27,6 +29,10 @@ COMMANDS = {
     "verify_credit": ["verify_credit"],
     "export_clients (every column)": ["export_clients", "--output", os.devnull],
 }
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+MAX_GROWTH = 1.25
+# The run a peak is compared with has at most this share of the clients (100k for 1M).
+SMALLER_RUN_SHARE = 0.2
 STARTUP = [sys.executable, "-c", "import django; django.setup(); import time; time.sleep(0.5)"]
 SAMPLE_SECONDS = 0.02
 
@@ -63,12 +69,28 @@ def _run(argv: list[str]) -> tuple[float, float]:
     return elapsed, peak
 
 
+def _smaller_run_peak(operation: str, clients: int) -> tuple[int, float] | None:
+    """(clients, peak RSS in MiB) of ``operation`` in the newest saved run on at most a fifth of
+    ``clients`` (bench/results/*.json), or None when there is none."""
+    for path in sorted(RESULTS_DIR.glob("bench-*.json"), key=lambda p: p.stat().st_mtime)[::-1]:
+        try:
+            results = json.loads(path.read_text())["results"]
+        except (OSError, ValueError, KeyError):
+            continue
+        for result in results:
+            figures = result.get("figures", {})
+            smaller = figures.get("clients", clients)
+            if result["operation"] == operation and smaller <= clients * SMALLER_RUN_SHARE:
+                return smaller, figures["peak_rss_mib"]
+    return None
+
+
 def _operation(label: str, command: list[str]):
     @guarded
     def operation(ctx: Context) -> Result:
         seconds, peak = _run([sys.executable, "manage.py", *command])
         _, floor = _run(STARTUP)
-        result = Result(operation=f"peak RSS: {label}", target="1M <= 1.25x 100k")
+        result = Result(operation=f"peak RSS: {label}", target=f"<= {MAX_GROWTH}x a 10x smaller run")
         result.ours_ms = [seconds * 1000]
         result.figures.update(
             clients=ctx.dataset.clients,
@@ -76,6 +98,12 @@ def _operation(label: str, command: list[str]):
             django_startup_rss_mib=round(floor, 1),
             above_startup_mib=round(peak - floor, 1),
         )
+        smaller = _smaller_run_peak(result.operation, ctx.dataset.clients)
+        if smaller is not None:
+            clients, smaller_peak = smaller
+            growth = peak / smaller_peak
+            result.figures.update(compared_clients=clients, growth=round(growth, 3))
+            result.checks[f"<= {MAX_GROWTH}x the {clients:,}-client peak"] = growth <= MAX_GROWTH
         return result
 
     operation.__doc__ = f"peak RSS: {label}"
