@@ -11,6 +11,7 @@ from django.utils import timezone
 from api.protocol import money
 from billing_admin.counting import estimated_count
 from billing_admin.money import ZERO
+from billing_admin.prepared import PLACEHOLDER_ID, PLACEHOLDER_TEXT, PreparedRead
 from clients.models import Client, ClientGroup, Contact
 from clients.selectors import ALPHANUMERIC_RUN, clients_matching_start, notes_text
 from credits.models import CreditEntry
@@ -122,16 +123,29 @@ def client_id_by_email(email: str) -> int | None:
     return _with_email(Client.objects.all(), email).values_list("pk", flat=True).first()
 
 
+def _client_details(clients: QuerySet[Client]) -> QuerySet[Client]:
+    return clients.annotate(notes_text=notes_text(OuterRef("pk")))[:1]
+
+
+# Compiled once (billing_admin.prepared): the ORM took 2 ms to compile this query per call.
+_CLIENT_DETAILS_BY_ID = PreparedRead(
+    lambda client_id: _client_details(Client.objects.filter(pk=answering_client_id(client_id))),
+    PLACEHOLDER_ID,
+)
+_CLIENT_DETAILS_BY_EMAIL = PreparedRead(
+    lambda email: _client_details(_with_email(Client.objects.all(), email)), PLACEHOLDER_TEXT
+)
+
+
 def client_details(*, client_id: int | None = None, email: str = "") -> Client | None:
     """GetClientsDetails' client, with its notes log as ``notes_text``, in one query: by id,
     following a merge as every API read does (``client_id_param``, here folded into the query
     by ``answering_client_id``), or by email. None when there is no such client."""
-    clients = Client.objects.annotate(notes_text=notes_text(OuterRef("pk")))
     if client_id is not None:
-        clients = clients.filter(pk=answering_client_id(client_id))
+        clients = _CLIENT_DETAILS_BY_ID.run(client_id)
     else:
-        clients = _with_email(clients, email)
-    return next(iter(clients[:1]), None)
+        clients = _CLIENT_DETAILS_BY_EMAIL.run(email.lower())
+    return next(iter(clients), None)
 
 
 def client_list(*, status: str, search: str, order_field: str, descending: bool):

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Left, Lower
 
+from billing_admin.prepared import PLACEHOLDER_ID, PreparedRead
 from clients.models import Client, ClientEvent
 from customfields.models import (
     INDEXED_VALUE_LENGTH,
@@ -87,10 +88,8 @@ def client_custom_fields(client: Client, *, include_admin_only: bool = True) -> 
     """Every definition with this client's value as ``.value`` ("" when it has none), in display
     order, in one query: the Summary, the Profile and GetClientsDetails show them all.
     ``include_admin_only=False`` for anything the client sees (emails)."""
-    fields = CustomField.objects.annotate(value=_value_of_client(client.pk))
-    if not include_admin_only:
-        fields = fields.filter(admin_only=False)
-    fields = list(fields)
+    prepared = _FIELDS_WITH_VALUE if include_admin_only else _CLIENT_VISIBLE_FIELDS_WITH_VALUE
+    fields = list(prepared.run(client.pk))
     for field in fields:
         field.value = field.value or ""
     return fields
@@ -99,6 +98,19 @@ def client_custom_fields(client: Client, *, include_admin_only: bool = True) -> 
 def _value_of_client(client_id: int) -> Subquery:
     rows = CustomFieldValue.objects.filter(client_id=client_id, field=OuterRef("pk"))
     return Subquery(rows.values("value")[:1])
+
+
+# Compiled once (billing_admin.prepared): GetClientsDetails reads these on every call.
+_FIELDS_WITH_VALUE = PreparedRead(
+    lambda client_id: CustomField.objects.annotate(value=_value_of_client(client_id)),
+    PLACEHOLDER_ID,
+)
+_CLIENT_VISIBLE_FIELDS_WITH_VALUE = PreparedRead(
+    lambda client_id: CustomField.objects.filter(admin_only=False).annotate(
+        value=_value_of_client(client_id)
+    ),
+    PLACEHOLDER_ID,
+)
 
 
 def custom_field_values_for(client_ids: Iterable[int]) -> dict[int, dict[int, str]]:

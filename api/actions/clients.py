@@ -38,7 +38,7 @@ from billing_admin.parsing import bound_search
 from clients import services as client_services
 from clients.field_permissions import FIELD_PERMISSIONS
 from clients.models import Client
-from clients.selectors import client_contacts
+from clients.selectors import client_contact_list
 from customfields.services import client_create_with_custom_fields, client_set_custom_field_values
 from invoices.services import client_close
 from transactions.services import client_delete
@@ -251,7 +251,7 @@ def get_clients_details(params: Params, *, actor) -> dict:
         client = selectors.client_details(email=params.text("email"))
     if client is None:
         raise ApiError(CLIENT_NOT_FOUND)
-    answer = {"client": _client_details(client, contacts=list(client_contacts(client)))}
+    answer = {"client": _client_details(client, contacts=client_contact_list(client.pk))}
     if params.boolean("stats"):
         answer["stats"] = selectors.client_stats(client)
     return answer
