@@ -116,8 +116,8 @@ def get_contacts(params: Params, *, actor) -> dict:
         },
     )
     start, limit = page(params)
-    rows = contacts_answer(contacts[start : start + limit])
-    return paged("contacts", "contact", rows, total=contacts.count(), start=start)
+    found, total = selectors.page_of(contacts, start=start, limit=limit)
+    return paged("contacts", "contact", contacts_answer(found), total=total, start=start)
 
 
 def add_client_note(params: Params, *, actor) -> dict:

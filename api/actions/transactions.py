@@ -204,5 +204,6 @@ def get_transactions(params: Params, *, actor) -> dict:
         transaction_id=params.text("transid") if params.has("transid") else None,
     )
     start, limit = page(params)
-    rows = [transaction_row(txn) for txn in transactions[start : start + limit]]
-    return paged("transactions", "transaction", rows, total=transactions.count(), start=start)
+    found, total = selectors.page_of(transactions, start=start, limit=limit)
+    rows = [transaction_row(txn) for txn in found]
+    return paged("transactions", "transaction", rows, total=total, start=start)
