@@ -11,7 +11,6 @@ from django.utils.translation import gettext
 
 from billing_admin.object_urls import object_url
 from billing_admin.parsing import parse_positive_int
-from billing_admin.widgets import PlainSelect
 
 
 class AuditLogAdmin(admin.ModelAdmin):
@@ -90,15 +89,3 @@ class CheapListRowsMixin:
             str(obj.pk),
             label,
         )
-
-
-class PlainSelectAdminMixin:
-    """Add and change forms whose choice fields (countries, currencies, languages: hundreds of
-    options) are drawn by ``billing_admin.widgets.PlainSelect``, the same HTML without a template
-    include per option. A widget set elsewhere (``radio_fields``, a form's ``Meta.widgets``)
-    wins."""
-
-    def formfield_for_choice_field(self, db_field, request, **kwargs):
-        if db_field.name not in self.radio_fields:
-            kwargs.setdefault("widget", PlainSelect)
-        return super().formfield_for_choice_field(db_field, request, **kwargs)

@@ -103,6 +103,10 @@ TEMPLATES = [
     },
 ]
 
+# Django's form renderer with its labels, inputs, selects and empty error lists written in
+# Python: the same HTML at a fraction of the CPU (billing_admin/form_renderer.py).
+FORM_RENDERER = "billing_admin.form_renderer.FormRenderer"
+
 WSGI_APPLICATION = "billing_admin.wsgi.application"
 
 # PostgreSQL only. DATABASE_URL unset: the embedded server in .pgdata/ (started on demand).

@@ -18,7 +18,6 @@ from billing_admin.admin_mixins import (
     AuditLogAdmin,
     CheapListRowsMixin,
     ClientIdSearchMixin,
-    PlainSelectAdminMixin,
     ServiceErrorAsMessageMixin,
 )
 from billing_admin.dates import day_text
@@ -97,7 +96,6 @@ SETTINGS_FIELDS = (
 class ClientAdminBase(
     ServiceErrorAsMessageMixin,
     CheapListRowsMixin,
-    PlainSelectAdminMixin,
     admin.ModelAdmin,
 ):
     add_form = ClientAddForm
