@@ -10,13 +10,17 @@ import pytest
 from django.contrib import admin
 from django.contrib.admin.filters import ChoicesFieldListFilter
 from django.contrib.admin.templatetags.admin_list import results
+from django.db import connection
 from django.template import engines
+from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 
 from clients.admin_filters import DropdownChoicesFilter
 from clients.models import Client
+from clients.services import EMAIL_TAKEN, email_in_use
 from clients.templatetags.dropdown_filter import dropdown_options
 from clients.templatetags.list_rows import quick_results
+from clients.tests.admin_forms import profile_post_data
 from clients.tests.factories import ClientFactory, ClientGroupFactory
 from credits.models import CreditEntry
 from credits.services import add_credit
@@ -126,3 +130,20 @@ def test_credit_log_rows_are_the_cells_django_writes(rf, admin_user):
     django_rows, our_rows = rows(CreditEntry, rf, admin_user, {"q": str(client.pk)})
 
     assert our_rows == django_rows
+
+
+def test_profile_email_check_reads_the_unique_email_index(admin_client):
+    # lower(email) is the unique index's expression; email__iexact (UPPER) scanned the table.
+    ClientFactory(email="taken@example.com")
+    client = ClientFactory()
+    data = profile_post_data(admin_client, client, email="Taken@Example.com")
+
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.post(reverse("admin:clients_client_change", args=[client.pk]), data)
+
+    assert response.context["adminform"].form.errors == {"email": [EMAIL_TAKEN]}
+    conditions = [q["sql"].partition(" WHERE ")[2] for q in queries]
+    checks = [where for where in conditions if '"clients_client"."email"' in where]
+    assert checks and all('LOWER("clients_client"."email") =' in where for where in checks)
+    assert not any('UPPER("clients_client"."email"' in q["sql"] for q in queries)
+    assert email_in_use(" TAKEN@example.COM ") and not email_in_use("free@example.com")
