@@ -3,7 +3,10 @@
 import re
 
 import pytest
+from django.contrib.admin import AdminSite
 from django.test import override_settings
+
+from clients.tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -55,3 +58,22 @@ def test_product_name_defaults_to_the_company_name_and_billing():
     from django.conf import settings
 
     assert settings.PRODUCT_NAME == f"{settings.COMPANY_NAME} Billing"
+
+
+def test_a_popup_builds_no_app_list(admin_client, monkeypatch):
+    # The sidebar is the only reader on a page, and a popup has none.
+    client = ClientFactory()
+    built = []
+    original = AdminSite.get_app_list
+    monkeypatch.setattr(
+        AdminSite,
+        "get_app_list",
+        lambda *args, **kwargs: built.append(1) or original(*args, **kwargs),
+    )
+
+    popup = admin_client.get(f"/admin/clients/client/{client.pk}/credits/?_popup=1")
+    assert popup.status_code == 200 and built == []
+
+    page = admin_client.get(f"/admin/clients/client/{client.pk}/credits/")
+    assert page.status_code == 200 and built == [1]
+    assert 'id="nav-sidebar"' in page.content.decode()
