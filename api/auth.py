@@ -136,7 +136,6 @@ def live_credential(identifier: str) -> ApiCredential | None:
 
 
 def _match(identifier: str, secret: str) -> ApiCredential | None:
-    live = ApiCredential.objects.filter(revoked_at__isnull=True).select_related("user")
     digest = secret_digest(secret)
     credential = live_credential(identifier)
     if credential is not None and hmac.compare_digest(credential.secret_hash, digest):
@@ -144,6 +143,7 @@ def _match(identifier: str, secret: str) -> ApiCredential | None:
     if settings.API_ALLOW_LEGACY_ADMIN_PASSWORD:
         # Legacy clients send the admin's username and md5 of the password: here, of a secret
         # of one of that admin's credentials (or the credential's own identifier).
+        live = ApiCredential.objects.filter(revoked_at__isnull=True).select_related("user")
         for candidate in live.filter(
             Q(identifier=identifier) | Q(user__username=identifier)
         ).order_by("pk"):
