@@ -75,7 +75,7 @@ def ip_allowed(credential: ApiCredential, ip: str) -> bool:
 
 
 class _LiveCredentialQuery:
-    """The SQL of ``live_credential`` for one connection, built once: the live credential with
+    """The SQL of ``live_credential`` for one database, built once: the live credential with
     an identifier (%s) joined to its owner, every column named from the models' ``_meta``; and
     what turns its row into the two instances (fields in the order selected, converters)."""
 
@@ -96,19 +96,29 @@ class _LiveCredentialQuery:
             f" WHERE c.{quote(meta.get_field('identifier').column)} = %s"
             f" AND c.{quote(meta.get_field('revoked_at').column)} IS NULL"
         )
-        self.compiler = ApiCredential.objects.none().query.get_compiler(connection=connection)
-        self.converters = self.compiler.get_converters(
-            [field.get_col(field.model._meta.db_table) for field in self.fields + self.owner_fields]
+        compiler = ApiCredential.objects.none().query.get_compiler(connection=connection)
+        self.converters = list(
+            compiler.get_converters(
+                [
+                    field.get_col(field.model._meta.db_table)
+                    for field in self.fields + self.owner_fields
+                ]
+            ).items()
         )
 
-    def instance(self, alias: str, row) -> ApiCredential:
-        (row,) = self.compiler.apply_converters([row], self.converters)
+    def instance(self, connection, row) -> ApiCredential:
+        """The credential, its owner attached, from a row (the database converters applied with
+        the calling thread's ``connection``, as the ORM applies them)."""
+        row = list(row)
+        for position, (converters, expression) in self.converters:
+            for converter in converters:
+                row[position] = converter(row[position], expression, connection)
         split = len(self.fields)
         credential = ApiCredential.from_db(
-            alias, [field.attname for field in self.fields], row[:split]
+            connection.alias, [field.attname for field in self.fields], row[:split]
         )
         credential.user = self.owner_model.from_db(
-            alias, [field.attname for field in self.owner_fields], row[split:]
+            connection.alias, [field.attname for field in self.owner_fields], row[split:]
         )
         return credential
 
@@ -132,7 +142,7 @@ def live_credential(identifier: str) -> ApiCredential | None:
     with connection.cursor() as cursor:
         cursor.execute(query.sql, [identifier])
         row = cursor.fetchone()
-    return None if row is None else query.instance(connection.alias, row)
+    return None if row is None else query.instance(connection, row)
 
 
 def _match(identifier: str, secret: str) -> ApiCredential | None:
