@@ -99,6 +99,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # billing_admin is the admin app's config, so its tags are registered here.
+            "libraries": {"sidebar": "billing_admin.sidebar"},
         },
     },
 ]
