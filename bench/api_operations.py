@@ -9,6 +9,7 @@ import io
 import statistics
 import threading
 import time
+from urllib.parse import urlencode
 
 from django.db import close_old_connections, connection
 from django.test import Client as HttpClient
@@ -43,15 +44,19 @@ class Api:
         self.http = HttpClient()
 
     def call(self, action: str, http: HttpClient | None = None, **params) -> dict:
-        response = (http or self.http).post(
-            API_URL,
+        # Form-encoded, as whmcspy, node-whmcs and curl -d send it (the test client's default
+        # is multipart, which no WHMCS tool sends and which costs 0.5 ms a call to parse).
+        body = urlencode(
             {
                 "identifier": self.credential.identifier,
                 "secret": self.secret,
                 "action": action,
                 "responsetype": "json",
                 **params,
-            },
+            }
+        )
+        response = (http or self.http).post(
+            API_URL, body, content_type="application/x-www-form-urlencoded"
         )
         answer = response.json()
         if response.status_code != 200 or answer.get("result") != "success":
