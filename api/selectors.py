@@ -1,6 +1,7 @@
 """Reads the API's actions make: the lookups and lists of each action, in WHMCS's order and
-filters, and what no other app offers (GetClients' search, a client's statistics). The actions
-parse and format; every query they run is here."""
+filters, and what no other app offers (a client's statistics); GetClients' search is the
+clients app's (``clients_matching_start``), beside the list's own. The actions parse and
+format; every query they run is here."""
 
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery
@@ -132,6 +133,7 @@ _CLIENT_DETAILS_BY_ID = PreparedRead(
     lambda client_id: _client_details(Client.objects.filter(pk=answering_client_id(client_id))),
     PLACEHOLDER_ID,
 )
+# Run with the email already lower-cased: _with_email's .lower() leaves the placeholder as is.
 _CLIENT_DETAILS_BY_EMAIL = PreparedRead(
     lambda email: _client_details(_with_email(Client.objects.all(), email)), PLACEHOLDER_TEXT
 )
