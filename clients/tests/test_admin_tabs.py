@@ -7,7 +7,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from clients.admin_tabs import CLIENT_TABS, ClientTab, client_tabs, register_client_tab
+from clients.admin_tabs import (
+    CLIENT_TABS,
+    ClientTab,
+    _counts_queryset,
+    _counts_statement,
+    client_tabs,
+    register_client_tab,
+)
 from clients.tests.factories import ClientFactory
 from credits.services import add_credit
 from invoices.services import invoice_create
@@ -135,3 +142,22 @@ def test_registering_a_tab_is_one_call(admin_client):
         assert keys.index("extra") == keys.index("history") - 1
     finally:
         del CLIENT_TABS["extra"]
+
+
+def test_figures_from_the_compiled_statement_are_the_orms(rf, admin_user):
+    # The counting query is compiled once per set of tabs; each client only runs it.
+    busy, quiet = ClientFactory(), ClientFactory()
+    add_credit(client_id=busy.pk, amount="5.00", description="Seed", actor=None)
+    invoice_create(client_id=busy.pk, items=[{"description": "x", "amount": "1"}], actor=None)
+    request = rf.get("/")
+    request.user = admin_user
+    tabs = tuple(sorted(CLIENT_TABS.values(), key=lambda tab: tab.order))
+
+    for client in (busy, quiet, busy):
+        figures = {tab.key: tab.count for tab in client_tabs(request, client, current=None)}
+        orm = _counts_queryset(tabs, client.pk).first()
+        assert {key: count for key, count in figures.items() if count is not None} == {
+            name.removeprefix("tab_"): value for name, value in orm.items()
+        }
+    assert figures["invoices"] == 1 and figures["credits"] == 1
+    assert _counts_statement.cache_info().hits >= 2
