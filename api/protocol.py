@@ -190,14 +190,22 @@ def datetime_text(value: datetime.datetime | None) -> str:
     GetInvoices formats 3,000 of these)."""
     if value is None:
         return NO_DATETIME
-    return value.astimezone(_zone(settings.TIME_ZONE)).isoformat(sep=" ", timespec="seconds")[:19]
+    return _in_site_zone(value).isoformat(sep=" ", timespec="seconds")[:19]
 
 
 def local_date_text(value: datetime.datetime) -> str:
     """The date of a moment in the site's time zone (what ``timezone.localdate`` gives when no
     zone is activated, as in the API), looked up as ``datetime_text`` does: a 1,000-row
     GetClients formats 1,000 of these."""
-    return value.astimezone(_zone(settings.TIME_ZONE)).date().isoformat()
+    return _in_site_zone(value).date().isoformat()
+
+
+def _in_site_zone(value: datetime.datetime) -> datetime.datetime:
+    """``value`` on the site's clock. The database hands back UTC moments: on a UTC site they
+    already read as local time, and converting them again was half of their formatting."""
+    if value.tzinfo is datetime.UTC and settings.TIME_ZONE == "UTC":
+        return value
+    return value.astimezone(_zone(settings.TIME_ZONE))
 
 
 def wrapped(plural: str, singular: str, rows: list) -> dict:
