@@ -233,7 +233,9 @@ def client_recent_credit_entries(client: Client):
 
 
 def client_recent_emails(client: Client):
-    return client.emails.all()[:RECENT_ROWS]
+    """The Summary's and the Profile's email list: no message bodies (a statement's runs to
+    kilobytes), which the list never shows."""
+    return client.emails.defer("body_text", "body_html")[:RECENT_ROWS]
 
 
 def client_contacts(client: Client) -> QuerySet[Contact]:

@@ -17,7 +17,7 @@ from django.urls import resolve, reverse
 
 from clients.admin_filters import DropdownChoicesFilter
 from clients.models import Client
-from clients.services import EMAIL_TAKEN, email_in_use
+from clients.services import EMAIL_TAKEN, client_send_welcome_email, email_in_use
 from clients.templatetags.dropdown_filter import dropdown_options
 from clients.templatetags.list_rows import quick_results
 from clients.tests.admin_forms import profile_post_data
@@ -147,3 +147,17 @@ def test_profile_email_check_reads_the_unique_email_index(admin_client):
     assert checks and all('LOWER("clients_client"."email") =' in where for where in checks)
     assert not any('UPPER("clients_client"."email"' in q["sql"] for q in queries)
     assert email_in_use(" TAKEN@example.COM ") and not email_in_use("free@example.com")
+
+
+@pytest.mark.parametrize("page", ["summary", "change"])
+def test_email_lists_read_no_message_bodies(admin_client, page):
+    client = ClientFactory()
+    client_send_welcome_email(client_id=client.pk, actor=None)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(reverse(f"admin:clients_client_{page}", args=[client.pk]))
+
+    assert 'id="email-log"' in response.content.decode()
+    email_queries = [q["sql"] for q in queries if q["sql"].startswith('SELECT "clients_emaillog"')]
+    assert len(email_queries) == 1
+    assert '"body_text"' not in email_queries[0] and '"body_html"' not in email_queries[0]
