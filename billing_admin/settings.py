@@ -100,7 +100,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
             ],
             # billing_admin is the admin app's config, so its tags are registered here.
-            "libraries": {"sidebar": "billing_admin.sidebar"},
+            "libraries": {"dates": "billing_admin.dates", "sidebar": "billing_admin.sidebar"},
         },
     },
 ]

@@ -1,8 +1,9 @@
 """object_url() and day_text() give what reverse() and date_format() give."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
+from django.template import engines
 from django.urls import reverse, set_script_prefix
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -49,3 +50,15 @@ def test_day_text_is_date_format_of_the_local_day(moment, settings):
     assert day_text(moment) == expected
     with translation.override("de"):
         assert day_text(moment) == date_format(timezone.localdate(moment))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [date(2026, 12, 5), date(1999, 1, 31), None, "x", datetime(2026, 1, 2, 3, 4, tzinfo=UTC)],
+)
+def test_day_filter_writes_what_the_variable_writes(value):
+    plain = engines["django"].from_string("{{ value }}")
+    filtered = engines["django"].from_string("{% load dates %}{{ value|day }}")
+    for language in ("en", "de"):
+        with translation.override(language):
+            assert filtered.render({"value": value}) == plain.render({"value": value})
