@@ -20,13 +20,13 @@ from dataclasses import dataclass
 
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.db import connection
 from django.db.models import Count, IntegerField, Model, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.text import capfirst
 
 from billing_admin.parsing import parse_positive_int
+from billing_admin.prepared import PLACEHOLDER_ID, PreparedRead
 from clients.models import Client, ClientEvent
 
 # Where each tab sits, WHMCS's order; an app registering a tab takes its slot from here.
@@ -99,7 +99,7 @@ def _tab_url(tab: ClientTab, client_id: int) -> str:
     return reverse(tab.url_name, args=[client_id])
 
 
-def _counts_queryset(tabs: tuple[ClientTab, ...], client_id: int) -> QuerySet | None:
+def _counts_queryset(tabs: tuple[ClientTab, ...], client_id: int) -> QuerySet:
     """Every counted tab's figure, as one query of scalar subqueries (one per tab)."""
     annotations = {
         f"tab_{tab.key}": Coalesce(
@@ -117,38 +117,25 @@ def _counts_queryset(tabs: tuple[ClientTab, ...], client_id: int) -> QuerySet | 
         for tab in tabs
         if tab.count is not None
     }
-    if not annotations:
-        return None
-    return Client.objects.filter(pk=client_id).values(**annotations)
-
-
-# A client id no table reaches: the statement is compiled once with it as its only parameter.
-_CLIENT_MARKER = 987654320123456789
+    return Client.objects.filter(pk=client_id).annotate(**annotations).only("pk")
 
 
 @functools.lru_cache(maxsize=64)
-def _counts_statement(tabs: tuple[ClientTab, ...]) -> tuple[str, tuple] | None:
-    """The counting query's SQL and parameters, compiled once per set of tabs, the client's id
-    a marker in them: compiling its ten subqueries cost 3.4 ms of CPU on every page about a
-    client (running it, 0.05 ms)."""
-    queryset = _counts_queryset(tabs, _CLIENT_MARKER)
-    if queryset is None:
-        return None
-    sql, params = queryset.query.sql_with_params()
-    return sql, tuple(params)
+def _counts_read(tabs: tuple[ClientTab, ...]) -> PreparedRead:
+    """The counting query compiled once per set of tabs (which depends on the user's
+    permissions): compiling its ten subqueries cost 3.4 ms of CPU on every page about a client,
+    running it 0.05 ms."""
+    return PreparedRead(lambda client_id: _counts_queryset(tabs, client_id), PLACEHOLDER_ID)
 
 
 def _counts(tabs: list[ClientTab], client_id: int) -> dict[str, int]:
-    statement = _counts_statement(tuple(tabs))
-    if statement is None:
+    counted = tuple(tab for tab in tabs if tab.count is not None)
+    if not counted:
         return {}
-    sql, params = statement
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [client_id if param == _CLIENT_MARKER else param for param in params])
-        values = cursor.fetchone()
-        names = [column.name for column in cursor.description]
-    row = dict(zip(names, values, strict=True)) if values is not None else {}
-    return {name.removeprefix("tab_"): value for name, value in row.items()}
+    row = next(iter(_counts_read(counted).run(client_id)), None)
+    if row is None:
+        return {}
+    return {tab.key: getattr(row, f"tab_{tab.key}") for tab in counted}
 
 
 def client_tabs(request, client: Client, current: str | None) -> list[RenderedTab]:
