@@ -64,3 +64,34 @@ def estimated_count(queryset: QuerySet, *, limit: int | None = None) -> RowCount
     if count > limit:
         return RowCount(limit, capped=True)
     return RowCount(count)
+
+
+# A filtered list's capped count, and when there are few matches their ids too, in one query.
+CAPPED_COUNT_WITH_IDS_SQL = """
+    SELECT count(*), CASE WHEN count(*) <= %s THEN array_agg(capped_id) END
+    FROM ({capped}) AS capped(capped_id)
+"""
+
+
+def capped_count_with_ids(
+    queryset: QuerySet, *, limit: int | None = None, ids_limit: int
+) -> tuple[RowCount, list | None]:
+    """A filtered ``queryset``'s exact count capped at ``limit`` rows (as ``estimated_count``
+    counts a filter), and the primary keys of its rows when there are at most ``ids_limit``
+    of them (else None), still one query.
+
+    For a page of few matches: ``ORDER BY id DESC LIMIT 50`` over a condition the planner
+    thinks matches a few hundred rows is planned as a backward walk of the primary key that
+    tests every row, fine when the matches are spread through the table and 88,000 rows
+    (60 ms at 100,000 clients, ten times that at a million) when they are the oldest clients,
+    as a search by a custom field or an old client's name finds them. Naming the ids lets the
+    page read just them (the admin's client list: ``clients.admin_pagination``).
+    """
+    limit = EXACT_COUNT_LIMIT if limit is None else limit
+    capped_sql, params = queryset.values("pk").order_by()[: limit + 1].query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(CAPPED_COUNT_WITH_IDS_SQL.format(capped=capped_sql), [ids_limit, *params])
+        count, ids = cursor.fetchone()
+    if count > limit:
+        return RowCount(limit, capped=True), None
+    return RowCount(count), ids

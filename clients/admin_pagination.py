@@ -9,7 +9,12 @@ paged actions share.
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
-from billing_admin.counting import EXACT_COUNT_LIMIT, estimated_count
+from billing_admin.counting import EXACT_COUNT_LIMIT, capped_count_with_ids, estimated_count
+
+# A filtered list of at most this many matches reads its pages by their ids (named in the count
+# query's answer): see billing_admin.counting.capped_count_with_ids. Naming 500 ids costs the
+# page query 0.6 ms to compile; a page of so few matches is cheap anyway.
+NAMED_MATCHES_LIMIT = 500
 
 
 class EstimatedCountPaginator(Paginator):
@@ -23,12 +28,28 @@ class EstimatedCountPaginator(Paginator):
 
     count_is_estimate = False
     count_is_capped = False
+    # The ids of a filter's few matches, from the count's query; pages then read only those.
+    matching_ids: list | None = None
 
     @cached_property
     def count(self) -> int:
-        counted = estimated_count(self.object_list, limit=EXACT_COUNT_LIMIT)
+        if self.object_list.query.has_filters():
+            counted, self.matching_ids = capped_count_with_ids(
+                self.object_list, limit=EXACT_COUNT_LIMIT, ids_limit=NAMED_MATCHES_LIMIT
+            )
+        else:
+            counted = estimated_count(self.object_list, limit=EXACT_COUNT_LIMIT)
         self.count_is_estimate, self.count_is_capped = counted.estimate, counted.capped
         return counted.value
+
+    def page(self, number):
+        self.validate_number(number)  # counts first: that finds the matching ids
+        if self.matching_ids:
+            # The same rows in the same order; the planner reads them by id instead of walking
+            # the whole primary key backwards looking for them.
+            self.object_list = self.object_list.filter(pk__in=self.matching_ids)
+            self.matching_ids = None
+        return super().page(number)
 
     @property
     def count_label(self) -> str:

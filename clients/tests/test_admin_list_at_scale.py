@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from billing_admin.counting import capped_count_with_ids
 from clients import admin_pagination
 from clients.models import Client
 from clients.selectors import clients_search
@@ -120,3 +121,62 @@ def test_search_matches_the_stored_vector_through_its_index_and_follows_edits():
 
     assert list(clients_search(Client.objects.all(), "differ")) == [ada]
     assert not clients_search(Client.objects.all(), "analytical").exists()
+
+
+def test_a_few_matches_are_paged_by_their_ids(admin_client, monkeypatch):
+    # A search matching a few of the oldest clients: the page names their ids, so the planner
+    # reads them instead of walking the primary key back from the newest client.
+    adas = ClientFactory.create_batch(5, first_name="Ada")
+    ClientFactory.create_batch(3, first_name="Grace", last_name="Hopper", company_name="Cobol")
+    monkeypatch.setattr(admin.site._registry[Client], "list_per_page", 2)
+
+    with CaptureQueriesContext(connection) as queries:
+        first, _ = get_list(admin_client, {"q": "ada"})
+    second, _ = get_list(admin_client, {"q": "ada", "p": "2"})
+    third, _ = get_list(admin_client, {"q": "ada", "p": "3"})
+
+    newest = sorted((client.pk for client in adas), reverse=True)
+    assert [listed_ids(page) for page in (first, second, third)] == [
+        newest[:2],
+        newest[2:4],
+        newest[4:],
+    ]
+    assert first.context["cl"].result_count == 5
+    page_query = next(
+        q["sql"] for q in queries if q["sql"].startswith('SELECT "clients_client"."id"')
+    )
+    named = page_query.partition('"clients_client"."id" IN (')[2].partition(")")[0]
+    assert sorted(int(pk) for pk in named.split(", ")) == sorted(newest)
+
+
+def test_many_matches_are_paged_as_before(admin_client, monkeypatch):
+    monkeypatch.setattr(admin_pagination, "NAMED_MATCHES_LIMIT", 2)
+    ClientFactory.create_batch(3, first_name="Ada")
+    monkeypatch.setattr(admin.site._registry[Client], "list_per_page", 2)
+
+    with CaptureQueriesContext(connection) as queries:
+        response, _ = get_list(admin_client, {"q": "ada"})
+
+    assert response.context["cl"].paginator.matching_ids is None
+    assert len(listed_ids(response)) == 2
+    assert not any(
+        " IN (" in q["sql"] for q in queries if q["sql"].startswith('SELECT "clients_client"."id"')
+    )
+
+
+def test_capped_count_with_ids():
+    clients = ClientFactory.create_batch(4)
+    matching = Client.objects.filter(pk__in=[client.pk for client in clients[:3]])
+
+    counted, ids = capped_count_with_ids(matching, limit=10, ids_limit=5)
+    assert (counted.value, counted.exact, sorted(ids)) == (
+        3,
+        True,
+        sorted(c.pk for c in clients[:3]),
+    )
+    counted, ids = capped_count_with_ids(matching, limit=10, ids_limit=2)
+    assert (counted.value, ids) == (3, None)
+    counted, ids = capped_count_with_ids(matching, limit=2, ids_limit=5)
+    assert (counted.value, counted.capped, ids) == (2, True, None)
+    counted, ids = capped_count_with_ids(Client.objects.filter(pk=-1), ids_limit=5)
+    assert (counted.value, ids) == (0, None)
