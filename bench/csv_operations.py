@@ -26,16 +26,26 @@ def _export_lines() -> int:
 
 
 def _copy_out() -> None:
+    """COPY of the same columns, custom field values included, unformatted and unguarded."""
     from clients.csv_export import EXPORT_COLUMNS
+    from customfields.models import CustomField
 
-    columns = ", ".join(
+    columns = [
         "g.name" if column.key == "group" else f"c.{column.key}" for column in EXPORT_COLUMNS
-    )
+    ]
+    joins = []
+    for field_id in CustomField.objects.values_list("pk", flat=True):
+        columns.append(f"v{field_id}.value")
+        joins.append(
+            f"LEFT JOIN customfields_customfieldvalue v{field_id} "
+            f"ON v{field_id}.client_id = c.id AND v{field_id}.field_id = {field_id}"
+        )
     sink = io.StringIO()
     with connection.cursor() as cursor:
         cursor.copy_expert(
-            f"COPY (SELECT {columns} FROM clients_client c LEFT JOIN clients_clientgroup g "
-            "ON g.id = c.group_id ORDER BY c.id) TO STDOUT WITH CSV HEADER",
+            f"COPY (SELECT {', '.join(columns)} FROM clients_client c LEFT JOIN "
+            f"clients_clientgroup g ON g.id = c.group_id {' '.join(joins)} ORDER BY c.id) "
+            "TO STDOUT WITH CSV HEADER",
             sink,
         )
         sink.truncate(0)

@@ -16,28 +16,45 @@ def _key(field: CustomField) -> str:
     return f"{KEY_PREFIX}{field.pk}"
 
 
+def _alias(field: CustomField) -> str:
+    """The field's value table as the export's SQL names it (one join a field)."""
+    return f"cfv{int(field.pk)}"
+
+
 class CustomFieldsCsv:
     def export_columns(self) -> list[ExportColumn]:
         return [
             ExportColumn(
                 _key(field),
                 field.name,
-                guarded_text(
-                    "(SELECT v.value FROM customfields_customfieldvalue v "
-                    f"WHERE v.client_id = c.id AND v.field_id = {int(field.pk)})"
+                guarded_text(f"{_alias(field)}.value"),
+                join=(
+                    f"LEFT JOIN customfields_customfieldvalue {_alias(field)} "
+                    f"ON {_alias(field)}.client_id = c.id "
+                    f"AND {_alias(field)}.field_id = {int(field.pk)}"
                 ),
             )
             for field in CustomField.objects.all()
         ]
 
+    def importer(self) -> "CustomFieldsImport":
+        return CustomFieldsImport(CustomField.objects.in_bulk())
+
+
+class CustomFieldsImport:
+    """One import's side of the custom fields: the definitions read once for all its rows."""
+
+    def __init__(self, fields: dict[int, CustomField]):
+        self.fields = fields
+
     def import_aliases(self) -> dict[str, str]:
-        return {normalise_header(field.name): _key(field) for field in CustomField.objects.all()}
+        return {normalise_header(field.name): _key(field) for field in self.fields.values()}
 
     def clean(self, values: dict[str, str], *, new: bool) -> dict[str, str]:
         """The values as stored; a new client needs every required field (as Add New Client)."""
         by_id = {int(key.removeprefix(KEY_PREFIX)): value for key, value in values.items()}
         try:
-            cleaned = clean_custom_field_values(by_id, require_all=new)
+            cleaned = clean_custom_field_values(by_id, fields=self.fields, require_all=new)
         except ValidationError as error:
             raise ValidationError(
                 {

@@ -30,9 +30,10 @@ from clients.services.client import client_build, client_set_status, client_upda
 
 IMPORT_BATCH_SIZE = 1000
 # Where a row's values for registered apps' columns travel (custom fields); see CSV_EXTENSIONS:
-# each extension has import_aliases() (normalised header -> column key), clean(values, new=)
-# (the values as stored, or ValidationError keyed by column key), save_new({client id: values})
-# and save_existing(client_id, values, actor=).
+# each extension's importer() gives, for one import (so it reads its definitions once),
+# an object with import_aliases() (normalised header -> column key), clean(values, new=) (the
+# values as stored, or ValidationError keyed by column key), save_new({client id: values}) and
+# save_existing(client_id, values, actor=).
 EXTRA = "extra"
 MAX_COLUMNS = 100
 MAX_CELL_CHARS = 10_000
@@ -335,9 +336,10 @@ def clients_import(
     except csv.Error as exc:
         result.problems.append(ImportProblem(1, "", MSG_BAD_CSV % {"error": exc}))
         return result
+    importers = [extension.importer() for extension in CSV_EXTENSIONS]
     aliases = dict(COLUMN_BY_ALIAS)
-    for extension in CSV_EXTENSIONS:
-        aliases.update(extension.import_aliases())
+    for importer in importers:
+        aliases.update(importer.import_aliases())
     _map_headers(result.headers, result, skip_invalid=skip_invalid, aliases=aliases)
     if result.problems:
         return result
@@ -350,6 +352,7 @@ def clients_import(
                 rows,
                 result,
                 seen_emails,
+                importers,
                 actor=actor,
                 update_existing=update_existing,
                 send_welcome_email=send_welcome_email,
@@ -397,7 +400,15 @@ def _reject(result: ImportResult, row: _Row, column: str, message: str) -> None:
 
 
 def _import_batch(
-    batch, rows: _RowReader, result, seen_emails, *, actor, update_existing, send_welcome_email
+    batch,
+    rows: _RowReader,
+    result,
+    seen_emails,
+    importers,
+    *,
+    actor,
+    update_existing,
+    send_welcome_email,
 ) -> None:
     email_header = _field_header(result.mapping, "email")
     built: list[_Row] = []
@@ -427,27 +438,27 @@ def _import_batch(
         client_id = existing.get(row.client.email.lower())
         if client_id is not None and not update_existing:
             _reject(result, row, email_header, MSG_EMAIL_TAKEN_BY % {"client_id": client_id})
-        elif _clean_extra(row, result, new=client_id is None):
+        elif _clean_extra(row, result, importers, new=client_id is None):
             if client_id is None:
                 row.client.status = row.status
                 new_rows.append(row)
             else:
-                _update(row, client_id, result, actor=actor)
+                _update(row, client_id, result, importers, actor=actor)
     clients_insert(
         clients=[row.client for row in new_rows], actor=actor, send_welcome_email=send_welcome_email
     )
-    for extension in CSV_EXTENSIONS:
-        extension.save_new({row.client.pk: row.extra for row in new_rows})
+    for importer in importers:
+        importer.save_new({row.client.pk: row.extra for row in new_rows})
     result.created += len(new_rows)
 
 
-def _clean_extra(row: _Row, result: ImportResult, *, new: bool) -> bool:
+def _clean_extra(row: _Row, result: ImportResult, importers, *, new: bool) -> bool:
     """The registered apps' values of ``row`` checked (and kept cleaned); False if rejected."""
     try:
         row.extra = {
             key: value
-            for extension in CSV_EXTENSIONS
-            for key, value in extension.clean(row.extra, new=new).items()
+            for importer in importers
+            for key, value in importer.clean(row.extra, new=new).items()
         }
     except ValidationError as error:
         key, messages = next(iter(error.message_dict.items()))
@@ -456,7 +467,7 @@ def _clean_extra(row: _Row, result: ImportResult, *, new: bool) -> bool:
     return True
 
 
-def _update(row: _Row, client_id: int, result: ImportResult, *, actor) -> None:
+def _update(row: _Row, client_id: int, result: ImportResult, importers, *, actor) -> None:
     fields = {
         name: getattr(row.client, name)
         for name in (key for key in result.mapping.values() if key not in IGNORED_COLUMNS)
@@ -465,8 +476,8 @@ def _update(row: _Row, client_id: int, result: ImportResult, *, actor) -> None:
     try:
         with transaction.atomic():
             client_update(client_id=client_id, actor=actor, **fields)
-            for extension in CSV_EXTENSIONS:
-                extension.save_existing(client_id, row.extra, actor=actor)
+            for importer in importers:
+                importer.save_existing(client_id, row.extra, actor=actor)
             if "status" in result.mapping.values():
                 client_set_status(client_id=client_id, status=row.status, actor=actor)
     except ValidationError as error:
