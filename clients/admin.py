@@ -309,6 +309,9 @@ class ClientAdminBase(
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         client = self.get_object(request, unquote(object_id))
+        if client is not None:
+            # Django's changeform_view reads the client again (get_object): it gets this one.
+            request._profile_client = (unquote(object_id), client)
         extra_context = {
             **(extra_context or {}),
             "title": "Client profile",
@@ -323,6 +326,12 @@ class ClientAdminBase(
                 can_send_email=self.has_change_permission(request, client),
             )
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_object(self, request, object_id, from_field=None):
+        loaded = request.__dict__.pop("_profile_client", None)
+        if loaded is not None and from_field is None and loaded[0] == object_id:
+            return loaded[1]
+        return super().get_object(request, object_id, from_field)
 
     # ---- extra pages ------------------------------------------------------------------------
 

@@ -161,3 +161,28 @@ def test_email_lists_read_no_message_bodies(admin_client, page):
     email_queries = [q["sql"] for q in queries if q["sql"].startswith('SELECT "clients_emaillog"')]
     assert len(email_queries) == 1
     assert '"body_text"' not in email_queries[0] and '"body_html"' not in email_queries[0]
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_profile_reads_the_client_once(admin_client, method):
+    client = ClientFactory()
+    url = reverse("admin:clients_client_change", args=[client.pk])
+    data = profile_post_data(admin_client, client, first_name="Augusta")
+
+    with CaptureQueriesContext(connection) as queries:
+        if method == "get":
+            response = admin_client.get(url)
+        else:
+            response = admin_client.post(url, data)
+
+    assert response.status_code == (200 if method == "get" else 302)
+    reads = [
+        q["sql"]
+        for q in queries
+        if q["sql"].startswith('SELECT "clients_client"."id", "clients_client"."first_name"')
+        and q["sql"].endswith(f'WHERE "clients_client"."id" = {client.pk} LIMIT 21')
+    ]
+    assert len(reads) == 1  # the service's locked read (FOR UPDATE) comes on top on a save
+    if method == "post":
+        client.refresh_from_db()
+        assert client.first_name == "Augusta"
