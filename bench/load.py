@@ -19,6 +19,7 @@ from pathlib import Path
 
 import psutil
 from django.conf import settings
+from django.db import connection
 
 from bench.harness import Result
 
@@ -140,6 +141,66 @@ def run_scenario(*, staff: int, workers: int, seconds: int, password: str, count
     return rows, worker_rss
 
 
+PROFILED_REQUESTS = 5
+
+
+def _page_urls(client_id: int, invoice_id: int) -> dict[str, str]:
+    """The pages the load mix reads (bench/locustfile.py), for one client and one invoice."""
+    client = f"/admin/clients/client/{client_id}"
+    return {
+        "client list": "/admin/clients/client/",
+        "search": "/admin/clients/client/?q=Castillo",
+        "summary": f"{client}/summary/",
+        "manage credits": f"{client}/credits/?_popup=1",
+        "add credit (form)": f"{client}/credits/add/?_popup=1",
+        "profile (form)": f"{client}/change/",
+        "invoice": f"/admin/invoices/invoice/{invoice_id}/change/",
+    }
+
+
+class _DatabaseTime:
+    """An execute wrapper that adds up the queries a request sends and their time (Django's
+    own query log keeps each time to the millisecond, too coarse for sub-millisecond queries)."""
+
+    def __init__(self):
+        self.queries = 0
+        self.seconds = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
+            self.queries += 1
+
+
+def page_costs(ctx, invoice_id: int) -> list[Result]:
+    """Where one request's time goes, page by page, served in this process one at a time: its
+    queries and their database time beside the rest (Python: view, template, middleware). The
+    median of PROFILED_REQUESTS after one warm-up."""
+    results = []
+    for name, url in _page_urls(ctx.dataset.clients // 2, invoice_id).items():
+        ctx.http.get(url)
+        runs = []
+        for _ in range(PROFILED_REQUESTS):
+            database = _DatabaseTime()
+            with connection.execute_wrapper(database):
+                started = time.perf_counter()
+                response = ctx.http.get(url)
+                total_ms = (time.perf_counter() - started) * 1000
+            if response.status_code != 200:
+                raise RuntimeError(f"{url} answered {response.status_code}")
+            runs.append((total_ms, database.seconds * 1000, database.queries))
+        total_ms, sql_ms, queries = sorted(runs)[len(runs) // 2]
+        result = Result(operation=f"page cost: {name}", target="report")
+        result.ours_ms = [run[0] for run in runs]
+        result.queries = queries
+        result.figures.update(sql_ms=round(sql_ms, 1), python_ms=round(total_ms - sql_ms, 1))
+        results.append(result)
+    return results
+
+
 def load_results(ctx, seconds: int) -> list[Result]:
     from invoices.models import Invoice
 
@@ -148,7 +209,7 @@ def load_results(ctx, seconds: int) -> list[Result]:
         "BENCH_CLIENTS": ctx.dataset.clients,
         "BENCH_INVOICES": Invoice.objects.order_by("-pk").values_list("pk", flat=True).first() or 1,
     }
-    results = []
+    results = page_costs(ctx, counts["BENCH_INVOICES"])
     for staff, workers, p95_target in SCENARIOS:
         rows, worker_rss = run_scenario(
             staff=staff, workers=workers, seconds=seconds, password=password, counts=counts
