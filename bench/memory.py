@@ -90,7 +90,9 @@ def _operation(label: str, command: list[str]):
     def operation(ctx: Context) -> Result:
         seconds, peak = _run([sys.executable, "manage.py", *command])
         _, floor = _run(STARTUP)
-        result = Result(operation=f"peak RSS: {label}", target=f"<= {MAX_GROWTH}x a 10x smaller run")
+        result = Result(
+            operation=f"peak RSS: {label}", target=f"<= {MAX_GROWTH}x a 10x smaller run"
+        )
         result.ours_ms = [seconds * 1000]
         result.figures.update(
             clients=ctx.dataset.clients,
