@@ -172,3 +172,26 @@ def test_export_crosses_chunks_in_id_order_with_the_selection(billing_client, mo
     assert read_csv(out.getvalue()) == [
         {"ID": str(client.pk), "Email": client.email} for client in chosen
     ]
+
+
+def test_column_form_offers_custom_fields_and_exports_them(billing_client):
+    from customfields.services import client_set_custom_field_values
+    from customfields.tests.factories import dropdown
+
+    plan = dropdown(name="Support plan", options="Gold,Silver")
+    gold = ClientFactory(email="gold@example.com")
+    ClientFactory(email="unset@x.com")
+    client_set_custom_field_values(client_id=gold.pk, values={plan.pk: "Gold"}, actor=None)
+    key = f"custom_field_{plan.pk}"
+
+    form = billing_client.get(EXPORT)
+    assert (key, "Support plan") in form.context["form"].fields["columns"].choices
+    assert key in form.context["form"].fields["columns"].initial
+    response = billing_client.post(EXPORT, {"columns": ["email", key, "created_at"]})
+    rows = read_csv(streamed(response))
+
+    assert [(row["Email"], row["Support plan"]) for row in rows] == [
+        ("gold@example.com", "Gold"),
+        ("unset@x.com", ""),
+    ]
+    assert all(row["Created"].startswith(str(gold.created_at.year)) for row in rows)

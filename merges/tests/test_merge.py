@@ -67,6 +67,8 @@ def pair(admin_user):
 
 def test_merge_moves_everything_and_keeps_the_ledger_whole(pair, admin_user):
     source, target = pair
+    source_history = set(source.events.values_list("pk", flat=True))
+    assert source_history
     record = client_merge(source_id=source.pk, target_id=target.pk, actor=admin_user)
 
     assert not Client.objects.filter(pk=source.pk).exists()
@@ -101,6 +103,10 @@ def test_merge_moves_everything_and_keeps_the_ledger_whole(pair, admin_user):
         target.pk,
     )
     assert record.moved_counts["invoices"] == 1
+    # The source's own history moved to the target, beside the target's.
+    assert set(
+        ClientEvent.objects.filter(pk__in=source_history).values_list("client_id", flat=True)
+    ) == {target.pk}
     out = io.StringIO()
     call_command("verify_credit", stdout=out)
     assert out.getvalue() == "1 clients checked: all credit balances agree.\n"
@@ -123,6 +129,18 @@ def test_refusals_change_nothing(admin_user):
         client_merge(source_id=usd.pk, target_id=999999, actor=None)
     with pytest.raises(ValidationError, match="mix currencies"):
         client_merge(source_id=usd.pk, target_id=eur.pk, actor=None)
+    assert Client.objects.count() == 2
+    assert not ClientMerge.objects.exists()
+
+
+@pytest.mark.parametrize("anonymised", ["source", "target"])
+def test_an_anonymised_client_is_refused_either_way(anonymised):
+    from privacy.services import client_anonymise
+
+    source, target = ClientFactory(), ClientFactory()
+    client_anonymise(client_id=locals()[anonymised].pk, actor=None)
+    with pytest.raises(ValidationError, match="is anonymised: nothing can be merged"):
+        client_merge(source_id=source.pk, target_id=target.pk, actor=None)
     assert Client.objects.count() == 2
     assert not ClientMerge.objects.exists()
 
