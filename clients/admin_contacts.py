@@ -8,11 +8,12 @@ gets its Contacts and Notes sections and Quick Links from ``ContactsAndNotesAdmi
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from billing_admin.admin_mixins import ServiceErrorAsMessageMixin
 from clients.admin_links import ORDER_DEFAULT, QuickLink
 from clients.admin_pagination import EstimatedCountPaginator
 from clients.admin_tabs import (
@@ -63,7 +64,7 @@ class ContactForm(forms.ModelForm):
         return email
 
 
-class ClientRecordAdmin(ClientTabsChangelistMixin, admin.ModelAdmin):
+class ClientRecordAdmin(ServiceErrorAsMessageMixin, ClientTabsChangelistMixin, admin.ModelAdmin):
     """Shared by contacts and notes: rows of one client, opened from its Summary or its tab
     (``?client=<id>``, for the list and the add page alike), written by services, and back to
     the Summary afterwards."""
@@ -89,15 +90,6 @@ class ClientRecordAdmin(ClientTabsChangelistMixin, admin.ModelAdmin):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
         return actions
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ValidationError as error:
-            # A rule the form checked was broken by a concurrent change before the service ran;
-            # Django's atomic block has rolled back.
-            messages.error(request, " ".join(error.messages))
-            return HttpResponseRedirect(request.get_full_path())
 
     def _back_to_summary(self, request, obj, response):
         if "_continue" in request.POST or "_addanother" in request.POST or "_popup" in request.POST:

@@ -264,6 +264,21 @@ def test_admin_refuses_a_duplicate_contact_email_with_a_field_error(admin_client
     assert customer.contacts.count() == 1
 
 
+def test_admin_shows_a_rule_broken_after_the_form_checked_as_a_message(admin_client, monkeypatch):
+    """The same contact email added meanwhile: the form's check passed, the service refuses, and
+    staff see the message on the page again, not a server error."""
+    customer = ClientFactory()
+    add_contact(customer)
+    monkeypatch.setattr("clients.admin_contacts.contact_email_in_use", lambda *a, **k: False)
+    url = reverse("admin:clients_contact_add")
+
+    response = admin_client.post(url, contact_post_data(customer), follow=True)
+
+    assert response.redirect_chain == [(url, 302)]
+    assert CONTACT_EMAIL_TAKEN in [str(message) for message in response.context["messages"]]
+    assert customer.contacts.count() == 1
+
+
 def test_admin_edit_records_the_change_and_marks_billing_contact(admin_client):
     customer = ClientFactory()
     contact = add_contact(customer)
