@@ -4,8 +4,8 @@ One module a concern: ``client`` (one client's record, status and welcome email)
 (the status rules both status paths share), ``bulk`` (status changes over many clients,
 set-based) with its SQL in ``bulk_sql``, ``deletion`` (deleting clients, keeping their
 transactions), ``imports`` (clients from CSV), ``contacts`` (a client's contacts), ``notes``
-(the notes log) and ``credit_policy`` (credit policies in bulk). Import from
-``clients.services``: every public name is re-exported here.
+(the notes log) and ``credit_policy`` (credit policies in bulk); ``shared`` holds what several
+of them use. Import from ``clients.services``: every public name is re-exported here.
 """
 
 from clients.models import EMAIL_TAKEN

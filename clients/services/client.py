@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -14,6 +14,7 @@ from billing_admin.iso_codes import COUNTRY_CODES, CURRENCY_CODES
 from clients.models import EMAIL_TAKEN, PERSON_FIELDS, Client, ClientEvent, EmailLog
 from clients.selectors import client_ids_by_email
 from clients.services.notes import client_note_add
+from clients.services.shared import unique_violation_as
 from clients.services.status import status_event_fields, validate_status
 from emails.services import email_queue
 
@@ -53,14 +54,8 @@ def email_in_use(email: str, *, exclude_pk: int | None = None) -> bool:
 
 
 def _save_client(client: Client, **save_kwargs) -> None:
-    """Save, turning a lost race on the unique email into the same field error as the check."""
-    try:
-        with transaction.atomic():  # a savepoint, so the outer transaction stays usable
-            client.save(**save_kwargs)
-    except IntegrityError as exc:
-        if EMAIL_UNIQUE_CONSTRAINT in str(exc):
-            raise ValidationError({"email": EMAIL_TAKEN}) from exc
-        raise
+    with unique_violation_as(EMAIL_UNIQUE_CONSTRAINT, {"email": EMAIL_TAKEN}):
+        client.save(**save_kwargs)
 
 
 def _check_code(client: Client, field_name: str, codes: frozenset[str]) -> ValidationError | None:
@@ -176,17 +171,12 @@ def clients_insert(*, clients: list[Client], actor, send_welcome_email: bool = F
     client_fields = [f for f in Client._meta.concrete_fields if not f.generated]
     event_fields = [f for f in ClientEvent._meta.concrete_fields if f.name != "id"]
     event = ClientEvent(kind=ClientEvent.Kind.CREATED, created_at=now, **actor_fields(actor))
-    try:
-        with transaction.atomic():
-            copy_rows(
-                Client,
-                [field.column for field in client_fields],
-                [tuple(_copy_value(getattr(c, f.attname)) for f in client_fields) for c in clients],
-            )
-    except IntegrityError as exc:
-        if EMAIL_UNIQUE_CONSTRAINT in str(exc):
-            raise ValidationError({"email": EMAIL_TAKEN}) from exc
-        raise
+    with unique_violation_as(EMAIL_UNIQUE_CONSTRAINT, {"email": EMAIL_TAKEN}):
+        copy_rows(
+            Client,
+            [field.column for field in client_fields],
+            [tuple(_copy_value(getattr(c, f.attname)) for f in client_fields) for c in clients],
+        )
     event_rows = []
     for client in clients:
         event.client_id = client.pk

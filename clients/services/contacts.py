@@ -6,11 +6,12 @@ email twice, queue behind each other instead of racing the unique indexes.
 """
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models.functions import Lower
 
 from billing_admin.actors import actor_fields
 from clients.models import CONTACT_EMAIL_TAKEN, PERSON_FIELDS, Client, ClientEvent, Contact
+from clients.services.shared import unique_violation_as
 
 CONTACT_FIELDS = (
     *PERSON_FIELDS,
@@ -56,13 +57,8 @@ def _validate(contact: Contact) -> None:
 
 
 def _save(contact: Contact, **save_kwargs) -> None:
-    try:
-        with transaction.atomic():  # a savepoint, so the outer transaction stays usable
-            contact.save(**save_kwargs)
-    except IntegrityError as exc:
-        if CONTACT_EMAIL_CONSTRAINT in str(exc):
-            raise ValidationError({"email": CONTACT_EMAIL_TAKEN}) from exc
-        raise
+    with unique_violation_as(CONTACT_EMAIL_CONSTRAINT, {"email": CONTACT_EMAIL_TAKEN}):
+        contact.save(**save_kwargs)
 
 
 def _event(contact: Contact, kind: str, actor, *, field="", old="", new="") -> ClientEvent:

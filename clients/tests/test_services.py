@@ -3,17 +3,21 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from clients.models import Client, ClientEvent, EmailLog
+from clients.models import CONTACT_EMAIL_TAKEN, Client, ClientEvent, EmailLog
 from clients.services import (
     CURRENCY_LOCKED,
     EMAIL_TAKEN,
+    client_build,
     client_create,
     client_edit,
     client_send_welcome_email,
     client_set_status,
     client_update,
+    clients_insert,
+    contact_create,
 )
 from clients.services import client as client_service
+from clients.services import contacts as contacts_service
 from clients.tests.email_backends import MAIL_SERVER_DOWN
 from clients.tests.factories import ClientFactory, ClientGroupFactory, client_profile_data
 from credits.services import add_credit
@@ -56,6 +60,33 @@ def test_client_create_maps_the_database_constraint_to_the_email_error(monkeypat
 
     assert excinfo.value.message_dict == {"email": [EMAIL_TAKEN]}
     assert Client.objects.count() == 1
+
+
+def test_clients_insert_maps_the_database_constraint_to_the_email_error(monkeypatch):
+    """An import racing an Add New Client past its check: the same field error, nothing copied."""
+    ClientFactory(email="ada@example.com")
+    monkeypatch.setattr(client_service, "client_ids_by_email", lambda emails: [])
+    clients = [client_build(**client_profile_data(email="ADA@example.com"))]
+
+    with pytest.raises(ValidationError) as excinfo:
+        clients_insert(clients=clients, actor=None)
+
+    assert excinfo.value.message_dict == {"email": [EMAIL_TAKEN]}
+    assert Client.objects.count() == 1
+
+
+def test_contact_save_maps_the_database_constraint_to_the_email_error(monkeypatch):
+    customer = ClientFactory()
+    contact_create(client_id=customer.pk, actor=None, first_name="Bill", email="bill@example.com")
+    monkeypatch.setattr(contacts_service, "contact_email_in_use", lambda *args, **kwargs: False)
+
+    with pytest.raises(ValidationError) as excinfo:
+        contact_create(
+            client_id=customer.pk, actor=None, first_name="Bill", email="BILL@example.com"
+        )
+
+    assert excinfo.value.message_dict == {"email": [CONTACT_EMAIL_TAKEN]}
+    assert customer.contacts.count() == 1
 
 
 def test_client_create_refuses_status_and_balance():
