@@ -193,6 +193,15 @@ PERSONAL_HISTORY = ~Q(kind__in=NON_PERSONAL_EVENT_KINDS) & ~Q(
 IDENTITY_SNAPSHOT = "the identity the record was issued to, kept while its retention runs"
 STAFF_WRITTEN = "written by staff about the billing record; the books keep it"
 CODE = "a code, status or reference, not personal"
+# A transaction and the record of its deletion keep the same columns.
+TRANSACTION_KEPT = {
+    "gateway": CODE,
+    "transaction_id": "the gateway's reference",
+    "description": STAFF_WRITTEN,
+    "currency": CODE,
+    "invoice_number": CODE,
+    "actor_label": "staff",
+}
 
 REGISTRY: list[Holder] = [
     Holder(
@@ -339,28 +348,14 @@ REGISTRY: list[Holder] = [
             "client_email": undeliverable_email("client-", "client_snapshot_id"),
         },
         retained_from="date",
-        keep={
-            "gateway": CODE,
-            "transaction_id": "the gateway's reference",
-            "description": STAFF_WRITTEN,
-            "currency": CODE,
-            "invoice_number": CODE,
-            "actor_label": "staff",
-        },
+        keep=TRANSACTION_KEPT,
     ),
     Holder(
         "transactions.TransactionDeletion",
         client="client_snapshot_id",
         erase={"client_name": placeholder_name("client_snapshot_id")},
         retained_from="date",
-        keep={
-            "gateway": CODE,
-            "transaction_id": "the gateway's reference",
-            "description": STAFF_WRITTEN,
-            "currency": CODE,
-            "invoice_number": CODE,
-            "actor_label": "staff",
-        },
+        keep=TRANSACTION_KEPT,
     ),
     Holder(
         "transactions.TransactionChange",
