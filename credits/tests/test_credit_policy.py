@@ -278,3 +278,37 @@ def test_api_add_client_takes_creditpolicy(call):  # noqa: F811
     answer = call("AddClient", **add_client_params(email="pol@example.com", creditpolicy="never"))
     assert answer["result"] == "success", answer
     assert Client.objects.get(pk=answer["clientid"]).credit_policy == Policy.NEVER
+
+
+@pytest.mark.parametrize("policy", list(Policy))
+def test_staff_apply_credit_from_the_invoice_page_under_every_policy(admin_client, policy):
+    client = client_with_credit(policy, "6.00")
+    invoice = invoice_create(
+        client_id=client.pk, items=[{"description": "Setup", "amount": "10.00"}], actor=None
+    )
+
+    response = admin_client.post(
+        reverse("admin:invoices_invoice_apply_credit", args=[invoice.pk]), {"amount": "6.00"}
+    )
+
+    assert response.status_code == 302
+    invoice.refresh_from_db()
+    client.refresh_from_db()
+    assert (invoice.credit_applied, client.credit_balance) == (D("6.00"), D("0.00"))
+    assert credit_invariant_violations() == []
+
+
+def test_profile_form_refuses_a_policy_that_does_not_exist(admin_client):
+    client = ClientFactory()
+    url = reverse("admin:clients_client_change", args=[client.pk])
+    data = profile_post_data(admin_client, client, credit_policy="sometimes")
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "Select a valid choice. sometimes is not one of the available choices." in str(
+        errors["credit_policy"]
+    )
+    assert Client.objects.get(pk=client.pk).credit_policy == Policy.DEFAULT
+    assert not client.events.exists()

@@ -327,3 +327,51 @@ def test_clients_with_movements_counts_every_kind_of_movement():
     assert not clients_with_movements(
         start=TODAY - timedelta(days=300), end=TODAY - timedelta(days=1)
     ).exists()
+
+
+def test_aging_puts_what_is_due_in_its_bucket_on_the_page_csv_and_pdf(admin_client):
+    """Days past due at the statement's end: 0 or not yet due is current, then 1-30, 31-60,
+    61-90 and over 90 (each boundary day on both sides); paid and cancelled invoices owe nothing,
+    and a part payment leaves only the rest due."""
+    client = ClientFactory(currency="GBP")
+    amounts = {}
+    for days_overdue, amount in [
+        (-5, "1.00"),
+        (0, "2.00"),
+        (1, "4.00"),
+        (30, "8.00"),
+        (31, "16.00"),
+        (60, "32.00"),
+        (61, "64.00"),
+        (90, "128.00"),
+        (91, "256.00"),
+        (400, "512.00"),
+    ]:
+        due = TODAY - timedelta(days=days_overdue)
+        amounts[days_overdue] = invoice_create(
+            client_id=client.pk,
+            items=[{"description": "Hosting", "amount": amount}],
+            actor=None,
+            date=min(due, TODAY),
+            due_date=due,
+        )
+    payment_record(invoice_id=amounts[91].pk, gateway="bank", amount="56.00", actor=None)
+    payment_record(invoice_id=amounts[400].pk, gateway="bank", actor=None)  # paid in full
+    invoice_cancel(invoice_id=amounts[61].pk, actor=None)
+    expected = ["3.00", "12.00", "48.00", "128.00", "200.00"]
+
+    response = admin_client.get(statement_url(client, period="this-month"))
+
+    aging = response.context["statement"].aging
+    assert [f"{amount:.2f}" for _, amount in aging.rows()] == expected
+    assert aging.total == D("391.00")
+    cells = "".join(f'<td class="num">{amount}</td>' for amount in [*expected, "391.00"])
+    assert cells in response.content.decode()
+    csv_body = b"".join(
+        admin_client.get(statement_url(client, "_csv", period="this-month")).streaming_content
+    ).decode()
+    assert ",".join(["", *expected, "391.00"]) in csv_body.splitlines()
+    assert "Currency GBP" in csv_body
+    pdf = admin_client.get(statement_url(client, "_pdf", period="this-month"))
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Over 90 days" in text and "200.00" in text and "391.00" in text
