@@ -2,7 +2,6 @@
 DeleteClient."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from api import selectors
@@ -39,7 +38,7 @@ from clients import services as client_services
 from clients.field_permissions import FIELD_PERMISSIONS
 from clients.models import Client
 from clients.selectors import client_contact_list
-from customfields.services import client_create_with_custom_fields, client_set_custom_field_values
+from customfields.services import client_create_with_custom_fields, client_edit_with_custom_fields
 from invoices.services import client_close
 from transactions.services import client_delete
 
@@ -180,20 +179,15 @@ def update_client(params: Params, *, actor) -> dict:
         raise ApiError(INVALID_STATUS.format(status=status))
     custom_values = custom_field_values(params)
     try:
-        # Profile, status, custom fields and the note change together or not at all.
-        with transaction.atomic():
-            client_services.client_edit(
-                client_id=client_id, actor=actor, status=status or None, **fields
-            )
-            if custom_values:
-                client_set_custom_field_values(
-                    client_id=client_id, values=custom_values, actor=actor
-                )
-            # WHMCS's notes field is one text; here it is a log, and the text sent is a new note.
-            if params.has("notes"):
-                client_services.client_note_add(
-                    client_id=client_id, actor=actor, text=params.text("notes")
-                )
+        # WHMCS's notes field is one text; here it is a log, and the text sent is a new note.
+        client_edit_with_custom_fields(
+            client_id=client_id,
+            actor=actor,
+            custom_field_values=custom_values or {},
+            status=status or None,
+            notes=params.text("notes"),
+            **fields,
+        )
     except ValidationError as exc:
         raise ApiError(custom_field_error(exc) or error_message(exc, UPDATE_ERRORS)) from None
     # WHMCS's documented answer gives this id as a string, and strict client libraries check.

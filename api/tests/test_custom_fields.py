@@ -120,6 +120,45 @@ def test_update_client_bad_customfields_change_nothing(call, values, message):
     assert ClientEvent.objects.count() == events
 
 
+def test_update_client_is_one_service_call_all_or_nothing(call):
+    """Profile, status, a note and the custom field values: a bad value keeps every one of them
+    out (they are one service, ``client_edit_with_custom_fields``)."""
+    client = ClientFactory(first_name="Ada")
+    seats = CustomFieldFactory(name="Seats", field_type=FieldType.NUMBER)
+    events = ClientEvent.objects.count()
+
+    answer = call(
+        "UpdateClient",
+        clientid=client.pk,
+        firstname="Grace",
+        status="Inactive",
+        notes="Called about seats",
+        customfields=php_array({seats.pk: "many"}),
+    )
+
+    assert answer["result"] == "error"
+    stored = Client.objects.get(pk=client.pk)
+    assert (stored.first_name, stored.status) == ("Ada", Client.Status.ACTIVE)
+    assert not stored.client_notes.exists()
+    assert _values(client.pk) == {}
+    assert ClientEvent.objects.count() == events
+
+    answer = call(
+        "UpdateClient",
+        clientid=client.pk,
+        firstname="Grace",
+        status="Inactive",
+        notes="Called about seats",
+        customfields=php_array({seats.pk: "12"}),
+    )
+
+    assert answer == {"result": "success", "clientid": str(client.pk)}
+    stored = Client.objects.get(pk=client.pk)
+    assert (stored.first_name, stored.status) == ("Grace", Client.Status.INACTIVE)
+    assert [note.text for note in stored.client_notes.all()] == ["Called about seats"]
+    assert _values(client.pk) == {seats.pk: "12"}
+
+
 @pytest.mark.parametrize(
     "customfields",
     [

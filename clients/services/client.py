@@ -275,11 +275,14 @@ def client_set_status(*, client_id: int, status: str, actor) -> ClientEvent | No
 
 
 @transaction.atomic
-def client_edit(*, client_id: int, actor, status: str | None = None, **fields) -> None:
+def client_edit(
+    *, client_id: int, actor, status: str | None = None, notes: str = "", **fields
+) -> None:
     """Change profile fields and the status in one go: both happen or neither does.
 
     The Profile page and the API's UpdateClient edit a client this way; ``fields`` are as for
     ``client_update`` and ``status`` as for ``client_set_status`` (None leaves it as it is).
+    ``notes``, if given, is added to the notes log (WHMCS's UpdateClient sets one notes text).
     """
     if status is not None:
         validate_status(status)
@@ -287,6 +290,8 @@ def client_edit(*, client_id: int, actor, status: str | None = None, **fields) -
         client_update(client_id=client_id, actor=actor, **fields)
     if status is not None:
         client_set_status(client_id=client_id, status=status, actor=actor)
+    if notes.strip():
+        client_note_add(client_id=client_id, actor=actor, text=notes)
 
 
 def client_send_welcome_email(*, client_id: int, actor) -> EmailLog:

@@ -1,11 +1,14 @@
 """Every write to custom client fields: the admin, the API and imports call these.
 
 One module a concern: ``definitions`` (the fields staff define), ``values`` (a client's values:
-checked by type, written with their history) and ``client`` (a new client with its values).
+checked by type, written with their history) and ``client`` (a client written with its values).
 Import from ``customfields.services``: every public name is re-exported here.
 """
 
-from customfields.services.client import client_create_with_custom_fields
+from customfields.services.client import (
+    client_create_with_custom_fields,
+    client_edit_with_custom_fields,
+)
 from customfields.services.definitions import (
     DEFINITION_FIELDS,
     MSG_FILTER_TYPE,
@@ -61,6 +64,7 @@ __all__ = [
     "clean_custom_field_value",
     "clean_custom_field_values",
     "client_create_with_custom_fields",
+    "client_edit_with_custom_fields",
     "client_set_custom_field_values",
     "custom_field_create",
     "custom_field_delete",

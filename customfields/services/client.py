@@ -1,12 +1,12 @@
-"""A new client together with its custom field values: one service, so the API and imports do not
-assemble the sequence themselves."""
+"""A client written together with its custom field values: one service each for a new client and
+an edit, so the API and imports do not assemble the sequence themselves."""
 
 from collections.abc import Mapping
 
 from django.db import transaction
 
 from clients.models import Client
-from clients.services import client_create
+from clients.services import client_create, client_edit
 from customfields.services.values import clean_custom_field_values, client_set_custom_field_values
 
 
@@ -22,3 +22,14 @@ def client_create_with_custom_fields(
         client_id=client.pk, values=custom_field_values, actor=actor, new_client=True
     )
     return client
+
+
+@transaction.atomic
+def client_edit_with_custom_fields(
+    *, client_id: int, actor, custom_field_values: Mapping[int, object], **edit
+) -> None:
+    """``client_edit`` (profile, status, a new note) plus the values sent, all or nothing; only
+    the values given change (UpdateClient)."""
+    client_edit(client_id=client_id, actor=actor, **edit)
+    if custom_field_values:
+        client_set_custom_field_values(client_id=client_id, values=custom_field_values, actor=actor)
