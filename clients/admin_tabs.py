@@ -190,7 +190,7 @@ class ClientFilter(admin.SimpleListFilter):
 class ClientTabsChangelistMixin:
     """For a ModelAdmin whose list is one of the client tabs (``client_tab`` names it): opened
     filtered to one client (``?client=<id>``, with ``ClientFilter`` in ``list_filter``), the
-    list shows that client's tab bar with its own tab current."""
+    list shows that client's tab bar with its own tab current, and its sticky notes."""
 
     client_tab: str = ""
 
@@ -201,6 +201,8 @@ class ClientTabsChangelistMixin:
             extra_context = {
                 **(extra_context or {}),
                 "client_tabs": client_tabs(request, client, current=self.client_tab),
+                # admin/base_site.html shows its sticky notes under the tab bar.
+                "tab_client": client,
                 # "Invoices: Ada Lovelace" rather than "Select invoice to change".
                 "title": f"{capfirst(self.opts.verbose_name_plural)}: {client}",
             }

@@ -301,6 +301,9 @@ class InvoiceAdmin(ClientTabsChangelistMixin, SearchByIdMixin, admin.ModelAdmin)
         else:
             form = InvoiceCreateForm(initial={"client": request.GET.get("client")})
             items = InvoiceItemFormSet(prefix="items")
+        # Opened for a client (its Quick Link) the page is about that client: its sticky notes
+        # show, as on the invoice pages.
+        client_id = parse_positive_int(str(form["client"].value() or ""))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -308,6 +311,7 @@ class InvoiceAdmin(ClientTabsChangelistMixin, SearchByIdMixin, admin.ModelAdmin)
             "subtitle": None,
             "form": form,
             "items": items,
+            "client": Client.objects.filter(pk=client_id).first() if client_id else None,
         }
         return TemplateResponse(request, self.create_template, context)
 

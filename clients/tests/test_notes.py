@@ -150,6 +150,10 @@ def client_pages(customer) -> dict[str, str]:
         "delete confirmation": reverse("admin:clients_client_delete_client", args=[customer.pk]),
         "close confirmation": reverse("admin:clients_client_close", args=[customer.pk]),
         "invoice page": reverse("admin:invoices_invoice_change", args=[invoice.pk]),
+        "create invoice": reverse("admin:invoices_invoice_add") + f"?client={customer.pk}",
+        "invoices tab": reverse("admin:invoices_invoice_changelist") + f"?client={customer.pk}",
+        "transactions tab": reverse("admin:transactions_transaction_changelist")
+        + f"?client={customer.pk}",
     }
 
 
@@ -159,6 +163,18 @@ def test_sticky_notes_show_on_every_page_about_the_client(admin_client, sticky_c
         assert 'class="warning sticky-note"' in page, name
         assert STICKY in page, name
         assert "Not sticky" not in page.split("sticky-notes", 1)[1].split("</ul>", 1)[0], name
+
+
+def test_another_clients_list_and_the_plain_invoice_list_show_no_banner(
+    admin_client, sticky_client
+):
+    other = ClientFactory()
+    for url in (
+        reverse("admin:invoices_invoice_changelist"),
+        reverse("admin:invoices_invoice_changelist") + f"?client={other.pk}",
+        reverse("admin:invoices_invoice_add"),
+    ):
+        assert "sticky-notes" not in admin_client.get(url).content.decode(), url
 
 
 def test_no_banner_without_sticky_notes(admin_client):
