@@ -25,6 +25,11 @@ def custom_fields() -> QuerySet[CustomField]:
     return CustomField.objects.all()
 
 
+def first_custom_field(field_ids: Iterable[int]) -> CustomField | None:
+    """Of ``field_ids``, the field shown first (display order): the one an error names."""
+    return custom_fields().filter(pk__in=field_ids).first()
+
+
 def client_list_fields() -> list[CustomField]:
     """The definitions the client list uses (a column, a filter or the search), in one query."""
     return list(

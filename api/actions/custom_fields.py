@@ -11,8 +11,7 @@ from api.phpserialize import decode_base64_php_array
 from api.protocol import ApiError, Params
 from billing_admin.parsing import parse_positive_int
 from clients.models import Client
-from customfields.models import CustomField
-from customfields.selectors import client_custom_fields
+from customfields.selectors import client_custom_fields, first_custom_field
 from customfields.services import FORM_FIELD_PREFIX, MSG_REQUIRED, MSG_UNKNOWN_FIELD
 
 PARAM = "customfields"
@@ -60,7 +59,7 @@ def custom_field_error(exc: ValidationError) -> str | None:
     }
     if not by_id:
         return None
-    field = CustomField.objects.filter(pk__in=by_id).order_by("sort_order", "pk").first()
+    field = first_custom_field(by_id)
     message = by_id[field.pk]
     if message == MSG_REQUIRED.format(name=field.name):
         return message
