@@ -3,7 +3,7 @@ Python.
 
 A client Profile renders about 40 labels, 40 inputs, 80 empty error lists and selects of 250
 countries, 180 currencies and 100 languages, each through the template engine: more than half
-of the page's CPU (issue 23). For the templates below the renderer writes the same string the
+of the page's CPU. For the templates below the renderer writes the same string the
 template would (``billing_admin/tests/test_form_renderer.py`` compares them with Django's
 renderer on awkward input); every other template, and any error list that has errors, goes
 through the templates as before. Overriding one of these templates therefore changes nothing:

@@ -1,4 +1,4 @@
-"""The client pages' cheaper rendering (issue 23) draws what Django's own rendering draws.
+"""The client pages' cheaper rendering draws what Django's own rendering draws.
 
 Each shortcut is compared with the Django code it replaces, on awkward input: markup and quotes
 in names, other filters and a search in the list's address, a selected value.
