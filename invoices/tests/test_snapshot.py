@@ -1,9 +1,12 @@
 """Invoices keep the identity they were issued to: the client's details, and its billing
 contact's, copied when the invoice is issued."""
 
+import importlib
 from datetime import date
 
 import pytest
+from django.apps import apps
+from django.db import connection
 from django.urls import reverse
 
 from clients.services import client_update, contact_create
@@ -14,6 +17,11 @@ from invoices.tests.factories import ClientServiceFactory
 
 pytestmark = pytest.mark.django_db
 ITEMS = [{"description": "Hosting", "amount": "10.00"}]
+SNAPSHOT_TEXT_FIELDS = [
+    f.name
+    for f in Invoice._meta.fields
+    if f.name.startswith("billed_") and f.name != "billed_tax_exempt"
+]
 
 
 def test_invoice_create_copies_the_clients_identity():
@@ -95,3 +103,92 @@ def test_invoice_page_list_and_api_show_the_snapshot(admin_client):
     assert "Ada Lovelace" in page.content.decode()
     assert "Ada Lovelace" in listing.content.decode()
     assert "Ada King" not in listing.content.decode()
+
+
+def test_invoice_page_shows_the_whole_snapshot_not_todays_client(admin_client):
+    client = ClientFactory(
+        first_name="Ada",
+        last_name="Lovelace",
+        company_name="Engines Ltd",
+        email="ada@example.com",
+        address1="12 St James's Square",
+        city="London",
+        postcode="SW1Y 4JH",
+        tax_exempt=True,
+    )
+    contact_create(
+        client_id=client.pk,
+        actor=None,
+        first_name="Bill",
+        last_name="Payer",
+        email="bills@example.com",
+        is_billing_contact=True,
+    )
+    invoice = invoice_create(client_id=client.pk, actor=None, items=ITEMS)
+    client_update(
+        client_id=client.pk,
+        actor=None,
+        company_name="Analytical Co",
+        email="countess@example.com",
+        address1="1 New Road",
+        city="Paris",
+        tax_exempt=False,
+    )
+
+    page = admin_client.get(reverse("admin:invoices_invoice_change", args=[invoice.pk]))
+
+    billed_to = page.content.decode().split('id="billed-to"')[1].split("</section>")[0]
+    for text in (
+        "Engines Ltd",
+        "ada@example.com",
+        "12 St James&#x27;s Square",
+        "London",
+        "SW1Y 4JH",
+        "Exempt",
+        "Bill Payer &lt;bills@example.com&gt;",
+    ):
+        assert text in billed_to
+    for text in ("Analytical Co", "countess@example.com", "New Road", "Paris"):
+        assert text not in billed_to
+
+
+def test_migration_fills_existing_invoices_from_todays_client_and_billing_contact():
+    migration = importlib.import_module("invoices.migrations.0009_invoice_identity_snapshot")
+    client = ClientFactory(company_name="Engines Ltd", city="London", tax_exempt=True)
+    contact_create(
+        client_id=client.pk,
+        actor=None,
+        first_name="Bill",
+        last_name="Payer",
+        email="bills@example.com",
+        is_billing_contact=True,
+    )
+    bare = ClientFactory()
+    invoices = [
+        invoice_create(client_id=owner.pk, actor=None, items=ITEMS) for owner in (client, bare)
+    ]
+    blank = {name: "" for name in SNAPSHOT_TEXT_FIELDS}
+    Invoice.objects.filter(pk__in=[i.pk for i in invoices]).update(billed_tax_exempt=False, **blank)
+
+    with connection.schema_editor() as editor:
+        migration.fill_snapshots(apps, editor)
+
+    filled = Invoice.objects.get(pk=invoices[0].pk)
+    assert (filled.billed_first_name, filled.billed_last_name) == (
+        client.first_name,
+        client.last_name,
+    )
+    assert (filled.billed_company, filled.billed_email, filled.billed_city) == (
+        "Engines Ltd",
+        client.email,
+        "London",
+    )
+    assert (filled.billed_address1, filled.billed_country) == (client.address1, client.country)
+    assert filled.billed_tax_exempt is True
+    assert (filled.billed_contact_name, filled.billed_contact_email) == (
+        "Bill Payer",
+        "bills@example.com",
+    )
+    without_contact = Invoice.objects.get(pk=invoices[1].pk)
+    assert without_contact.billed_email == bare.email
+    assert (without_contact.billed_contact_name, without_contact.billed_contact_email) == ("", "")

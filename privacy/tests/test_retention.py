@@ -177,3 +177,28 @@ def test_apply_retention_command_runs_and_summarises(settings):
     assert "Anonymised 0 and deleted 1 clients" in out.getvalue()
     assert "batch 1: 0 anonymised, 1 deleted so far" in err.getvalue()
     assert list(Client.objects.values_list("pk", flat=True)) == [fresh.pk]
+
+
+@pytest.mark.parametrize(("retention_years", "snapshots_kept"), [(10, True), (0, False)])
+def test_apply_retention_command_passes_the_marker_scan(
+    closed_marked_client, settings, retention_years, snapshots_kept
+):
+    """The command as cron runs it: with RETENTION_INACTIVE_MONTHS=0 the client closed just now
+    is due, and only snapshots still inside INVOICE_RETENTION_YEARS keep a marker."""
+    settings.RETENTION_INACTIVE_MONTHS = 0
+    settings.INVOICE_RETENTION_YEARS = retention_years
+    out = StringIO()
+
+    call_command("apply_retention", stdout=out, stderr=StringIO())
+
+    assert "Anonymised 1 and deleted 0 clients" in out.getvalue()
+    assert Client.objects.get(pk=closed_marked_client.pk).anonymised_at is not None
+    tables = {table for table, _, _ in find_marker()}
+    if snapshots_kept:
+        assert tables and tables <= {
+            "invoices_invoice",
+            "transactions_transaction",
+            "transactions_transactiondeletion",
+        }
+    else:
+        assert tables == set()
