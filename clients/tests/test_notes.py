@@ -94,6 +94,49 @@ def test_deleting_keeps_the_text_in_the_history(support_user):
     assert (event.old_value, event.actor_user) == ("Gone but kept", support_user)
 
 
+def test_migration_turns_the_old_notes_field_into_each_clients_first_note():
+    """clients 0010's SQL, run against the old ``notes`` column put back for the test (DDL is
+    transactional in PostgreSQL: the test's rollback takes it away again)."""
+    import importlib
+
+    from django.db import connection
+
+    migration = importlib.import_module("clients.migrations.0010_contacts_and_notes")
+    with connection.cursor() as cursor:
+        # Before any row is written: PostgreSQL alters no table with deferred checks pending.
+        cursor.execute("ALTER TABLE clients_client ADD COLUMN notes text NOT NULL DEFAULT ''")
+    with_notes, without = ClientFactory(), ClientFactory()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE clients_client SET notes = %s WHERE id = %s",
+            ["Prefers email.\nVAT: GB123", with_notes.pk],
+        )
+        cursor.execute(migration.COPY_NOTES_INTO_LOG)
+
+    note = ClientNote.objects.get()
+    with_notes.refresh_from_db()
+    assert (note.client_id, note.text, note.sticky, note.author, note.author_label) == (
+        with_notes.pk,
+        "Prefers email.\nVAT: GB123",
+        False,
+        None,
+        "system",
+    )
+    assert note.created_at == with_notes.updated_at
+    assert not without.client_notes.exists()
+
+    # Backwards: the log, oldest first, back into the one field.
+    client_note_add(client_id=with_notes.pk, actor=None, text="Later note")
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE clients_client SET notes = ''")
+        cursor.execute(migration.COPY_LOG_INTO_NOTES)
+        cursor.execute("SELECT id, notes FROM clients_client ORDER BY id")
+        assert cursor.fetchall() == [
+            (with_notes.pk, "Prefers email.\nVAT: GB123\n\nLater note"),
+            (without.pk, ""),
+        ]
+
+
 def test_staff_cannot_change_someone_elses_note_but_billing_admins_can(
     support_user, billing_admin, django_user_model
 ):
