@@ -213,3 +213,30 @@ def test_summary_and_profile_read_all_fields_in_constant_queries(admin_client, u
     for n in range(5):
         _set(client, CustomFieldFactory(name=f"Extra {n}"), f"value {n}")
     assert queries() == one_field
+
+
+@pytest.mark.parametrize(
+    ("field_type", "raw"),
+    [
+        (FieldType.TEXT, "GB\x00123"),
+        (FieldType.TEXT, "x" * 256),
+        (FieldType.TEXTAREA, "x" * 100_000),
+        (FieldType.DATE, "31/01/2026"),
+        (FieldType.LINK, "javascript:alert(1)"),
+    ],
+)
+def test_profile_refuses_bad_values_with_a_field_error_and_changes_nothing(
+    admin_client, field_type, raw
+):
+    client = ClientFactory(first_name="Ada")
+    field = CustomFieldFactory(name="Extra", field_type=field_type)
+    url = reverse("admin:clients_client_change", args=[client.pk])
+    data = profile_post_data(admin_client, client, first_name="Grace")
+
+    response = admin_client.post(url, {**data, form_field_name(field.pk): raw})
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors[form_field_name(field.pk)]
+    assert Client.objects.get(pk=client.pk).first_name == "Ada"
+    assert not CustomFieldValue.objects.exists()
+    assert not ClientEvent.objects.filter(kind=ClientEvent.Kind.PROFILE_CHANGED).exists()
