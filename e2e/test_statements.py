@@ -15,7 +15,7 @@ from clients.tests.factories import ClientFactory
 from credits.services import add_credit
 from e2e.pages import assert_looks_finished, save_screenshot
 from invoices.models import Invoice
-from invoices.services import invoice_create, invoices_generate
+from invoices.services import invoice_create
 from invoices.tests.factories import ClientServiceFactory
 
 
@@ -62,6 +62,10 @@ def test_change_the_credit_policy_and_generation_follows(admin_page):
     add_credit(client_id=client.pk, amount="50.00", description="Prepaid", actor=None)
     today = timezone.localdate()
     ClientServiceFactory(client=client, next_due_date=today, recurring_amount="10.00")
+    # A client left on the site default, for contrast: the same run applies its credit.
+    other = ClientFactory(first_name="Mary", last_name="Jackson")
+    add_credit(client_id=other.pk, amount="50.00", description="Prepaid", actor=None)
+    ClientServiceFactory(client=other, next_due_date=today, recurring_amount="10.00")
 
     admin_page.goto(f"/admin/clients/client/{client.pk}/change/")
     admin_page.get_by_label("Credit policy").select_option(label="Never apply automatically")
@@ -72,7 +76,10 @@ def test_change_the_credit_policy_and_generation_follows(admin_page):
     admin_page.goto(f"/admin/clients/client/{client.pk}/summary/")
     expect(admin_page.locator("#credit-policy")).to_have_text("Never apply automatically")
 
-    invoices_generate(today=today)
+    admin_page.goto("/admin/invoices/invoice/")
+    admin_page.get_by_role("button", name="Generate Due Invoices").click()
+    expect(admin_page.locator(".messagelist")).to_contain_text("Created 2 invoices")
+    assert Invoice.objects.get(client=other).credit_applied == Decimal("10.00")
     invoice = Invoice.objects.get(client=client)
     assert invoice.credit_applied == Decimal("0.00")
     admin_page.goto(f"/admin/invoices/invoice/{invoice.pk}/change/")
