@@ -10,8 +10,15 @@ from django.utils import timezone
 
 from clients.models import Client, ClientDeletion, ClientEvent
 from clients.tests.factories import ClientFactory
-from credits.services import add_credit
-from invoices.services import client_close, client_service_create, invoice_create
+from credits.models import CreditEntry
+from credits.services import add_credit, remove_credit
+from invoices.models import Invoice
+from invoices.services import (
+    client_close,
+    client_service_create,
+    invoice_create,
+    payment_record,
+)
 from privacy.services import apply_retention, months_before, retention_plan
 from privacy.tests.builders import MARK, build_marked_client, find_marker
 from transactions.models import Transaction
@@ -202,3 +209,39 @@ def test_apply_retention_command_passes_the_marker_scan(
         }
     else:
         assert tables == set()
+
+
+def _idle_but(recent: bool, *, kind: str) -> Client:
+    """An Inactive client whose only change since LONG_AGO, when ``recent``, is a zero-sum credit
+    movement (kind "credit") or a paid invoice (kind "invoice"); otherwise all of it is old."""
+    client = idle_client()
+    if kind == "credit":
+        add_credit(client_id=client.pk, amount="4.00", description="Prepay", actor=None)
+        remove_credit(client_id=client.pk, amount="4.00", description="Refunded", actor=None)
+        if not recent:
+            CreditEntry.objects.filter(client=client).update(created_at=LONG_AGO)
+    else:
+        invoice = invoice_create(
+            client_id=client.pk, actor=None, items=[{"description": "x", "amount": "3.00"}]
+        )
+        payment_record(invoice_id=invoice.pk, gateway="bank", actor=None)
+        Transaction.objects.filter(client=client).update(date=LONG_AGO)
+        if not recent:
+            Invoice.objects.filter(client=client).update(updated_at=LONG_AGO)
+    ClientEvent.objects.filter(client=client).delete()
+    Client.objects.filter(pk=client.pk).update(updated_at=LONG_AGO)
+    return client
+
+
+@pytest.mark.parametrize("kind", ["credit", "invoice"])
+def test_apply_retention_skips_a_recent_credit_movement_or_invoice_change(kind):
+    since = timezone.now() - timedelta(days=30)
+    recent = _idle_but(True, kind=kind)
+    old = _idle_but(False, kind=kind)  # the same history, all of it old: taken
+
+    anonymise, delete = retention_plan(inactive_since=since)
+
+    assert recent.pk not in [*anonymise, *delete]
+    assert old.pk in (anonymise if kind == "invoice" else delete)
+    apply_retention(inactive_since=since)
+    assert Client.objects.get(pk=recent.pk).anonymised_at is None
