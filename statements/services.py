@@ -55,6 +55,14 @@ class SendStatementsResult:
     def processed(self) -> int:
         return self.sent
 
+    def progress_text(self) -> str:
+        """How far a run stopped half-way got; each statement queued is recorded as sent, so a
+        rerun sends only the rest."""
+        return (
+            f"queued {self.sent:,} of {self.selected:,} statements for {self.start}..{self.end} "
+            f"({self.batches_done:,} of {self.batches_total:,} batches complete)"
+        )
+
 
 def statements_to_send(*, start: date, end: date, resend: bool = False):
     """Clients with movements in the period, less those already sent it (unless ``resend``)."""

@@ -2,7 +2,7 @@
 the API answers its envelope with HTTP 503, the admin a page saying to retry, and the next
 request, on a new connection, works again."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from io import StringIO
 
 import psycopg2
@@ -17,8 +17,10 @@ from api.services import credential_create
 from api.views import UNAVAILABLE
 from clients.models import Client
 from clients.tests.factories import ClientFactory
+from credits.services import add_credit
 from invoices.models import Invoice
 from invoices.tests.factories import ClientServiceFactory
+from statements.models import SentStatement
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -171,6 +173,81 @@ def test_generate_invoices_reports_a_database_failure_in_one_line(monkeypatch, s
     assert "\n" not in message
     next_request()
     assert Invoice.objects.count() == 2
+
+
+def test_set_credit_policy_reports_a_database_failure_in_one_line(monkeypatch):
+    from clients.services import bulk
+
+    ClientFactory.create_batch(5)
+    cut_off_on_second_call(monkeypatch, bulk, "set_column_for_batch")
+
+    with pytest.raises(CommandError) as excinfo:
+        call_command(
+            "set_credit_policy",
+            "never",
+            "--all",
+            "--yes",
+            "--batch-size",
+            "2",
+            stdout=StringIO(),
+            stderr=StringIO(),
+        )
+
+    message = str(excinfo.value)
+    assert excinfo.value.returncode == 1
+    assert message.startswith("Stopped by a database error (")
+    assert "changed 2 of 5 clients to never in 1 of 3 whole batches" in message
+    assert "\n" not in message
+    next_request()
+    assert Client.objects.filter(credit_policy=Client.CreditPolicy.NEVER).count() == 2
+
+
+def test_send_statements_reports_a_database_failure_in_one_line(monkeypatch):
+    from statements import services
+
+    for client in ClientFactory.create_batch(3):
+        add_credit(
+            client_id=client.pk,
+            amount="5.00",
+            description="Goodwill",
+            actor=None,
+            date=datetime(2026, 10, 15, 12, tzinfo=UTC),
+        )
+    cut_off_on_second_call(monkeypatch, services, "statement_email_send")
+    period = ["--start", "2026-10-01", "--end", "2026-10-31"]
+
+    with pytest.raises(CommandError) as excinfo:
+        call_command(
+            "send_statements", *period, "--batch-size", "1", stdout=StringIO(), stderr=StringIO()
+        )
+
+    message = str(excinfo.value)
+    assert excinfo.value.returncode == 1
+    assert "queued 1 of 3 statements for 2026-10-01..2026-10-31 (1 of 3 batches" in message
+    assert "\n" not in message
+    next_request()
+    assert SentStatement.objects.count() == 1
+
+
+def test_apply_retention_reports_a_database_failure_in_one_line(monkeypatch, settings):
+    from privacy.services import retention
+
+    settings.RETENTION_INACTIVE_MONTHS = 12
+    idle = ClientFactory.create_batch(3, status=Client.Status.INACTIVE)
+    Client.objects.filter(pk__in=[client.pk for client in idle]).update(
+        updated_at=datetime(2020, 1, 1, tzinfo=UTC)
+    )
+    cut_off_on_second_call(monkeypatch, retention, "_retention_batch")
+
+    with pytest.raises(CommandError) as excinfo:
+        call_command("apply_retention", "--batch-size", "1", stdout=StringIO(), stderr=StringIO())
+
+    message = str(excinfo.value)
+    assert excinfo.value.returncode == 1
+    assert "anonymised 0 and deleted 1 clients in 1 whole batches" in message
+    assert "\n" not in message
+    next_request()
+    assert Client.objects.count() == 2
 
 
 def test_admin_bulk_status_cut_off_half_way_says_how_many_changed(monkeypatch, django_user_model):

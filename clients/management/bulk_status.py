@@ -1,6 +1,7 @@
-"""What both bulk status commands share (set_client_status, auto_update_client_status): progress
-on stderr, a clean report on Ctrl-C, the dry-run report and the summary line. A library module,
-so neither command imports the other."""
+"""What the bulk commands share (set_client_status, auto_update_client_status and, through
+set_client_status, set_credit_policy): progress on stderr, one line when Ctrl-C or a database
+failure stops a run, the dry-run report and the summary line. A library module, so neither
+status command imports the other."""
 
 from collections.abc import Callable
 from typing import TypeVar
@@ -11,9 +12,8 @@ from django.db.models import QuerySet
 from billing_admin.command_runs import STOPPING_ERRORS, run_stopped
 from clients.models import Client
 from clients.selectors import status_change_preview, status_change_sample
-from clients.services import BulkStatusResult
+from clients.services import BulkRunResult, BulkStatusResult
 
-# Exit status of a run stopped with Ctrl-C, as shells report SIGINT.
 PROGRESS_WIDTH = 30
 T = TypeVar("T")
 
@@ -26,12 +26,12 @@ def summary_line(result: BulkStatusResult, *, not_found: int) -> str:
 
 
 class BulkStatusCommand(BaseCommand):
-    """Progress on stderr and a clean report on Ctrl-C, shared by both status commands."""
+    """Progress on stderr and a clean report on Ctrl-C or a database failure."""
 
     def run_batches(self, service: Callable[..., T], **kwargs) -> T:
         """Call a batched service with progress reporting; stopped by Ctrl-C or a database
         failure, say how far it got in one line."""
-        self.latest: BulkStatusResult | None = None
+        self.latest: BulkRunResult | None = None
         try:
             return service(on_batch=self.show_progress, **kwargs)
         except STOPPING_ERRORS as exc:
@@ -58,7 +58,7 @@ class BulkStatusCommand(BaseCommand):
             f"already {status}, {not_found} not found); nothing changed."
         )
 
-    def show_progress(self, result: BulkStatusResult) -> None:
+    def show_progress(self, result: BulkRunResult) -> None:
         self.latest = result
         if result.batches_total < 2:
             return
@@ -67,6 +67,6 @@ class BulkStatusCommand(BaseCommand):
         last = result.batches_done == result.batches_total
         ending = "\n" if last or not self.stderr.isatty() else "\r"
         self.stderr.write(
-            f"[{bar}] {result.processed}/{result.selected} clients set to {result.status}",
+            f"[{bar}] {result.processed}/{result.selected} clients set to {result.new_value}",
             ending=ending,
         )

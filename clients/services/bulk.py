@@ -49,18 +49,27 @@ class BulkRunResult:
     def processed(self) -> int:
         return self.changed + self.already + self.vanished
 
+    @property
+    def new_value(self) -> str:
+        """The value the run sets (a status, a credit policy)."""
+        raise NotImplementedError
+
+    def progress_text(self) -> str:
+        """How far the run got, for a run stopped half-way (the commands and the admin page)."""
+        return (
+            f"changed {self.changed:,} of {self.selected:,} clients to {self.new_value} in "
+            f"{self.batches_done:,} of {self.batches_total:,} whole batches "
+            f"({self.already:,} already {self.new_value})"
+        )
+
 
 @dataclass(kw_only=True)
 class BulkStatusResult(BulkRunResult):
     status: str
 
-    def progress_text(self) -> str:
-        """How far the run got, for a run stopped half-way (the command and the admin page)."""
-        return (
-            f"changed {self.changed:,} of {self.selected:,} clients to {self.status} in "
-            f"{self.batches_done:,} of {self.batches_total:,} whole batches "
-            f"({self.already:,} already {self.status})"
-        )
+    @property
+    def new_value(self) -> str:
+        return self.status
 
 
 def validate_batch_size(batch_size: int) -> None:

@@ -42,6 +42,10 @@ def parse_credit_policy(value: str) -> str:
 class BulkCreditPolicyResult(BulkRunResult):
     policy: str
 
+    @property
+    def new_value(self) -> str:
+        return self.policy
+
 
 def clients_bulk_set_credit_policy(
     *,

@@ -43,21 +43,14 @@ class Command(set_client_status.Command):
             self.confirm(
                 f"Change the credit policy of {to_change} clients to {policy}?", options["yes"]
             )
-        result = clients_bulk_set_credit_policy(
+        result = self.run_batches(
+            clients_bulk_set_credit_policy,
             clients=selection,
             policy=policy,
             actor=None,
             batch_size=batch_size,
-            on_batch=self.show_policy_progress,
         )
         self.stdout.write(
             f"Changed {result.changed} clients to {policy} ({result.already} already {policy}, "
             f"{not_found + result.vanished} not found)"
         )
-
-    def show_policy_progress(self, result) -> None:
-        if result.batches_total > 1:
-            self.stderr.write(
-                f"batch {result.batches_done}/{result.batches_total}: "
-                f"{result.processed}/{result.selected} clients"
-            )

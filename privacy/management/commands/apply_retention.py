@@ -8,6 +8,7 @@ commit on their own: safe to interrupt and run again.
 
 from django.core.management.base import BaseCommand, CommandError
 
+from billing_admin.command_runs import STOPPING_ERRORS, run_stopped
 from privacy.services import (
     DEFAULT_RETENTION_BATCH_SIZE,
     RetentionRun,
@@ -16,7 +17,6 @@ from privacy.services import (
     retention_plan,
 )
 
-INTERRUPTED_EXIT_STATUS = 130
 DRY_RUN_LISTED = 50
 
 
@@ -53,19 +53,13 @@ class Command(BaseCommand):
             run = apply_retention(
                 inactive_since=since, batch_size=options["batch_size"], on_batch=self.progress
             )
-        except KeyboardInterrupt:
+        except STOPPING_ERRORS as exc:
             done = self.latest
-            raise CommandError(
-                "Interrupted"
-                + (
-                    f" after {done.batches_done} batches "
-                    f"({len(done.anonymised)} anonymised, {len(done.deleted)} deleted)"
-                    if done
-                    else " before the first batch committed"
-                )
-                + ". Every committed batch is complete; run the command again to finish.",
-                returncode=INTERRUPTED_EXIT_STATUS,
-            ) from None
+            progress = done and (
+                f"anonymised {len(done.anonymised):,} and deleted {len(done.deleted):,} clients "
+                f"in {done.batches_done:,} whole batches"
+            )
+            raise run_stopped(exc, progress=progress) from None
         expired = sum(run.expired_snapshots.values())
         self.stdout.write(
             f"Anonymised {len(run.anonymised)} and deleted {len(run.deleted)} clients unchanged "

@@ -4,9 +4,15 @@ movements in the period its statement, in batches with progress; rerun to resume
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from billing_admin.command_runs import STOPPING_ERRORS, run_stopped
 from billing_admin.parsing import parse_positive_int
 from statements.selectors import DEFAULT_PERIOD, PERIODS, statement_range
-from statements.services import DEFAULT_BATCH_SIZE, statements_send, statements_to_send
+from statements.services import (
+    DEFAULT_BATCH_SIZE,
+    SendStatementsResult,
+    statements_send,
+    statements_to_send,
+)
 
 
 class Command(BaseCommand):
@@ -43,19 +49,34 @@ class Command(BaseCommand):
                 f"Dry run: would email {count} statements for {start}..{end}; nothing sent."
             )
             return
-        result = statements_send(
-            start=start,
-            end=end,
-            resend=options["resend"],
-            batch_size=batch_size,
-            on_batch=self.show_progress,
-        )
+        self.latest: SendStatementsResult | None = None
+        try:
+            result = statements_send(
+                start=start,
+                end=end,
+                resend=options["resend"],
+                batch_size=batch_size,
+                on_batch=self.show_progress,
+            )
+        except STOPPING_ERRORS as exc:
+            # Each statement commits with its "sent" record, so even a first batch cut short
+            # may have queued some: never claim "nothing changed".
+            progress = (
+                self.latest.progress_text()
+                if self.latest
+                else (
+                    f"stopped in the first batch of the statements for {start}..{end} (each one "
+                    "queued before the failure is recorded as sent)"
+                )
+            )
+            raise run_stopped(exc, progress=progress) from None
         self.stdout.write(
             f"Queued {result.sent} statements for {start}..{end} "
             f"({result.already_sent} already sent before this run)"
         )
 
-    def show_progress(self, result) -> None:
+    def show_progress(self, result: SendStatementsResult) -> None:
+        self.latest = result
         self.stderr.write(
             f"batch {result.batches_done}/{result.batches_total}: {result.processed}/"
             f"{result.selected} statements"
