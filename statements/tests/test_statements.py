@@ -375,3 +375,17 @@ def test_aging_puts_what_is_due_in_its_bucket_on_the_page_csv_and_pdf(admin_clie
     pdf = admin_client.get(statement_url(client, "_pdf", period="this-month"))
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "Over 90 days" in text and "200.00" in text and "391.00" in text
+
+
+def test_email_statement_with_a_bad_range_says_why_and_sends_nothing(admin_client, mailoutbox):
+    client = ClientFactory()
+
+    response = admin_client.post(
+        reverse("admin:clients_client_statement_email", args=[client.pk]),
+        {"start": "2026-03-10", "end": "2026-03-01"},
+        follow=True,
+    )
+
+    assert "ends (2026-03-01) before it starts" in response.content.decode()
+    assert mailoutbox == []
+    assert not EmailLog.objects.filter(client=client).exists()
