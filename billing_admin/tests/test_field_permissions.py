@@ -53,6 +53,7 @@ def field_changes(group: ClientGroup) -> list[tuple]:
         ("overrideautoclose", "1", "override_auto_close", "on", True, BILLING),
         ("groupid", str(group.pk), "group", str(group.pk), group, BILLING),
         ("currency", "2", "currency", "EUR", "EUR", BILLING),
+        ("creditpolicy", "never", "credit_policy", "never", "never", BILLING),
     ]
 
 
