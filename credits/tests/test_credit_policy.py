@@ -312,3 +312,24 @@ def test_profile_form_refuses_a_policy_that_does_not_exist(admin_client):
     )
     assert Client.objects.get(pk=client.pk).credit_policy == Policy.DEFAULT
     assert not client.events.exists()
+
+
+def test_support_staff_have_no_credit_policy_actions(client, django_user_model):
+    from django.contrib.auth.models import Group
+
+    support = django_user_model.objects.create_user("support", password="pw", is_staff=True)
+    support.groups.add(Group.objects.get(name="Support staff"))
+    client.force_login(support)
+    chosen = ClientFactory()
+    url = reverse("admin:clients_client_changelist")
+
+    page = client.get(url).content.decode()
+    response = client.post(
+        url,
+        {"action": "set_credit_policy_never_selected", ACTION_CHECKBOX_NAME: [chosen.pk]},
+    )
+
+    assert "set_credit_policy_" not in page
+    assert response.status_code in (200, 302)
+    assert Client.objects.get(pk=chosen.pk).credit_policy == Policy.DEFAULT
+    assert not ClientEvent.objects.filter(field="credit_policy").exists()
