@@ -93,7 +93,7 @@ class BulkStatusAdminMixin:
                     on_batch=batches_done.append,
                 )
             except DatabaseError as exc:
-                return self.bulk_status_stopped(exc, status, batches_done[-1:])
+                return self.bulk_run_stopped(exc, status, batches_done[-1:])
             self.message_user(
                 request,
                 f"Changed {result.changed} clients to {status} "
@@ -111,14 +111,18 @@ class BulkStatusAdminMixin:
         }
         return TemplateResponse(request, self.bulk_status_template, context)
 
-    def bulk_status_stopped(self, exc: DatabaseError, status: str, last_batch: list):
-        """A database failure half-way: a page saying how many clients changed (each committed
-        batch is whole) and that submitting again finishes the rest. Rendered without the
-        admin's context, which would need the database again."""
-        logger.error("Bulk status change stopped by a database error", exc_info=exc)
+    def bulk_run_stopped(
+        self, exc: DatabaseError, value: str, last_batch: list, *, what: str = "status"
+    ):
+        """A bulk change (of ``what``, to ``value``) stopped by a database failure half-way: a
+        page saying how many clients changed (each committed batch is whole) and that
+        submitting again finishes the rest. Rendered without the admin's context, which would
+        need the database again. The credit policy actions end here too."""
+        logger.error("Bulk %s change stopped by a database error", what, exc_info=exc)
         progress = last_batch[0].progress_text() if last_batch else None
         page = render_to_string(
-            self.bulk_status_stopped_template, {"status": status, "progress": progress}
+            self.bulk_status_stopped_template,
+            {"what": what, "value": value, "progress": progress},
         )
         return HttpResponse(
             page, status=SERVICE_UNAVAILABLE if is_unavailable(exc) else SERVER_ERROR

@@ -6,6 +6,7 @@ lost or moved by it and every change is in the history, so there is no confirmat
 """
 
 from django.contrib import messages
+from django.db import DatabaseError
 
 from clients.models import Client
 from clients.services import clients_bulk_set_credit_policy
@@ -17,9 +18,14 @@ def _set_policy_action(policy: str, label: str):
     def set_credit_policy_selected(modeladmin, request, queryset):
         # A subquery keeps the list's joins and ordering out of the locking update.
         selection = Client.objects.filter(pk__in=queryset.values("pk"))
-        result = clients_bulk_set_credit_policy(
-            clients=selection, policy=policy, actor=request.user
-        )
+        batches_done = []
+        try:
+            result = clients_bulk_set_credit_policy(
+                clients=selection, policy=policy, actor=request.user, on_batch=batches_done.append
+            )
+        except DatabaseError as exc:
+            # Batches commit on their own: say how far it got, as "Mark selected clients" does.
+            return modeladmin.bulk_run_stopped(exc, policy, batches_done[-1:], what="credit policy")
         modeladmin.message_user(
             request,
             f"Credit policy set to “{label}” on {result.changed} clients "

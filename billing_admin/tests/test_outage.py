@@ -268,3 +268,28 @@ def test_admin_bulk_status_cut_off_half_way_says_how_many_changed(monkeypatch, d
     assert "submit the same change again to finish the rest" in page
     next_request()
     assert Client.objects.filter(status=Client.Status.INACTIVE).count() == 2
+
+
+def test_admin_credit_policy_action_cut_off_half_way_says_how_many_changed(
+    monkeypatch, django_user_model
+):
+    from clients.services import bulk, clients_bulk_set_credit_policy
+
+    ids = [client.pk for client in ClientFactory.create_batch(5)]
+    http = HttpClient(raise_request_exception=False)
+    http.force_login(django_user_model.objects.create_superuser("boss", password="pw"))
+    monkeypatch.setitem(clients_bulk_set_credit_policy.__kwdefaults__, "batch_size", 2)
+    cut_off_on_second_call(monkeypatch, bulk, "set_column_for_batch")
+
+    response = http.post(
+        reverse("admin:clients_client_changelist"),
+        {"action": "set_credit_policy_never_selected", "_selected_action": ids},
+    )
+
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert "The credit policy change to never stopped part-way" in page
+    assert "changed 2 of 5 clients to never in 1 of 3 whole batches" in page
+    assert "submit the same change again to finish the rest" in page
+    next_request()
+    assert Client.objects.filter(credit_policy=Client.CreditPolicy.NEVER).count() == 2
