@@ -64,6 +64,9 @@ def test_import_with_a_bad_row_then_skip_it(admin_page, tmp_path):
     expect(problems).to_contain_text("line 3, Email: A client with this email address already")
     expect(admin_page.locator("#content")).to_contain_text("Nothing can be imported")
     expect(admin_page.get_by_role("button", name="Import 1 client")).to_have_count(0)
+    # The preview shows how each column is read and the first rows, before anything is imported.
+    expect(admin_page.locator("#import-mapping")).to_contain_text("Phone Number")
+    expect(admin_page.locator("#import-preview")).to_contain_text("ada@example.com")
     assert_looks_finished(admin_page)
     save_screenshot(admin_page, "import-preview-with-problem")
     assert not Client.objects.filter(email="ada@example.com").exists()

@@ -228,6 +228,30 @@ def test_admin_upload_previews_then_imports_on_confirm(billing_client):
     assert Client.objects.count() == 2
 
 
+def test_admin_preview_shows_the_column_mapping_and_first_rows(billing_client):
+    header = "firstname,lastname,email,phonenumber,address1,city,state,postcode,country,credit"
+    rows = [f"Cli{n},Test,c{n}@example.com,+44.20{n},1 Row,Leeds,Yorks,LS1,GB,9" for n in range(12)]
+    data = {"file": io.BytesIO(("\ufeff" + "\n".join([header, *rows])).encode())}
+    data["file"].name = "whmcs.csv"
+
+    page = billing_client.get(billing_client.post(IMPORT, data)["Location"])
+
+    mapping = page.context["report"]["mapping"]
+    assert mapping[:3] == [
+        ["firstname", "First Name"],
+        ["lastname", "Last Name"],
+        ["email", "Email"],
+    ]
+    assert ["phonenumber", "Phone Number"] in mapping
+    text = page.content.decode()
+    assert 'id="import-mapping"' in text and 'id="import-preview"' in text
+    assert "c0@example.com" in text and "c9@example.com" in text
+    assert "c10@example.com" not in text  # the first ten rows only
+    assert "“credit” is not imported" in text
+    assert 'value="Import 12 clients"' in text
+    assert not Client.objects.exists()
+
+
 def test_admin_preview_lists_problems_and_offers_no_import(billing_client):
     response = upload(billing_client, f"{HEADER}\n{row()}\n{row(email='bad')}")
     text = billing_client.get(response["Location"]).content.decode()
