@@ -8,6 +8,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from clients.tests.factories import ClientFactory
+from invoices.models import Invoice
 from invoices.services import invoice_create
 from transactions.models import Transaction
 from transactions.payment_methods import payment_method_module, payment_method_name
@@ -74,3 +75,24 @@ def test_data_migration_fixes_rows_stored_by_display_name_and_the_filter_lists_e
     )
     choices = [choice["display"] for choice in gateway_filter.choices(response.context["cl"])]
     assert choices == ["All", "Bank Transfer"]
+
+
+@override_settings(PAYMENT_METHODS=METHODS)
+def test_data_migration_fixes_invoices_stored_by_display_name():
+    client = ClientFactory()
+    items = [{"description": "x", "amount": "1.00"}]
+    by_name, unknown = (
+        invoice_create(client_id=client.pk, items=items, payment_method="paypal", actor=None)
+        for _ in range(2)
+    )
+    # As the demo data once stored it, past the service; an unconfigured method is kept.
+    Invoice.objects.filter(pk=by_name.pk).update(payment_method="PayPal")
+    Invoice.objects.filter(pk=unknown.pk).update(payment_method="stripe")
+    migration = importlib.import_module("invoices.migrations.0008_payment_method_module_names")
+
+    migration.display_names_to_modules(apps, None)
+
+    assert dict(Invoice.objects.values_list("pk", "payment_method")) == {
+        by_name.pk: "paypal",
+        unknown.pk: "stripe",
+    }
