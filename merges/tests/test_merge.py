@@ -1,16 +1,14 @@
 """Merging clients: the service, the admin pages, the command, the API, and racing merges."""
 
 import io
-import threading
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.db import close_old_connections
 from django.urls import reverse
 
+from billing_admin.tests.threads import run_at_once
 from clients.models import Client, ClientEvent, ClientNote, Contact, EmailLog
 from clients.services import client_note_add, contact_create
 from clients.tests.factories import ClientFactory
@@ -170,29 +168,26 @@ def test_two_merges_against_each_other_do_not_deadlock():
     """A into B and B into A at once, on real connections: locks are taken in id order, so one
     merge waits for the other and then finds its client gone, instead of a deadlock."""
     first, second = ClientFactory(), ClientFactory()
-    barrier = threading.Barrier(2)
-    outcomes = []
 
     def merge(source, target):
-        try:
-            barrier.wait()
+        def work():
             client_merge(source_id=source.pk, target_id=target.pk, actor=None)
-            outcomes.append("merged")
-        except ValidationError as error:
-            outcomes.append(error.messages[0])
-        except Exception as error:  # a deadlock would land here
-            outcomes.append(f"{type(error).__name__}: {error}")
-        finally:
-            close_old_connections()
+            return "merged"
 
-    threads = [
-        threading.Thread(target=merge, args=(first, second)),
-        threading.Thread(target=merge, args=(second, first)),
+        return work
+
+    def outcome(result) -> str:
+        """ "merged", a refusal's message, or the error a merge raised (a deadlock would be one)."""
+        if isinstance(result, ValidationError):
+            return result.messages[0]
+        if isinstance(result, Exception):
+            return f"{type(result).__name__}: {result}"
+        return result
+
+    outcomes = [
+        outcome(result)
+        for result in run_at_once(merge(first, second), merge(second, first), timeout=30)
     ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
     assert sorted(outcomes)[-1] == "merged", outcomes
     assert "merged" in outcomes and len(outcomes) == 2
     loser = next(outcome for outcome in outcomes if outcome != "merged")
@@ -202,14 +197,6 @@ def test_two_merges_against_each_other_do_not_deadlock():
 
 
 # ---- admin --------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def billing_client(client, django_user_model):
-    user = django_user_model.objects.create_user("billing", password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name="Billing administrators"))
-    client.force_login(user)
-    return client
 
 
 def test_admin_merge_flow(pair, billing_client):
@@ -248,10 +235,8 @@ def test_admin_shows_a_refusal_in_the_page(billing_client, admin_user):
     assert Client.objects.count() == 2
 
 
-def test_support_staff_cannot_merge(client, django_user_model):
-    user = django_user_model.objects.create_user("support", password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name="Support staff"))
-    client.force_login(user)
+def test_support_staff_cannot_merge(support_client):
+    client = support_client
     source, target = ClientFactory(), ClientFactory()
     url = reverse("admin:clients_client_merge", args=[source.pk])
     summary = client.get(reverse("admin:clients_client_summary", args=[source.pk]))
@@ -273,6 +258,17 @@ def test_command_dry_run_then_merge():
     call_command("merge_clients", str(source.pk), str(target.pk), "--yes", stdout=out)
     assert f"Merged #{source.pk} into #{target.pk}." in out.getvalue()
     assert list(Client.objects.values_list("pk", flat=True)) == [target.pk]
+
+
+def test_command_without_yes_and_without_a_terminal_refuses(monkeypatch):
+    source, target = ClientFactory(), ClientFactory()
+    monkeypatch.setattr("sys.stdin", io.StringIO("yes\n"))  # a pipe, as under cron
+
+    with pytest.raises(CommandError, match="No terminal to confirm on: pass --yes"):
+        call_command("merge_clients", str(source.pk), str(target.pk), stdout=io.StringIO())
+
+    assert Client.objects.count() == 2
+    assert not ClientMerge.objects.exists()
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,8 @@
 """manage.py merge_clients SOURCE TARGET [--dry-run] [--yes] [--no-contact]: merge one client
 into another, as the Summary's Merge Clients does (merges.services.client_merge)."""
 
+import sys
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
@@ -8,6 +10,8 @@ from billing_admin.parsing import parse_positive_int
 from clients.models import Client
 from merges.selectors import merge_preview, merged_into
 from merges.services import MSG_ALREADY_MERGED, MSG_NOT_FOUND, MSG_SAME_CLIENT, client_merge
+
+MSG_NO_TERMINAL = "No terminal to confirm on: pass --yes to merge. Nothing changed."
 
 
 class Command(BaseCommand):
@@ -55,6 +59,9 @@ class Command(BaseCommand):
             self.stdout.write("Dry run: nothing changed.")
             return
         if not options["yes"]:
+            if not sys.stdin.isatty():
+                # cron or a pipe: nobody to ask, and input() would end in a traceback.
+                raise CommandError(MSG_NO_TERMINAL)
             answer = input(f"Merge #{source.pk} into #{target.pk}? Type 'yes' to continue: ")
             if answer.strip().lower() != "yes":
                 raise CommandError("Cancelled: nothing changed.")
