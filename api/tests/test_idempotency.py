@@ -1,14 +1,12 @@
 """Retries that cannot pay twice: a write call repeated with the same idempotency key (header or
 parameter) answers as the first did and changes nothing; without a key, calls behave as WHMCS's."""
 
-import threading
-
 import pytest
-from django.db import connection
 from django.test import Client as HttpClient
 
 from api.idempotency import KEY_INVALID, KEY_REUSED
 from billing_admin.tests.snapshots import billing_state
+from billing_admin.tests.threads import run_at_once_or_raise
 from clients.tests.factories import ClientFactory
 from credits.models import CreditEntry
 from credits.services import add_credit
@@ -146,31 +144,18 @@ def test_an_error_answer_is_not_kept_so_a_retry_runs(post, customer):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_retries_with_one_key_pay_once(post, customer):
-    answers = []
-    start = threading.Barrier(2, timeout=10)
-
     def retry():
-        try:
-            start.wait()
-            answers.append(
-                post(
-                    "AddTransaction",
-                    key="wire-77",
-                    userid=customer.pk,
-                    paymentmethod="paypal",
-                    amountin="5.00",
-                    description="Wire",
-                    credit="1",
-                )
-            )
-        finally:
-            connection.close()
+        return post(
+            "AddTransaction",
+            key="wire-77",
+            userid=customer.pk,
+            paymentmethod="paypal",
+            amountin="5.00",
+            description="Wire",
+            credit="1",
+        )
 
-    threads = [threading.Thread(target=retry) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    answers = run_at_once_or_raise(retry, retry, timeout=30)
 
     assert answers == [{"result": "success"}] * 2
     assert Transaction.objects.filter(client=customer).count() == 1

@@ -2,7 +2,6 @@
 administrators), the history keeping old text, and sticky notes on every page about a client."""
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
@@ -15,6 +14,7 @@ from clients.services import (
     client_note_update,
 )
 from clients.tests.factories import ClientFactory, client_profile_data
+from conftest import BILLING_ADMINISTRATORS, SUPPORT_STAFF
 
 pytestmark = pytest.mark.django_db
 
@@ -22,17 +22,13 @@ STICKY = "Pays only by bank transfer"
 
 
 @pytest.fixture
-def support_user(django_user_model):
-    user = django_user_model.objects.create_user("sam", password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name="Support staff"))
-    return user
+def support_user(staff_in_group):
+    return staff_in_group(SUPPORT_STAFF, username="sam")
 
 
 @pytest.fixture
-def billing_admin(django_user_model):
-    user = django_user_model.objects.create_user("bea", password="pw", is_staff=True)
-    user.groups.add(Group.objects.get(name="Billing administrators"))
-    return user
+def billing_admin(staff_in_group):
+    return staff_in_group(BILLING_ADMINISTRATORS, username="bea")
 
 
 def test_client_note_add_records_author_and_time(admin_user):

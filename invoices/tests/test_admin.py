@@ -2,7 +2,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
@@ -389,11 +389,10 @@ GENERATE_URL = reverse("admin:invoices_invoice_generate_due")
 
 
 def test_generate_due_invoices_button_shows_for_billing_administrators_only(
-    client, django_user_model
+    client, staff_in_group
 ):
     for group, shown in (("Billing administrators", True), ("Support staff", False)):
-        user = django_user_model.objects.create_user(group, password="pw", is_staff=True)
-        user.groups.add(Group.objects.get(name=group))
+        user = staff_in_group(group)
         user.user_permissions.add(*Permission.objects.filter(codename="view_invoice"))
         client.force_login(user)
         page = client.get(reverse("admin:invoices_invoice_changelist")).content.decode()
