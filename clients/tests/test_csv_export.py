@@ -195,3 +195,23 @@ def test_column_form_offers_custom_fields_and_exports_them(billing_client):
         ("unset@x.com", ""),
     ]
     assert all(row["Created"].startswith(str(gold.created_at.year)) for row in rows)
+
+
+def test_export_follows_a_custom_field_filter_and_a_search_by_contact(billing_client):
+    from clients.services import contact_create
+    from customfields.services import client_set_custom_field_values
+    from customfields.tests.factories import dropdown
+
+    plan = dropdown(name="Support plan", options="Gold,Silver", filterable=True)
+    gold, silver = ClientFactory(email="gold@example.com"), ClientFactory(email="s@example.com")
+    for client, value in ((gold, "Gold"), (silver, "Silver")):
+        client_set_custom_field_values(client_id=client.pk, values={plan.pk: value}, actor=None)
+    contact_create(client_id=silver.pk, actor=None, first_name="Bo", email="bo@accounts.example")
+
+    def export(filters: dict) -> list[str]:
+        query = urlencode({"_changelist_filters": urlencode(filters)})
+        response = billing_client.post(f"{EXPORT}?{query}", {"columns": ["email"]})
+        return [row["Email"] for row in read_csv(streamed(response))]
+
+    assert export({f"cf{plan.pk}": "Gold"}) == ["gold@example.com"]
+    assert export({"q": "bo@accounts"}) == ["s@example.com"]
