@@ -44,6 +44,16 @@ PERSON_FIELDS = (
 )
 
 
+def name_search_vector_field() -> models.GeneratedField:
+    """The stored word vector of a person's names (first, last, company) that the client list's
+    search matches: a client's and a contact's are the same column."""
+    return models.GeneratedField(
+        expression=SearchVector("first_name", "last_name", "company_name", config="simple"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+
 def default_currency() -> str:
     return settings.DEFAULT_CURRENCY
 
@@ -119,11 +129,7 @@ class Client(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     # Stored rather than an expression index alone: a query that walks rows in id order (the
     # list's first page) compares each row's vector instead of re-parsing its names.
-    search_vector = models.GeneratedField(
-        expression=SearchVector("first_name", "last_name", "company_name", config="simple"),
-        output_field=SearchVectorField(),
-        db_persist=True,
-    )
+    search_vector = name_search_vector_field()
 
     class Meta:
         ordering = ["-id"]
@@ -290,11 +296,7 @@ class Contact(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # The client list's search finds a client by a contact's name words (as for the client's).
-    search_vector = models.GeneratedField(
-        expression=SearchVector("first_name", "last_name", "company_name", config="simple"),
-        output_field=SearchVectorField(),
-        db_persist=True,
-    )
+    search_vector = name_search_vector_field()
 
     class Meta:
         ordering = ["first_name", "last_name", "id"]
