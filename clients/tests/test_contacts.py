@@ -264,6 +264,20 @@ def test_admin_refuses_a_duplicate_contact_email_with_a_field_error(admin_client
     assert customer.contacts.count() == 1
 
 
+@pytest.mark.parametrize("field", ["first_name", "company_name", "city", "email"])
+def test_admin_refuses_nul_characters_with_a_field_error(admin_client, field):
+    customer = ClientFactory()
+
+    response = admin_client.post(
+        reverse("admin:clients_contact_add"), contact_post_data(customer, **{field: "a\x00b"})
+    )
+
+    assert response.status_code == 200
+    assert "Null characters are not allowed." in response.context["adminform"].form.errors[field]
+    assert not Contact.objects.exists()
+    assert not ClientEvent.objects.exists()
+
+
 def test_admin_shows_a_rule_broken_after_the_form_checked_as_a_message(admin_client, monkeypatch):
     """The same contact email added meanwhile: the form's check passed, the service refuses, and
     staff see the message on the page again, not a server error."""
