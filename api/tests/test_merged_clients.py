@@ -33,3 +33,10 @@ def test_old_id_is_not_deleted_or_closed_by_mistake(call, merged):
     assert call("DeleteClient", clientid=old_id)["message"] == "Client ID Not Found"
     assert call("CloseClient", clientid=old_id)["message"] == "Client ID Not Found"
     assert Client.objects.get(pk=target.pk).status == Client.Status.ACTIVE
+
+
+def test_update_client_by_the_old_id_changes_the_client_it_went_into(call, merged):
+    old_id, target = merged
+    answer = call("UpdateClient", clientid=old_id, city="Leeds")
+    assert answer == {"result": "success", "clientid": str(target.pk)}
+    assert Client.objects.get(pk=target.pk).city == "Leeds"
