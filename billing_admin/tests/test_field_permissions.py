@@ -8,6 +8,7 @@ from django.urls import reverse
 from api.services import credential_create
 from billing_admin.tests.snapshots import billing_state
 from clients.models import Client, ClientGroup
+from clients.services import contact_create
 from clients.tests.admin_forms import profile_post_data
 from clients.tests.factories import ClientFactory
 
@@ -144,6 +145,11 @@ WRITE_ACTIONS = {
     # action: (what it needs beyond a staff login, parameters)
     "AddClient": ("add", {}),
     "UpdateClient": (CONTACT, {"city": "Leeds"}),
+    # Contacts and notes: Support staff manage them, as in the admin.
+    "AddContact": (CONTACT, {"firstname": "Bill", "lastname": "Payer", "email": "b@example.com"}),
+    "UpdateContact": (CONTACT, {"city": "Leeds"}),
+    "DeleteContact": (CONTACT, {}),
+    "AddClientNote": (CONTACT, {"notes": "Called"}),
     "CloseClient": ("money", {}),
     "DeleteClient": ("money", {}),
     "AddCredit": ("money", {"amount": "5.00", "description": "x"}),
@@ -191,6 +197,11 @@ def test_api_write_action_permission_matrix(client, setup_any, world, role, acti
             "country": profile["country"],
             "phonenumber": profile["phone_number"],
         }
+    if action in ("UpdateContact", "DeleteContact"):
+        contact = contact_create(
+            client_id=world.client.pk, actor=None, first_name="Ann", email="ann@example.com"
+        )
+        base["contactid"] = contact.pk
     before = billing_state()
 
     response = client.post(
