@@ -78,6 +78,17 @@ def test_a_queued_email_arrives_once_with_its_headers_body_and_attachment(databa
     assert email.sent_at is not None and email.lease_until is None
 
 
+def test_a_cause_that_rolls_back_leaves_neither_the_email_nor_its_task(database_queue):
+    client = ClientFactory()
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        queue_statement(client)
+        assert DBTaskResult.objects.count() == 1  # the task row is written in the same transaction
+        raise RuntimeError("the cause failed")
+
+    assert not EmailLog.objects.exists() and not DBTaskResult.objects.exists()
+
+
 def test_a_server_that_refuses_then_accepts_gets_the_retry(database_queue):
     handler = SinkHandler(refuse=1)
     with serve(database_queue, handler):
