@@ -50,6 +50,26 @@ def test_add_client_with_tick_box_sends_welcome_email_after_commit(
     assert (log.status, log.subject) == (EmailLog.Status.SENT, message.subject)
 
 
+@pytest.mark.django_db(transaction=True)  # the report runs when the add view's block commits
+def test_add_client_with_the_database_queue_says_the_welcome_email_is_queued(
+    admin_client, mailoutbox, settings
+):
+    # As make run and production queue it: a worker sends it, not the request.
+    settings.TASKS = {"default": {"BACKEND": settings.TASK_BACKENDS["database"]}}
+
+    response = admin_client.post(ADD_URL, {**client_profile_data(), "send_welcome_email": "on"})
+    summary = admin_client.get(response["Location"])
+
+    client = Client.objects.get()
+    assert response["Location"] == reverse("admin:clients_client_summary", args=[client.pk])
+    assert (
+        "The welcome email to ada@example.com is queued; the client's Emails tab shows how it goes."
+        in [m.message for m in get_messages(summary.wsgi_request)]
+    )
+    assert client.emails.get().status == EmailLog.Status.QUEUED
+    assert mailoutbox == []
+
+
 def test_add_client_without_tick_box_sends_nothing(
     admin_client, mailoutbox, django_capture_on_commit_callbacks
 ):
