@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from billing_admin.admin_mixins import AuditLogAdmin
 from billing_admin.parsing import parse_positive_int
 from clients.admin_links import ORDER_DELETE_CLIENT, QuickLink
+from clients.admin_tabs import client_tabs
 from clients.admin_views import client_view
 from clients.models import Client
 from clients.selectors import clients_search
@@ -72,6 +73,7 @@ class ClientMergeAdminMixin:
             "opts": self.opts,
             "title": f"Merge {source} into another client",
             "source": source,
+            "client_tabs": client_tabs(request, source, current="summary"),
             "query": query,
             "target": target,
             "summary_url": reverse("admin:clients_client_summary", args=[source.pk]),

@@ -77,6 +77,7 @@ def test_all_figures_cost_one_query(rf, admin_user):
         ("admin:clients_client_credits", "credits"),
         ("admin:clients_client_close", "summary"),
         ("admin:clients_client_delete_client", "summary"),
+        ("admin:clients_client_merge", "summary"),
     ],
 )
 def test_every_page_about_one_client_has_the_tab_bar(admin_client, url_name, current):
