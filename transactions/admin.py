@@ -86,7 +86,8 @@ class PaymentMethodFilter(admin.SimpleListFilter):
 
 
 class ClientDeletedFilter(admin.SimpleListFilter):
-    title = "client"
+    # Not "client": a client's Transactions tab also shows ClientFilter, titled "client".
+    title = "client record"
     parameter_name = "client_state"
 
     def lookups(self, request, model_admin):

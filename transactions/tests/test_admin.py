@@ -113,6 +113,16 @@ def test_filters_gateway_currency_date_range_and_deleted_client(admin_client):
     assert admin_client.get(CHANGELIST, {"date__gte": "not-a-date"}).status_code == 302
 
 
+def test_a_clients_transactions_tab_names_each_filter_once(admin_client):
+    client = ClientFactory()
+    make_transaction(client=client)
+
+    response = admin_client.get(CHANGELIST, {"client": client.pk})
+
+    titles = [spec.title for spec in response.context["cl"].filter_specs]
+    assert "client" in titles and len(titles) == len(set(titles))
+
+
 def test_totals_are_per_currency_over_the_filtered_rows(admin_client):
     usd = ClientFactory(currency="USD")
     make_transaction(client=usd, amount_in="100.00", fees="3.20", gateway="paypal")
