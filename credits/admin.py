@@ -17,7 +17,7 @@ from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
@@ -35,7 +35,7 @@ from clients.models import Client
 from credits.forms import CreditChangeForm
 from credits.models import DESCRIPTION_SEARCH_VECTOR, CreditEntry
 from credits.selectors import client_credit_entries
-from credits.services import add_credit, remove_credit
+from credits.services import CLIENT_NOT_FOUND, add_credit, remove_credit
 
 MANAGE_CREDIT_PERMISSION = "clients.manage_client_credit"
 BALANCE_SCRIPT = "credits/js/credit_balance.js"
@@ -166,7 +166,9 @@ class ManageCreditsAdminMixin:
                     actor=request.user,
                 )
             except Client.DoesNotExist:  # deleted since the page was opened
-                raise Http404(f"Client {client.pk} does not exist.") from None
+                # As the API answers, and as the invoice forms do: the message, never a 404.
+                messages.error(request, CLIENT_NOT_FOUND)
+                return HttpResponseRedirect(reverse("admin:clients_client_changelist"))
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:

@@ -132,6 +132,42 @@ def test_admin_money_forms_racing_a_delete_show_not_found(admin_user, victim):
     assert not Transaction.objects.exists()
 
 
+def test_admin_add_payment_racing_a_delete_shows_not_found(admin_user, victim):
+    customer, invoice = victim
+    http = HttpClient()
+    http.force_login(admin_user)
+    url = reverse("admin:invoices_invoice_add_payment", args=[invoice.pk])
+    data = {
+        "date": "2026-11-24 10:00:00",
+        "gateway": "paypal",
+        "transaction_id": "T-1",
+        "amount": "5.00",
+        "fees": "0.00",
+    }
+
+    response = while_deleting(customer.pk, lambda: http.post(url, data, follow=True))
+
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == reverse("admin:invoices_invoice_changelist")
+    assert "Invoice ID Not Found" in [str(m) for m in response.context["messages"]]
+    assert not Transaction.objects.exists()
+
+
+@pytest.mark.parametrize("operation", ["add", "remove"])
+def test_admin_manage_credits_racing_a_delete_shows_not_found(admin_user, victim, operation):
+    customer, _ = victim
+    http = HttpClient()
+    http.force_login(admin_user)
+    url = reverse(f"admin:clients_client_{operation}_credit", args=[customer.pk])
+    data = {"amount": "5.00", "description": "Goodwill"}
+
+    response = while_deleting(customer.pk, lambda: http.post(url, data, follow=True))
+
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == reverse("admin:clients_client_changelist")
+    assert "Client ID Not Found" in [str(m) for m in response.context["messages"]]
+
+
 def test_admin_add_transaction_racing_a_delete_shows_not_found(admin_user, victim):
     customer, _ = victim
     http = HttpClient()
