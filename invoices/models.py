@@ -191,6 +191,8 @@ class InvoiceEvent(AuditFields):
         CREDIT_APPLIED = "credit_applied", "Credit applied"
         CREDIT_REMOVED = "credit_removed", "Credit removed"
         PAYMENT = "payment", "Payment"
+        # Money paid back on the invoice (a transaction's amount out): what was paid goes down.
+        REFUND = "refund", "Refund"
         CANCELLED = "cancelled", "Cancelled"
         TOTAL_CHANGED = "total_changed", "Total changed"
 

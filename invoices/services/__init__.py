@@ -1,10 +1,10 @@
 """Every write to invoices and client services: the admin, the API and the cron call these.
 
 One module a concern: ``invoice`` (create, edit, cancel), ``credit`` (applying a client's credit),
-``payments``, ``client_services`` (the services a client holds, closing a client) and
-``generation`` (the daily run); ``shared`` holds what several of them use (the lock helper, how a
-money change is recorded, the shared messages). Import from ``invoices.services``: every public
-name is re-exported here.
+``payments`` (money in and out of invoices, whichever page or action records it),
+``client_services`` (the services a client holds, closing a client) and ``generation`` (the daily
+run); ``shared`` holds what several of them use (the lock helper, how a money change is recorded,
+the shared messages). Import from ``invoices.services``: every public name is re-exported here.
 """
 
 from invoices.services.client_services import (
@@ -53,11 +53,19 @@ from invoices.services.invoice import (
 )
 from invoices.services.payments import (
     GATEWAY_REQUIRED,
+    INVOICE_MONEY_BOTH_WAYS,
+    INVOICE_MONEY_NEGATIVE,
+    INVOICE_MONEY_REQUIRED,
+    MONEY_ON_DRAFT,
     OVERPAYMENT_DESCRIPTION,
     PAYMENT_DESCRIPTION,
     PAYMENT_NOT_ACCEPTED,
     PAYMENT_NOT_POSITIVE,
     PAYMENT_ON_CANCELLED,
+    REFUND_EXCEEDS_PAID,
+    REFUND_NOT_ACCEPTED,
+    REFUNDABLE_STATUSES,
+    invoice_transaction_record,
     payment_record,
 )
 from invoices.services.shared import (
@@ -95,10 +103,14 @@ __all__ = [
     "GATEWAY_REQUIRED",
     "GENERATION_BATCH_SIZE",
     "INVALID_STATUS",
+    "INVOICE_MONEY_BOTH_WAYS",
+    "INVOICE_MONEY_NEGATIVE",
+    "INVOICE_MONEY_REQUIRED",
     "INVOICE_NOT_FOUND",
     "ITEMS_NOT_ON_INVOICE",
     "ITEM_DESCRIPTION_REQUIRED",
     "LINES_NOT_EDITABLE",
+    "MONEY_ON_DRAFT",
     "NOT_CANCELLABLE",
     "NOT_UNPAID",
     "OVERPAYMENT_DESCRIPTION",
@@ -107,6 +119,9 @@ __all__ = [
     "PAYMENT_NOT_POSITIVE",
     "PAYMENT_ON_CANCELLED",
     "PUBLISH_NOT_DRAFT",
+    "REFUNDABLE_STATUSES",
+    "REFUND_EXCEEDS_PAID",
+    "REFUND_NOT_ACCEPTED",
     "REMOVE_NOT_POSITIVE",
     "SERVICE_FIELDS",
     "SETTABLE_STATUSES",
@@ -125,6 +140,7 @@ __all__ = [
     "invoice_cancel",
     "invoice_create",
     "invoice_remove_credit",
+    "invoice_transaction_record",
     "invoice_update",
     "invoices_generate",
     "lock_client_and_invoice",

@@ -1,4 +1,25 @@
-"""Payments on invoices (WHMCS AddInvoicePayment): each is a ``transactions.Transaction`` row."""
+"""Money on invoices: each payment or refund is a ``transactions.Transaction`` row linked to the
+invoice, and moves the invoice in the same database transaction (as WHMCS, where an invoice's
+balance is its total less the transactions linked to it).
+
+Two entry points share one rule: ``payment_record`` (WHMCS AddInvoicePayment, the invoice page's
+Add Payment) and ``invoice_transaction_record`` (WHMCS AddTransaction with an ``invoiceid``, the
+admin's Transactions > Add with an invoice chosen). The rule, under the client's and the
+invoice's locks:
+
+- **Money in** is a payment (``_take_payment``): the part up to the balance due raises
+  ``amount_paid`` (the invoice goes Paid when covered, paid at the transaction's date), any excess
+  becomes client credit as an overpayment entry, and a payment event is recorded. On an invoice
+  that is no longer open (Paid, Cancelled, Refunded) the whole amount becomes client credit.
+- **Money out** is a refund of money paid on the invoice (``_take_refund``): it lowers
+  ``amount_paid`` (a Paid invoice goes back to Unpaid), never below zero, and a refund event is
+  recorded.
+- Neither on a Draft invoice: it is not issued.
+
+So every transaction linked to an invoice is matched, to the cent, by a change of that invoice's
+``amount_paid`` or an overpayment credit entry, and the account statement (which counts those
+transactions) closes at the open invoices' balance due less the credit balance.
+"""
 
 from datetime import date, datetime
 
@@ -7,6 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing_admin.money import ZERO, parse_money_field
+from clients.models import Client
 from credits.models import CreditEntry
 from credits.services import REQUEST_KEY_REUSED, record_credit_entry
 from invoices import selectors
@@ -17,7 +39,11 @@ from invoices.services.shared import (
     settle,
 )
 from transactions.models import Transaction
-from transactions.services import transaction_create
+from transactions.services import (
+    CURRENCY_NOT_CLIENTS,
+    INVOICE_NOT_CLIENTS,
+    transaction_create,
+)
 
 PAYMENT_ON_CANCELLED = "It is not possible to add a payment to an invoice that is Cancelled"
 PAYMENT_NOT_ACCEPTED = "Payments can only be added to an unpaid invoice; this one is {status}."
@@ -25,6 +51,20 @@ PAYMENT_NOT_POSITIVE = "The payment amount must be greater than zero."
 GATEWAY_REQUIRED = "Payment Method is required"
 OVERPAYMENT_DESCRIPTION = "Overpayment on invoice #{number}"
 PAYMENT_DESCRIPTION = "Invoice Payment"
+MONEY_ON_DRAFT = "A Draft invoice is not issued: publish it before recording money against it."
+INVOICE_MONEY_REQUIRED = (
+    "A transaction on an invoice needs an amount in (a payment) or an amount out (a refund)."
+)
+INVOICE_MONEY_BOTH_WAYS = (
+    "A transaction on an invoice is a payment (amount in) or a refund (amount out), not both: "
+    "record them as two transactions."
+)
+INVOICE_MONEY_NEGATIVE = "Amounts in and out of an invoice cannot be negative."
+REFUND_NOT_ACCEPTED = "A refund cannot be recorded on a {status} invoice."
+REFUND_EXCEEDS_PAID = "The refund is more than was paid on the invoice ({paid})."
+# Statuses a refund may be recorded on: its amount_paid is what the statement counts as paid.
+# (Refunded is set by no service here; refunding one again would break the statement.)
+REFUNDABLE_STATUSES = (*selectors.OPEN_STATUSES, Invoice.Status.PAID, Invoice.Status.CANCELLED)
 
 
 @transaction.atomic
@@ -63,7 +103,6 @@ def payment_record(
     if amount <= ZERO:
         raise ValidationError({"amount": PAYMENT_NOT_POSITIVE})
     paid_at = _as_datetime(date) if date else timezone.now()
-    before = (invoice.status, invoice.balance_due)
     txn = transaction_create(
         gateway=gateway.strip(),
         actor=actor,
@@ -77,7 +116,97 @@ def payment_record(
         date=paid_at,
         request_key=request_key,
     )
-    covered = min(amount, invoice.balance_due)
+    _take_payment(client=client, invoice=invoice, amount=amount, paid_at=paid_at, actor=actor)
+    return txn
+
+
+@transaction.atomic
+def invoice_transaction_record(
+    *,
+    invoice_id: int,
+    gateway: str,
+    actor,
+    client: Client | None = None,
+    amount_in=ZERO,
+    fees=ZERO,
+    amount_out=ZERO,
+    transaction_id: str = "",
+    description: str = "",
+    currency: str | None = None,
+    date: date | datetime | None = None,
+    allow_duplicate_transaction_id: bool = True,
+    request_key=None,
+) -> Transaction:
+    """Record a transaction against an invoice (WHMCS AddTransaction with ``invoiceid``, the
+    admin's Add Transaction with an invoice) and move the invoice by it, in one transaction.
+
+    ``amount_in`` is a payment of the invoice, by payment_record's rule (``_take_payment``):
+    up to the balance due it is paid, the excess (or all of it, when the invoice is no longer
+    open) becomes client credit. ``amount_out`` is a refund (``_take_refund``): it lowers what was
+    paid on the invoice and is refused beyond it. One of the two, not both; neither on a Draft.
+    ``client``, when given, must own the invoice. The other arguments are transaction_create's.
+    """
+    locked_client, invoice = lock_client_and_invoice(invoice_id)
+    if client is not None and client.pk != locked_client.pk:
+        raise ValidationError({"invoice": INVOICE_NOT_CLIENTS})
+    if request_key is not None:
+        # A repeated submit of the same form, as in payment_record.
+        done = Transaction.objects.filter(request_key=request_key).first()
+        if done is not None:
+            if done.invoice_id != invoice.pk:
+                raise ValidationError(REQUEST_KEY_REUSED)
+            return done
+    if invoice.status == Invoice.Status.DRAFT:
+        raise ValidationError({"invoice": MONEY_ON_DRAFT})
+    if currency and currency != invoice.currency:
+        raise ValidationError(
+            {"currency": CURRENCY_NOT_CLIENTS.format(currency=locked_client.currency)}
+        )
+    amount_in = parse_money_field(amount_in, field="amount_in")
+    amount_out = parse_money_field(amount_out, field="amount_out")
+    if amount_in < ZERO or amount_out < ZERO:
+        raise ValidationError(INVOICE_MONEY_NEGATIVE)
+    if amount_in > ZERO and amount_out > ZERO:
+        raise ValidationError(INVOICE_MONEY_BOTH_WAYS)
+    if amount_in == ZERO and amount_out == ZERO:
+        raise ValidationError(INVOICE_MONEY_REQUIRED)
+    if amount_out > ZERO:
+        _check_refund(invoice, amount_out)
+    txn = transaction_create(
+        gateway=gateway,
+        actor=actor,
+        client=locked_client,
+        invoice=invoice,
+        amount_in=amount_in,
+        fees=fees,
+        amount_out=amount_out,
+        transaction_id=transaction_id,
+        description=description,
+        currency=currency or invoice.currency,
+        date=_as_datetime(date) if date else None,
+        allow_duplicate_transaction_id=allow_duplicate_transaction_id,
+        request_key=request_key,
+    )
+    if amount_in > ZERO:
+        _take_payment(
+            client=locked_client, invoice=invoice, amount=amount_in, paid_at=txn.date, actor=actor
+        )
+    else:
+        _take_refund(invoice=invoice, amount=amount_out, actor=actor)
+    return txn
+
+
+def _take_payment(*, client: Client, invoice: Invoice, amount, paid_at: datetime, actor) -> None:
+    """Money received on a locked invoice of a locked client (the rule of every payment).
+
+    On an open invoice the part up to the balance due raises ``amount_paid`` (Paid when nothing
+    is left, at ``paid_at``); the rest, or all of it when the invoice is not open, becomes client
+    credit as an overpayment entry. A payment event records the amount and the balance due.
+    """
+    before = (invoice.status, invoice.balance_due)
+    covered = (
+        min(amount, invoice.balance_due) if invoice.status in selectors.OPEN_STATUSES else ZERO
+    )
     excess = amount - covered
     if excess > ZERO:
         record_credit_entry(
@@ -93,7 +222,25 @@ def payment_record(
     save_money_change(
         invoice, kind=InvoiceEvent.Kind.PAYMENT, amount=amount, before=before, actor=actor
     )
-    return txn
+
+
+def _check_refund(invoice: Invoice, amount) -> None:
+    if invoice.status not in REFUNDABLE_STATUSES:
+        raise ValidationError(REFUND_NOT_ACCEPTED.format(status=invoice.status))
+    if amount > invoice.amount_paid:
+        raise ValidationError({"amount_out": REFUND_EXCEEDS_PAID.format(paid=invoice.amount_paid)})
+
+
+def _take_refund(*, invoice: Invoice, amount, actor) -> None:
+    """Money paid back on a locked invoice: what was paid on it goes down by ``amount`` (a Paid
+    invoice is Unpaid again), and a refund event records it. ``_check_refund`` first."""
+    _check_refund(invoice, amount)
+    before = (invoice.status, invoice.balance_due)
+    invoice.amount_paid -= amount
+    settle(invoice)
+    save_money_change(
+        invoice, kind=InvoiceEvent.Kind.REFUND, amount=amount, before=before, actor=actor
+    )
 
 
 def _as_datetime(value: date | datetime) -> datetime:
