@@ -1,7 +1,9 @@
 """The Transactions tab: list, search, filters, totals, add by hand, delete with confirmation.
 
-Transactions are a ledger: they are added (through transaction_create) and, rarely, deleted
-(through transactions_delete, which records who did it), never edited.
+Transactions are a ledger: they are added (through transaction_create, or
+invoices.services.invoice_transaction_record when an invoice is chosen: that pays or refunds the
+invoice) and, rarely, deleted (through transactions_delete, which records who did it), never
+edited.
 """
 
 from datetime import date, datetime
@@ -24,6 +26,7 @@ from clients.admin_tabs import (
     model_list_tab,
     register_client_tab,
 )
+from invoices.services import invoice_transaction_record
 from transactions.forms import TransactionForm
 from transactions.models import Transaction, TransactionChange, TransactionDeletion
 from transactions.payment_methods import payment_method_name
@@ -223,11 +226,17 @@ class TransactionAdmin(ServiceErrorAsMessageMixin, ClientTabsChangelistMixin, ad
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
-        txn = transaction_create(
-            actor=request.user,
-            request_key=data["submit_key"],
-            **{name: data[name] for name in TRANSACTION_INPUT_FIELDS},
-        )
+        fields = {name: data[name] for name in TRANSACTION_INPUT_FIELDS if name != "invoice"}
+        if data["invoice"] is not None:
+            # A payment or refund of the invoice, which moves the invoice too.
+            txn = invoice_transaction_record(
+                invoice_id=data["invoice"].pk,
+                actor=request.user,
+                request_key=data["submit_key"],
+                **fields,
+            )
+        else:
+            txn = transaction_create(actor=request.user, request_key=data["submit_key"], **fields)
         obj.pk = txn.pk
 
     def delete_model(self, request, obj):

@@ -13,6 +13,7 @@ from api.protocol import ApiError, Params, datetime_text, error_message, money, 
 from billing_admin.money import ZERO
 from clients.models import Client
 from invoices.models import Invoice
+from invoices.services import invoice_transaction_record
 from transactions import services as transaction_services
 from transactions.models import Transaction
 
@@ -147,10 +148,12 @@ def add_transaction(params: Params, *, actor) -> dict:
             transaction_services.transaction_create_as_credit(
                 client_id=client.pk, actor=actor, **fields
             )
+        elif invoice is not None:
+            # A payment or refund of the invoice: it moves the invoice too (WHMCS: an invoice's
+            # balance is its total less the transactions linked to it).
+            invoice_transaction_record(invoice_id=invoice.pk, client=client, actor=actor, **fields)
         else:
-            transaction_services.transaction_create(
-                client=client, invoice=invoice, actor=actor, **fields
-            )
+            transaction_services.transaction_create(client=client, actor=actor, **fields)
     except ValidationError as exc:
         raise _service_error(exc) from None
     return {}
