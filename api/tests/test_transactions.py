@@ -1,12 +1,18 @@
 """Transaction actions over HTTP: AddTransaction, GetTransactions, UpdateTransaction."""
 
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
+from django.db.models import Sum
+from django.utils import timezone
 
 from clients.tests.factories import ClientFactory
 from credits.models import CreditEntry
+from invoices.models import BALANCE_DUE, Invoice, InvoiceEvent
+from invoices.selectors import OPEN_INVOICES
 from invoices.services import invoice_create, payment_record
+from statements.selectors import EVERYTHING_START, client_statement
 from transactions.models import Transaction, TransactionChange
 from transactions.tests.factories import make_transaction
 
@@ -342,3 +348,199 @@ def test_update_transaction_keeps_an_invoice_payments_amount(call):
     )
     txn.refresh_from_db()
     assert txn.amount_in == Decimal("5.00")
+
+
+# ---- AddTransaction against an invoice: a payment or a refund of it (#20) ---------------------
+
+
+def owed_from_the_invoices(client) -> Decimal:
+    client.refresh_from_db()
+    due = Invoice.objects.filter(OPEN_INVOICES, client=client).aggregate(due=Sum(BALANCE_DUE))
+    return (due["due"] or Decimal("0.00")) - client.credit_balance
+
+
+def statement_closing(client) -> Decimal:
+    return client_statement(client, start=EVERYTHING_START, end=timezone.localdate()).closing
+
+
+def unpaid_invoice(client, amount="10.00", **fields):
+    return invoice_create(
+        client_id=client.pk,
+        items=[{"description": "Hosting", "amount": amount}],
+        actor=None,
+        **fields,
+    )
+
+
+@pytest.mark.parametrize(
+    ("amountin", "status", "paid", "due", "credit"),
+    [
+        ("10.00", Invoice.Status.PAID, "10.00", "0.00", "0.00"),
+        ("4.00", Invoice.Status.UNPAID, "4.00", "6.00", "0.00"),
+        ("11.00", Invoice.Status.PAID, "10.00", "0.00", "1.00"),  # the issue's case
+    ],
+)
+def test_add_transaction_with_invoiceid_pays_the_invoice(call, amountin, status, paid, due, credit):
+    client = ClientFactory()
+    invoice = unpaid_invoice(client)
+
+    answer = call(
+        "AddTransaction",
+        userid=client.pk,
+        invoiceid=invoice.pk,
+        paymentmethod="paypal",
+        transid="PP-1",
+        date="24/11/2026",
+        amountin=amountin,
+    )
+
+    assert answer == {"result": "success"}
+    invoice.refresh_from_db()
+    client.refresh_from_db()
+    assert (invoice.status, invoice.amount_paid, invoice.balance_due) == (
+        status,
+        Decimal(paid),
+        Decimal(due),
+    )
+    assert client.credit_balance == Decimal(credit)
+    if status == Invoice.Status.PAID:
+        assert invoice.paid_at == timezone.make_aware(datetime(2026, 11, 24))
+    event = invoice.events.get(kind=InvoiceEvent.Kind.PAYMENT)
+    assert (event.amount, event.old_value, event.new_value) == (Decimal(amountin), "10.00", due)
+    overpayments = CreditEntry.objects.filter(kind=CreditEntry.Kind.OVERPAYMENT, invoice=invoice)
+    assert sum(entry.amount for entry in overpayments) == Decimal(credit)
+    txn = Transaction.objects.get()
+    assert (txn.invoice, txn.client, txn.amount_in) == (invoice, client, Decimal(amountin))
+    assert (
+        statement_closing(client)
+        == owed_from_the_invoices(client)
+        == Decimal(due) - Decimal(credit)
+    )
+
+
+def test_add_transaction_with_only_an_invoiceid_pays_its_clients_invoice(call):
+    client = ClientFactory()
+    invoice = unpaid_invoice(client)
+
+    answer = call("AddTransaction", invoiceid=invoice.pk, paymentmethod="paypal", amountin="10")
+
+    assert answer == {"result": "success"}
+    invoice.refresh_from_db()
+    assert invoice.status == Invoice.Status.PAID
+    assert Transaction.objects.get().client == client
+    assert statement_closing(client) == owed_from_the_invoices(client) == Decimal("0.00")
+
+
+def test_add_transaction_on_a_paid_invoice_becomes_credit(call):
+    client = ClientFactory()
+    invoice = unpaid_invoice(client)
+    payment_record(invoice_id=invoice.pk, gateway="paypal", actor=None)
+
+    answer = call(
+        "AddTransaction",
+        userid=client.pk,
+        invoiceid=invoice.pk,
+        paymentmethod="paypal",
+        amountin="5",
+    )
+
+    assert answer == {"result": "success"}
+    invoice.refresh_from_db()
+    client.refresh_from_db()
+    assert (invoice.status, invoice.amount_paid) == (Invoice.Status.PAID, Decimal("10.00"))
+    assert client.credit_balance == Decimal("5.00")
+    entry = CreditEntry.objects.get()
+    assert (entry.kind, entry.invoice) == (CreditEntry.Kind.OVERPAYMENT, invoice)
+    assert statement_closing(client) == owed_from_the_invoices(client) == Decimal("-5.00")
+
+
+def test_add_transaction_on_a_draft_invoice_is_refused_and_writes_nothing(call):
+    client = ClientFactory()
+    invoice = unpaid_invoice(client, status=Invoice.Status.DRAFT)
+    events = invoice.events.count()
+
+    answer = call(
+        "AddTransaction",
+        userid=client.pk,
+        invoiceid=invoice.pk,
+        paymentmethod="paypal",
+        amountin="5",
+    )
+
+    assert answer == {
+        "result": "error",
+        "message": "A Draft invoice is not issued: publish it before recording money against it.",
+    }
+    invoice.refresh_from_db()
+    client.refresh_from_db()
+    assert (invoice.status, invoice.amount_paid) == (Invoice.Status.DRAFT, Decimal("0.00"))
+    assert client.credit_balance == Decimal("0.00")
+    assert invoice.events.count() == events
+    assert not Transaction.objects.exists()
+    assert not CreditEntry.objects.exists()
+
+
+def test_add_transaction_refund_on_an_invoice_lowers_what_was_paid(call):
+    client = ClientFactory()
+    invoice = unpaid_invoice(client)
+    call("AddTransaction", invoiceid=invoice.pk, paymentmethod="paypal", amountin="11.00")
+
+    answer = call(
+        "AddTransaction",
+        userid=client.pk,
+        invoiceid=invoice.pk,
+        paymentmethod="paypal",
+        amountout="4.00",
+        description="Partial refund",
+    )
+
+    assert answer == {"result": "success"}
+    invoice.refresh_from_db()
+    client.refresh_from_db()
+    assert (invoice.status, invoice.amount_paid, invoice.balance_due, invoice.paid_at) == (
+        Invoice.Status.UNPAID,
+        Decimal("6.00"),
+        Decimal("4.00"),
+        None,
+    )
+    assert client.credit_balance == Decimal("1.00")  # the overpayment stays credit
+    event = invoice.events.get(kind=InvoiceEvent.Kind.REFUND)
+    assert (event.amount, event.old_value, event.new_value) == (Decimal("4.00"), "0.00", "4.00")
+    closing = statement_closing(client)
+    assert closing == owed_from_the_invoices(client) == Decimal("3.00")
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        (
+            {"amountout": "10.01"},
+            "amount_out: The refund is more than was paid on the invoice (10.00).",
+        ),
+        (
+            {"amountin": "1", "amountout": "1"},
+            "A transaction on an invoice is a payment (amount in) or a refund (amount out), not "
+            "both: record them as two transactions.",
+        ),
+        (
+            {},
+            "A transaction on an invoice needs an amount in (a payment) or an amount out "
+            "(a refund).",
+        ),
+    ],
+)
+def test_add_transaction_on_an_invoice_refused_changes_nothing(call, params, message):
+    client = ClientFactory()
+    invoice = unpaid_invoice(client)
+    payment_record(invoice_id=invoice.pk, gateway="paypal", actor=None)
+    before = (Transaction.objects.count(), invoice.events.count())
+
+    answer = call(
+        "AddTransaction", userid=client.pk, invoiceid=invoice.pk, paymentmethod="paypal", **params
+    )
+
+    assert answer == {"result": "error", "message": message}
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.amount_paid) == (Invoice.Status.PAID, Decimal("10.00"))
+    assert (Transaction.objects.count(), invoice.events.count()) == before
+    assert statement_closing(client) == owed_from_the_invoices(client) == Decimal("0.00")

@@ -157,7 +157,7 @@ def invoice_transaction_record(
                 raise ValidationError(REQUEST_KEY_REUSED)
             return done
     if invoice.status == Invoice.Status.DRAFT:
-        raise ValidationError({"invoice": MONEY_ON_DRAFT})
+        raise ValidationError(MONEY_ON_DRAFT)
     if currency and currency != invoice.currency:
         raise ValidationError(
             {"currency": CURRENCY_NOT_CLIENTS.format(currency=locked_client.currency)}
