@@ -1,5 +1,6 @@
 """The Transactions tab, through the admin as staff use it."""
 
+import uuid
 from datetime import datetime
 from decimal import Decimal
 
@@ -7,11 +8,17 @@ import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Permission
 from django.db import connection
+from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from clients.tests.factories import ClientFactory
+from credits.models import CreditEntry
+from invoices.models import BALANCE_DUE, Invoice, InvoiceEvent
+from invoices.selectors import OPEN_INVOICES
+from invoices.services import MONEY_ON_DRAFT, invoice_create
+from statements.selectors import EVERYTHING_START, client_statement
 from transactions.models import Transaction, TransactionDeletion
 from transactions.selectors import transactions_search
 from transactions.services import DESCRIPTION_REQUIRED
@@ -196,6 +203,91 @@ def test_add_by_hand_rejects_bad_input_and_writes_nothing(admin_client, override
     errors = response.context["adminform"].form.errors
     assert any(message in error for error in errors[field])
     assert not Transaction.objects.exists()
+
+
+def owed_from_the_invoices(client) -> Decimal:
+    """Due on open invoices less the credit held: where the statement must close."""
+    client.refresh_from_db()
+    due = Invoice.objects.filter(OPEN_INVOICES, client=client).aggregate(due=Sum(BALANCE_DUE))
+    return (due["due"] or Decimal("0.00")) - client.credit_balance
+
+
+def invoice_of(client, amount="10.00", **fields) -> Invoice:
+    return invoice_create(
+        client_id=client.pk,
+        items=[{"description": "Hosting", "amount": amount}],
+        actor=None,
+        **fields,
+    )
+
+
+def test_add_with_an_invoice_pays_it_and_credits_the_excess(admin_client, admin_user):
+    client = ClientFactory()
+    invoice = invoice_of(client)
+
+    response = admin_client.post(
+        ADD, add_form(client=client.pk, invoice=invoice.pk, amount_in="11.00", description="")
+    )
+
+    assert response.status_code == 302
+    invoice.refresh_from_db()
+    client.refresh_from_db()
+    assert (invoice.status, invoice.amount_paid) == (Invoice.Status.PAID, Decimal("10.00"))
+    assert invoice.paid_at == timezone.make_aware(datetime(2026, 11, 24, 10, 30))
+    assert client.credit_balance == Decimal("1.00")
+    assert CreditEntry.objects.get().kind == CreditEntry.Kind.OVERPAYMENT
+    event = invoice.events.get(kind=InvoiceEvent.Kind.PAYMENT)
+    assert (event.amount, event.actor_user) == (Decimal("11.00"), admin_user)
+    txn = Transaction.objects.get()
+    assert (txn.invoice, txn.client, txn.actor_user) == (invoice, client, admin_user)
+    statement = client_statement(client, start=EVERYTHING_START, end=timezone.localdate())
+    assert statement.closing == owed_from_the_invoices(client) == Decimal("-1.00")
+
+
+def test_add_with_an_invoice_submitted_twice_pays_once(admin_client):
+    client = ClientFactory()
+    invoice = invoice_of(client)
+    form = add_form(invoice=invoice.pk, amount_in="4.00", submit_key=str(uuid.uuid4()))
+
+    for _ in range(2):
+        assert admin_client.post(ADD, form).status_code == 302
+
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.amount_paid) == (Invoice.Status.UNPAID, Decimal("4.00"))
+    assert Transaction.objects.count() == 1
+
+
+def test_add_a_refund_on_an_invoice_lowers_what_was_paid(admin_client):
+    client = ClientFactory()
+    invoice = invoice_of(client)
+    admin_client.post(ADD, add_form(invoice=invoice.pk, amount_in="10.00"))
+
+    response = admin_client.post(
+        ADD, add_form(invoice=invoice.pk, amount_in="0", amount_out="2.50", transaction_id="R-1")
+    )
+
+    assert response.status_code == 302
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.amount_paid, invoice.balance_due) == (
+        Invoice.Status.UNPAID,
+        Decimal("7.50"),
+        Decimal("2.50"),
+    )
+    statement = client_statement(client, start=EVERYTHING_START, end=timezone.localdate())
+    assert statement.closing == owed_from_the_invoices(client) == Decimal("2.50")
+
+
+def test_add_on_a_draft_invoice_is_refused_with_a_message(admin_client):
+    client = ClientFactory()
+    invoice = invoice_of(client, status=Invoice.Status.DRAFT)
+
+    response = admin_client.post(ADD, add_form(invoice=invoice.pk, amount_in="5.00"), follow=True)
+
+    assert MONEY_ON_DRAFT in [str(message) for message in response.context["messages"]]
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.amount_paid) == (Invoice.Status.DRAFT, Decimal("0.00"))
+    assert not Transaction.objects.exists()
+    assert not CreditEntry.objects.exists()
 
 
 def test_transactions_cannot_be_edited(admin_client):
