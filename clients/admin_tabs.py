@@ -9,9 +9,11 @@ Profile, Contacts, Services, Invoices, Transactions, Credits, Emails, Notes, His
 
 A view about one client puts ``client_tabs(request, client, current="invoices")`` in its context
 as ``client_tabs``; ``admin/base_site.html`` renders it (``admin/includes/tabs.html``) above the
-page, on every page, except in popups. A list filtered to one client (``?client=<id>``) gets its
-tab bar from ``ClientTabsChangelistMixin``. Tabs appear as their features exist: a tab whose
-permission the user lacks is left out, so the bar never offers a page that answers 403.
+page, on every page, except in popups. A page opened for one client (``?client=<id>``: a list
+filtered to it, an Add page from its Quick Links) takes ``client_page_context()``, the tab bar and
+the client's sticky notes; ``ClientTabsChangelistMixin`` does that for a tab's list and add form.
+Tabs appear as their features exist: a tab whose permission the user lacks is left out, so the
+bar never offers a page that answers 403.
 """
 
 import functools
@@ -160,6 +162,18 @@ def client_tabs(request, client: Client, current: str | None) -> list[RenderedTa
     ]
 
 
+def requested_client(request) -> Client | None:
+    """The client a page was opened for (``?client=<id>``), if there is one by that id."""
+    client_id = parse_positive_int(request.GET.get(CLIENT_PARAMETER, ""))
+    return Client.objects.filter(pk=client_id).first() if client_id else None
+
+
+def client_page_context(request, client: Client, current: str | None) -> dict:
+    """For a page opened for ``client``: its tab bar with ``current`` marked, and (as
+    ``tab_client``) the client whose sticky notes ``admin/base_site.html`` shows under it."""
+    return {"client_tabs": client_tabs(request, client, current=current), "tab_client": client}
+
+
 class ClientFilter(admin.SimpleListFilter):
     """``?client=<id>`` from a client's tab or Quick Links; offers only the client being filtered
     on, since listing every client as a choice does not scale."""
@@ -189,24 +203,28 @@ class ClientFilter(admin.SimpleListFilter):
 
 class ClientTabsChangelistMixin:
     """For a ModelAdmin whose list is one of the client tabs (``client_tab`` names it): opened
-    filtered to one client (``?client=<id>``, with ``ClientFilter`` in ``list_filter``), the
-    list shows that client's tab bar with its own tab current, and its sticky notes."""
+    for one client (``?client=<id>``), its list (with ``ClientFilter`` in ``list_filter``) and its
+    add form show that client's tab bar with its own tab current, and its sticky notes."""
 
     client_tab: str = ""
 
     def changelist_view(self, request, extra_context=None):
-        client_id = parse_positive_int(request.GET.get(CLIENT_PARAMETER, ""))
-        client = Client.objects.filter(pk=client_id).first() if client_id else None
+        client = requested_client(request)
         if client is not None:
             extra_context = {
                 **(extra_context or {}),
-                "client_tabs": client_tabs(request, client, current=self.client_tab),
-                # admin/base_site.html shows its sticky notes under the tab bar.
-                "tab_client": client,
+                **client_page_context(request, client, current=self.client_tab),
                 # "Invoices: Ada Lovelace" rather than "Select invoice to change".
                 "title": f"{capfirst(self.opts.verbose_name_plural)}: {client}",
             }
         return super().changelist_view(request, extra_context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # Only when the form is shown: a saved add redirects without paying for the tab bar.
+        client = requested_client(request) if add else None
+        if client is not None:
+            context = {**context, **client_page_context(request, client, current=self.client_tab)}
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
 
 # The clients app's own tabs; the other apps register theirs in their admin modules.

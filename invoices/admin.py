@@ -26,9 +26,11 @@ from clients.admin_tabs import (
     TAB_SERVICES,
     ClientFilter,
     ClientTabsChangelistMixin,
+    client_page_context,
     client_tabs,
     model_list_tab,
     register_client_tab,
+    requested_client,
 )
 from clients.admin_views import client_view
 from clients.models import Client
@@ -301,9 +303,6 @@ class InvoiceAdmin(ClientTabsChangelistMixin, SearchByIdMixin, admin.ModelAdmin)
         else:
             form = InvoiceCreateForm(initial={"client": request.GET.get("client")})
             items = InvoiceItemFormSet(prefix="items")
-        # Opened for a client (its Quick Link) the page is about that client: its sticky notes
-        # show, as on the invoice pages.
-        client_id = parse_positive_int(str(form["client"].value() or ""))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -311,8 +310,12 @@ class InvoiceAdmin(ClientTabsChangelistMixin, SearchByIdMixin, admin.ModelAdmin)
             "subtitle": None,
             "form": form,
             "items": items,
-            "client": Client.objects.filter(pk=client_id).first() if client_id else None,
         }
+        # Opened for a client (its Quick Link, ?client=<id>) the page is about that client: its
+        # tab bar and sticky notes show, as on its Invoices tab.
+        client = requested_client(request)
+        if client is not None:
+            context.update(client_page_context(request, client, current=self.client_tab))
         return TemplateResponse(request, self.create_template, context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

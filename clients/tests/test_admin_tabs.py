@@ -15,9 +15,11 @@ from clients.admin_tabs import (
     client_tabs,
     register_client_tab,
 )
+from clients.services import client_note_add, contact_create
 from clients.tests.factories import ClientFactory
 from credits.services import add_credit
 from invoices.services import invoice_create
+from invoices.tests.factories import ClientServiceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -164,3 +166,79 @@ def test_figures_from_the_compiled_statement_are_the_orms(rf, admin_user):
         }
     assert figures["invoices"] == 1 and figures["credits"] == 1
     assert _counts_read.cache_info().hits >= 2
+
+
+# The Add pages a client's Quick Links open (``?client=<id>``), each under the tab it adds to.
+ADD_PAGES_FOR_A_CLIENT = [
+    ("admin:clients_contact_add", "contacts"),
+    ("admin:clients_clientnote_add", "notes"),
+    ("admin:invoices_invoice_add", "invoices"),
+    ("admin:invoices_clientservice_add", "services"),
+]
+
+
+def give_every_tab_rows(client, rows: int) -> None:
+    for n in range(rows):
+        contact_create(
+            client_id=client.pk, actor=None, first_name="C", last_name=str(n), email=f"c{n}@x.io"
+        )
+        client_note_add(client_id=client.pk, actor=None, text=f"Note {n}", sticky=n % 2 == 0)
+        ClientServiceFactory(client=client)
+        invoice_create(client_id=client.pk, items=[{"description": "x", "amount": "1"}], actor=None)
+
+
+@pytest.mark.parametrize(("url_name", "current"), ADD_PAGES_FOR_A_CLIENT)
+def test_an_add_page_opened_for_a_client_has_its_tab_bar(admin_client, url_name, current):
+    client = ClientFactory()
+    client_note_add(client_id=client.pk, actor=None, text="Pays late", sticky=True)
+    give_every_tab_rows(client, 1)
+
+    response = admin_client.get(reverse(url_name), {"client": client.pk})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    tabs = tabs_in(response)
+    assert [key for key, tab in tabs.items() if tab.current] == [current]
+    assert 'class="client-tabs"' in page and 'aria-current="page"' in page
+    assert tabs["contacts"].url == f"/admin/clients/contact/?client={client.pk}"
+    assert tabs["summary"].url == f"/admin/clients/client/{client.pk}/summary/"
+    assert tabs["notes"].count == 2 and tabs[current].count >= 1
+    for tab in tabs.values():
+        assert f'href="{tab.url}"' in page, tab.key
+    # The sticky note shows once, under the bar.
+    assert page.count("Pays late") == 1
+    assert page.index("client-tabs") < page.index("Pays late")
+
+
+@pytest.mark.parametrize(("url_name", "current"), ADD_PAGES_FOR_A_CLIENT)
+def test_a_plain_add_page_has_no_tab_bar(admin_client, url_name, current):
+    client = ClientFactory()
+    client_note_add(client_id=client.pk, actor=None, text="Pays late", sticky=True)
+
+    for params in ({}, {"client": "not-a-number"}, {"client": client.pk + 1000}):
+        response = admin_client.get(reverse(url_name), params)
+        assert response.status_code == 200, params
+        page = response.content.decode()
+        assert "client_tabs" not in response.context, params
+        assert 'class="client-tabs"' not in page and "Pays late" not in page, params
+
+
+@pytest.mark.parametrize(("url_name", "current"), ADD_PAGES_FOR_A_CLIENT)
+def test_an_add_page_for_a_client_costs_the_same_however_many_rows(
+    admin_client, django_assert_max_num_queries, url_name, current
+):
+    quiet, busy = ClientFactory(), ClientFactory()
+    url = reverse(url_name)
+    admin_client.get(url, {"client": quiet.pk})  # the counting query is compiled on first use
+    with django_assert_max_num_queries(30) as plain:
+        admin_client.get(url)
+    with django_assert_max_num_queries(30) as few:
+        assert admin_client.get(url, {"client": quiet.pk}).status_code == 200
+    # The client, the tab figures (one query for all of them), its sticky notes, and the label
+    # of the Client field the Quick Link fills in (Django's raw-id widget loads the client again).
+    assert len(few.captured_queries) <= len(plain.captured_queries) + 4
+
+    give_every_tab_rows(busy, 5)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = admin_client.get(url, {"client": busy.pk})
+    assert tabs_in(response)[current].count == 5
