@@ -1,6 +1,10 @@
 """Random histories of invoices, payments, credit, refunds and cancellations, built through the
 real services: the statement's closing balance equals what the invoices say is due less the
-credit held, and opening + movements == closing for any split of the range."""
+credit held, and opening + movements == closing for any split of the range.
+
+Payments come both ways staff and scripts record them: AddInvoicePayment (``payment_record``)
+and AddTransaction with an invoiceid (``invoice_transaction_record``: money in on any issued
+invoice, a refund of what was paid on it, or a transaction on a Draft, which is refused)."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -21,6 +25,7 @@ from invoices.services import (
     invoice_cancel,
     invoice_create,
     invoice_remove_credit,
+    invoice_transaction_record,
     payment_record,
 )
 from statements.selectors import EVERYTHING_START, client_statement
@@ -34,7 +39,10 @@ pick = st.integers(min_value=0, max_value=1000)
 operations = st.lists(
     st.one_of(
         st.tuples(st.just("invoice"), amounts, days_ago),
+        st.tuples(st.just("draft"), amounts),
         st.tuples(st.just("pay"), amounts, days_ago, pick),
+        st.tuples(st.just("add_transaction_in"), amounts, days_ago, pick),
+        st.tuples(st.just("add_transaction_out"), amounts, days_ago, pick),
         st.tuples(st.just("add_credit"), amounts, days_ago),
         st.tuples(st.just("refund_credit"), amounts, days_ago),
         st.tuples(st.just("apply_credit"), pick),
@@ -68,6 +76,28 @@ def run(operation, client, today):
             actor=None,
             date=day,
             due_date=day + timedelta(days=7),
+        )
+    elif name == "draft":
+        invoice_create(
+            client_id=client.pk,
+            items=[{"description": "Setup", "amount": args[0]}],
+            actor=None,
+            status=Invoice.Status.DRAFT,
+        )
+    elif name in ("add_transaction_in", "add_transaction_out") and chosen is not None:
+        # AddTransaction with an invoiceid: money in pays it (or becomes credit), money out
+        # refunds it; on a Draft, or beyond what was paid, it is refused.
+        amount, ago, _ = args
+        if name == "add_transaction_in":
+            money = {"amount_in": amount}
+        else:  # at most what was paid, so refunds happen (refusing more is tested by the API's)
+            money = {"amount_out": min(amount, chosen.amount_paid) or amount}
+        invoice_transaction_record(
+            invoice_id=chosen.pk,
+            gateway="paypal",
+            actor=None,
+            date=today - timedelta(days=ago),
+            **money,
         )
     elif name == "pay" and chosen is not None:
         amount, ago, _ = args
@@ -107,7 +137,7 @@ def run(operation, client, today):
 
 
 @settings(
-    max_examples=40,
+    max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
