@@ -13,6 +13,15 @@ What the statement counts (the README's "Account statements" says the same for s
   it, total less payments, on the day it was cancelled). Credit applied to an invoice, credit
   taken back from one and the credit part of an overpayment move money between the invoices and
   the credit balance: they change the credit column, not the balance.
+- **Payments move their invoice**, as in WHMCS (an invoice's balance is its total less the
+  transactions linked to it), whichever way the transaction was recorded: AddInvoicePayment and
+  the invoice page's Add Payment, or AddTransaction with an ``invoiceid`` and Transactions > Add
+  with an invoice (``invoices.services.payments``). Money in pays the invoice up to its balance
+  due and the rest becomes credit (an overpayment entry); on an invoice no longer open (Paid,
+  Cancelled) all of it becomes credit. Money out is a refund: it lowers what was paid on the
+  invoice (a Paid invoice is Unpaid again) and is refused beyond it. Draft invoices take
+  neither. So each payment line is matched by the invoice's paid amount or by credit, and the
+  closing balance equals the open invoices' balance due less the credit balance.
 - **Credit** is shown as its own running column: the credit balance after each line.
 - **Aging** is what is still due now on open invoices, by days past due at the statement's end.
 
@@ -422,9 +431,9 @@ def clients_with_movements(*, start: date, end: date) -> QuerySet[Client]:
     movers = [
         Invoice.objects.filter(day).exclude(status=Invoice.Status.DRAFT).values("client_id"),
         CreditEntry.objects.filter(day).values("client_id"),
-        Transaction.objects.filter(
-            invoice__isnull=False, date__gte=first, date__lt=after
-        ).values("client_id"),
+        Transaction.objects.filter(invoice__isnull=False, date__gte=first, date__lt=after).values(
+            "client_id"
+        ),
         ClientEvent.objects.filter(moment, kind=ClientEvent.Kind.BALANCE_ADJUSTED).values(
             "client_id"
         ),

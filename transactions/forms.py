@@ -1,4 +1,5 @@
-"""The admin's Add Transaction form. It parses and validates; transaction_create saves."""
+"""The admin's Add Transaction form. It parses and validates; transaction_create saves, or
+invoices.services.invoice_transaction_record when an invoice is chosen (it pays or refunds it)."""
 
 import uuid
 

@@ -93,6 +93,11 @@ def transaction_create(
 ) -> Transaction:
     """Record money in or out, copying the client's and invoice's identity onto the row.
 
+    With an ``invoice`` this only links the row to it; it does not move the invoice. Money on an
+    invoice is recorded through ``invoices.services.payments`` (payment_record,
+    invoice_transaction_record), which call this and move the invoice in the same transaction:
+    entry points call those, or the statement would count a payment the invoice never saw.
+
     A non-blank ``transaction_id`` must be unique unless ``allow_duplicate_transaction_id``
     (WHMCS's AddTransaction ``allowduplicatetransid``). The default allows duplicates because
     only AddTransaction documents the rule: WHMCS's AddInvoicePayment and the admin's payment and
