@@ -44,8 +44,10 @@ def custom_field_validate(field: CustomField) -> None:
     for name in ("name", "description", "options"):
         if "\x00" in getattr(field, name):
             errors[name] = MSG_NUL
+    # A candidate carrying a stored pk stands for that row, not for a new one with its id.
+    exclude = [CustomField._meta.pk.name] if old is not None else None
     try:
-        field.full_clean(validate_constraints=False)
+        field.full_clean(exclude=exclude, validate_constraints=False)
     except ValidationError as exc:
         errors = {**exc.message_dict, **errors}
     options = field.option_list

@@ -17,6 +17,7 @@ from customfields.services import (
     MSG_OPTIONS_REQUIRED,
     MSG_REQUIRED,
     client_set_custom_field_values,
+    custom_field_create,
     form_field_name,
 )
 from customfields.tests.factories import CustomFieldFactory, dropdown
@@ -52,6 +53,21 @@ def test_define_a_dropdown_field_in_the_admin(admin_client):
     assert response.status_code == 302
     field = CustomField.objects.get()
     assert (field.name, field.option_list, field.filterable) == ("Plan", ["Gold", "Silver"], True)
+
+
+def test_change_a_field_definition_in_the_admin(admin_client):
+    # The form checks a candidate carrying the stored pk: found by the admin fuzz test, where
+    # every valid edit answered 500 ("field with this ID already exists" on no form field).
+    field = custom_field_create(actor=None, name="Plan", field_type=FieldType.TEXT)
+    url = reverse("admin:customfields_customfield_change", args=[field.pk])
+    data = {"name": "Hosting plan", "field_type": FieldType.TEXT, "sort_order": "2"}
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302
+    field.refresh_from_db()
+    assert (field.name, field.sort_order) == ("Hosting plan", 2)
+    assert CustomField.objects.count() == 1
 
 
 def test_add_new_client_checks_and_saves_custom_fields(admin_client):
