@@ -48,14 +48,22 @@ class ClientIdSearchMixin:
 
 
 class ServiceErrorAsMessageMixin:
-    """Add/change pages whose ``save_model`` calls a service: a ValidationError the service
-    raises after the form validated (a rule broken by a concurrent change, a row deleted
-    meanwhile) is shown as a message on the page again, never a 500. Django's atomic block
-    around the save has rolled everything back."""
+    """Add/change pages whose ``save_model`` calls a service, and delete pages whose
+    ``delete_model`` does: a ValidationError the service raises after the form validated (a
+    rule broken by a concurrent change, a row deleted meanwhile, a deletion the books refuse) is
+    shown as a message on the page again, never a 500. Django's atomic block around the save or
+    delete has rolled everything back."""
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return HttpResponseRedirect(request.get_full_path())
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return HttpResponseRedirect(request.get_full_path())

@@ -9,7 +9,7 @@ from clients.models import AuditFields, Client
 
 # The sign each kind of entry must carry; the database's CHECK and the services use these.
 POSITIVE_KINDS = ["added", "unapplied", "overpayment", "refund"]
-NEGATIVE_KINDS = ["removed", "applied"]
+NEGATIVE_KINDS = ["removed", "applied", "overpayment_reversed"]
 
 # Word search in descriptions; the admin's query must use this same expression to hit the index.
 DESCRIPTION_SEARCH_VECTOR = SearchVector("description", config="simple")
@@ -29,6 +29,8 @@ class CreditEntry(AuditFields):
         UNAPPLIED = "unapplied", "Removed from invoice"
         OVERPAYMENT = "overpayment", "Overpayment"
         REFUND = "refund", "Refund to credit"
+        # The credit an overpayment added, taken back because its transaction was deleted.
+        OVERPAYMENT_REVERSED = "overpayment_reversed", "Overpayment reversed"
 
     # Every insert pays for every index, and Add Credit is the hottest write: the client's
     # entries are found through creditentry_client_idx (it leads with client), and nothing reads
@@ -40,7 +42,7 @@ class CreditEntry(AuditFields):
     date = models.DateField(default=timezone.localdate)
     description = models.CharField(max_length=255)
     amount = money_field(default=None)
-    kind = models.CharField(max_length=12, choices=Kind.choices)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
     # Entries that concern an invoice (applied credit, overpayment) point at it.
     invoice = models.ForeignKey(
         "invoices.Invoice",

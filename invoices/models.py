@@ -193,11 +193,14 @@ class InvoiceEvent(AuditFields):
         PAYMENT = "payment", "Payment"
         # Money paid back on the invoice (a transaction's amount out): what was paid goes down.
         REFUND = "refund", "Refund"
+        # A payment or refund transaction deleted: what it did to amount_paid is undone.
+        PAYMENT_DELETED = "payment_deleted", "Payment deleted"
+        REFUND_DELETED = "refund_deleted", "Refund deleted"
         CANCELLED = "cancelled", "Cancelled"
         TOTAL_CHANGED = "total_changed", "Total changed"
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=14, choices=Kind.choices)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
     old_value = models.CharField(max_length=50, blank=True)
     new_value = models.CharField(max_length=50, blank=True)
     amount = money_field(null=True, blank=True, default=None)

@@ -2,8 +2,8 @@
 
 Transactions are a ledger: they are added (through transaction_create, or
 invoices.services.invoice_transaction_record when an invoice is chosen: that pays or refunds the
-invoice) and, rarely, deleted (through transactions_delete, which records who did it), never
-edited.
+invoice) and, rarely, deleted (through invoices.services.transactions_delete, which undoes
+what each did to its invoice and records who did it), never edited.
 """
 
 from datetime import date, datetime
@@ -26,7 +26,7 @@ from clients.admin_tabs import (
     model_list_tab,
     register_client_tab,
 )
-from invoices.services import invoice_transaction_record
+from invoices.services import invoice_transaction_record, transactions_delete
 from transactions.forms import TransactionForm
 from transactions.models import Transaction, TransactionChange, TransactionDeletion
 from transactions.payment_methods import payment_method_name
@@ -34,7 +34,6 @@ from transactions.selectors import transaction_list, transaction_totals, transac
 from transactions.services import (
     TRANSACTION_INPUT_FIELDS,
     transaction_create,
-    transactions_delete,
 )
 
 MSG_DELETED = "Deleted %(count)d transaction(s)."

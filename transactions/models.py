@@ -42,6 +42,10 @@ class Transaction(AuditFields):
         related_name="transactions",
     )
     invoice_number = models.CharField(max_length=50, blank=True)
+    # Of a payment on an invoice, the part of amount_in the invoice could not take and that went
+    # to the client's credit as an overpayment (the rest raised the invoice's amount_paid):
+    # what deleting the transaction takes back from each (invoices.services.transactions_delete).
+    overpayment = money_field()
     # The admin form submit that wrote this row (a UUID per rendered form): a repeated submit
     # finds it and records nothing more. Unique, so the index also serves that lookup.
     request_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)

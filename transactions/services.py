@@ -90,6 +90,7 @@ def transaction_create(
     date=None,
     allow_duplicate_transaction_id: bool = True,
     request_key=None,
+    overpayment=ZERO,
 ) -> Transaction:
     """Record money in or out, copying the client's and invoice's identity onto the row.
 
@@ -97,6 +98,7 @@ def transaction_create(
     invoice is recorded through ``invoices.services.payments`` (payment_record,
     invoice_transaction_record), which call this and move the invoice in the same transaction:
     entry points call those, or the statement would count a payment the invoice never saw.
+    ``overpayment`` is theirs to give: the part of ``amount_in`` they turn into client credit.
 
     A non-blank ``transaction_id`` must be unique unless ``allow_duplicate_transaction_id``
     (WHMCS's AddTransaction ``allowduplicatetransid``). The default allows duplicates because
@@ -131,6 +133,7 @@ def transaction_create(
         description=description,
         currency=currency or (client.currency if client else ""),
         invoice_number=invoice.number if invoice is not None else "",
+        overpayment=to_money(overpayment),
         request_key=request_key,
         **actor_fields(actor),
     )
@@ -282,12 +285,10 @@ def transaction_update(
     return txn
 
 
-@transaction.atomic
-def transactions_delete(*, ids, actor) -> list[TransactionDeletion]:
-    """Delete transactions, leaving a TransactionDeletion (who, when, what) for each.
+def lock_transactions(ids) -> list[Transaction]:
+    """The transactions ``ids``, locked (pk order) until the end of the surrounding transaction.
 
-    All or nothing: the rows are locked in pk order, and if any has gone meanwhile nothing is
-    deleted. Staff use this to remove a client's income before deleting the client.
+    All or nothing: ValidationError when none is selected, or when any has gone meanwhile.
     """
     ids = sorted(set(ids))
     if not ids:
@@ -295,6 +296,17 @@ def transactions_delete(*, ids, actor) -> list[TransactionDeletion]:
     txns = list(Transaction.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
     if len(txns) != len(ids):
         raise ValidationError(TRANSACTIONS_GONE, code="not_found")
+    return txns
+
+
+def transaction_rows_delete(*, txns: list[Transaction], actor) -> list[TransactionDeletion]:
+    """Delete locked transactions (``lock_transactions``), leaving a TransactionDeletion (who,
+    when, what) for each: the ledger's part of a deletion, in the caller's atomic block.
+
+    This does not touch the invoices the rows paid or refunded: staff and the API delete through
+    ``invoices.services.transactions_delete``, which undoes that first; only a caller deleting
+    those invoices too (``client_delete``) calls this alone.
+    """
     deletions = [
         TransactionDeletion(
             transaction_pk=txn.pk,
@@ -307,7 +319,7 @@ def transactions_delete(*, ids, actor) -> list[TransactionDeletion]:
         deletion.full_clean(exclude=["actor_user"])
     deletions = TransactionDeletion.objects.bulk_create(deletions)
     # Nothing points at a transaction, so this is a single DELETE.
-    Transaction.objects.filter(pk__in=ids).delete()
+    Transaction.objects.filter(pk__in=[txn.pk for txn in txns]).delete()
     return deletions
 
 
@@ -316,7 +328,8 @@ def client_delete(*, client_id: int, actor, delete_transactions: bool = False) -
     """Delete a client as ``clients.services.client_delete`` does; with ``delete_transactions``
     its transactions go too (each leaving a TransactionDeletion), in the same transaction.
 
-    The client row is locked first, so no transaction of it slips in between. Deleting
+    The client row is locked first, so no transaction of it slips in between. Its invoices and
+    credit entries go with it, so nothing its payments did to them is undone first. Deleting
     transactions needs the actor's ``transactions.delete_transaction`` permission when there are
     any (PermissionDenied otherwise); Client.DoesNotExist for an unknown client.
     """
@@ -327,5 +340,5 @@ def client_delete(*, client_id: int, actor, delete_transactions: bool = False) -
             user = actor_user(actor)
             if user is not None and not user.has_perm(DELETE_PERMISSION):
                 raise PermissionDenied(DELETE_PERMISSION)
-            transactions_delete(ids=ids, actor=actor)
+            transaction_rows_delete(txns=lock_transactions(ids), actor=actor)
     return clients_client_delete(client_id=client_id, actor=actor)

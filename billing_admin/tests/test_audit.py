@@ -25,8 +25,9 @@ from clients.tests.admin_forms import profile_post_data
 from clients.tests.factories import ClientFactory
 from credits.models import CreditEntry
 from credits.services import adjust_balance, remove_credit
+from invoices.services import transactions_delete
 from transactions.models import Transaction, TransactionChange, TransactionDeletion
-from transactions.services import transaction_update, transactions_delete
+from transactions.services import transaction_update
 
 pytestmark = pytest.mark.django_db
 

@@ -17,8 +17,8 @@ from billing_admin.tests.test_url_access import PUBLIC, walk
 from clients.models import ClientGroup
 from clients.services import client_delete
 from clients.tests.factories import ClientFactory
+from invoices.services import transactions_delete
 from invoices.tests.factories import ClientServiceFactory
-from transactions.services import transactions_delete
 from transactions.tests.factories import make_transaction
 
 pytestmark = pytest.mark.django_db

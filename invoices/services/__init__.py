@@ -1,7 +1,7 @@
 """Every write to invoices and client services: the admin, the API and the cron call these.
 
 One module a concern: ``invoice`` (create, edit, cancel), ``credit`` (applying a client's credit),
-``payments`` (money in and out of invoices, whichever page or action records it),
+``payments`` (money in and out of invoices, whichever page or action records or deletes it),
 ``client_services`` (the services a client holds, closing a client) and ``generation`` (the daily
 run); ``shared`` holds what several of them use (the lock helper, how a money change is recorded,
 the shared messages). Import from ``invoices.services``: every public name is re-exported here.
@@ -52,12 +52,17 @@ from invoices.services.invoice import (
     invoice_update,
 )
 from invoices.services.payments import (
+    DELETE_CREDIT_SPENT,
+    DELETE_INVOICES_CHANGED,
+    DELETE_PAID_AGAIN,
+    DELETE_REFUNDED_SINCE,
     GATEWAY_REQUIRED,
     INVOICE_MONEY_BOTH_WAYS,
     INVOICE_MONEY_NEGATIVE,
     INVOICE_MONEY_REQUIRED,
     MONEY_ON_DRAFT,
     OVERPAYMENT_DESCRIPTION,
+    OVERPAYMENT_REVERSED_DESCRIPTION,
     PAYMENT_DESCRIPTION,
     PAYMENT_NOT_ACCEPTED,
     PAYMENT_NOT_POSITIVE,
@@ -67,6 +72,7 @@ from invoices.services.payments import (
     REFUNDABLE_STATUSES,
     invoice_transaction_record,
     payment_record,
+    transactions_delete,
 )
 from invoices.services.shared import (
     CANCELLABLE_STATUSES,
@@ -75,10 +81,12 @@ from invoices.services.shared import (
     CREDIT_RETURNED_DESCRIPTION,
     INVALID_STATUS,
     INVOICE_NOT_FOUND,
+    INVOICES_CHANGED,
     NOT_CANCELLABLE,
     NOT_FOUND_CODE,
     cancel_locked_invoices,
     lock_client_and_invoice,
+    lock_clients_and_invoices,
     not_found,
     record_events,
     save_money_change,
@@ -95,6 +103,10 @@ __all__ = [
     "CREDIT_NOT_REMOVABLE",
     "CREDIT_REMOVED_DESCRIPTION",
     "CREDIT_RETURNED_DESCRIPTION",
+    "DELETE_CREDIT_SPENT",
+    "DELETE_INVOICES_CHANGED",
+    "DELETE_PAID_AGAIN",
+    "DELETE_REFUNDED_SINCE",
     "CYCLE_MONTHS",
     "DRAFT_WITH_MONEY",
     "EXCEEDS_CREDIT_APPLIED",
@@ -107,6 +119,7 @@ __all__ = [
     "INVOICE_MONEY_NEGATIVE",
     "INVOICE_MONEY_REQUIRED",
     "INVOICE_NOT_FOUND",
+    "INVOICES_CHANGED",
     "ITEMS_NOT_ON_INVOICE",
     "ITEM_DESCRIPTION_REQUIRED",
     "LINES_NOT_EDITABLE",
@@ -114,6 +127,7 @@ __all__ = [
     "NOT_CANCELLABLE",
     "NOT_UNPAID",
     "OVERPAYMENT_DESCRIPTION",
+    "OVERPAYMENT_REVERSED_DESCRIPTION",
     "PAYMENT_DESCRIPTION",
     "PAYMENT_NOT_ACCEPTED",
     "PAYMENT_NOT_POSITIVE",
@@ -144,6 +158,7 @@ __all__ = [
     "invoice_update",
     "invoices_generate",
     "lock_client_and_invoice",
+    "lock_clients_and_invoices",
     "next_due_date_after",
     "NOT_FOUND_CODE",
     "not_found",
@@ -151,4 +166,5 @@ __all__ = [
     "record_events",
     "save_money_change",
     "settle",
+    "transactions_delete",
 ]

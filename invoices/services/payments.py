@@ -16,6 +16,13 @@ invoice's locks:
   recorded.
 - Neither on a Draft invoice: it is not issued.
 
+Deleting a transaction (``transactions_delete``, the admin's Transactions delete page and
+action) undoes exactly what it did, under the same locks: a payment's part that paid the invoice
+comes off ``amount_paid`` (a Paid invoice is Unpaid again) and the credit its overpayment added
+(kept on the transaction as ``overpayment``) is taken back from the client; a refund's amount
+goes back on ``amount_paid``. Refused, with nothing changed, when the client has since spent
+that credit or the invoice can no longer take the change (refunded or paid again since).
+
 So every transaction linked to an invoice is matched, to the cent, by a change of that invoice's
 ``amount_paid`` or an overpayment credit entry, and the account statement (which counts those
 transactions) closes at the open invoices' balance due less the credit balance.
@@ -27,22 +34,27 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from billing_admin.money import ZERO, parse_money_field
+from billing_admin.actors import actor_fields
+from billing_admin.money import ZERO, format_money, parse_money_field
 from clients.models import Client
 from credits.models import CreditEntry
-from credits.services import REQUEST_KEY_REUSED, record_credit_entry
+from credits.services import REQUEST_KEY_REUSED, record_credit_entries, record_credit_entry
 from invoices import selectors
 from invoices.models import Invoice, InvoiceEvent
 from invoices.services.shared import (
     lock_client_and_invoice,
+    lock_clients_and_invoices,
     save_money_change,
     settle,
+    status_change_events,
 )
-from transactions.models import Transaction
+from transactions.models import Transaction, TransactionDeletion
 from transactions.services import (
     CURRENCY_NOT_CLIENTS,
     INVOICE_NOT_CLIENTS,
+    lock_transactions,
     transaction_create,
+    transaction_rows_delete,
 )
 
 PAYMENT_ON_CANCELLED = "It is not possible to add a payment to an invoice that is Cancelled"
@@ -62,6 +74,23 @@ INVOICE_MONEY_BOTH_WAYS = (
 INVOICE_MONEY_NEGATIVE = "Amounts in and out of an invoice cannot be negative."
 REFUND_NOT_ACCEPTED = "A refund cannot be recorded on a {status} invoice."
 REFUND_EXCEEDS_PAID = "The refund is more than was paid on the invoice ({paid})."
+OVERPAYMENT_REVERSED_DESCRIPTION = (
+    "Overpayment on invoice #{number} taken back: transaction #{pk} deleted"
+)
+DELETE_CREDIT_SPENT = (
+    "Nothing was deleted: the overpayment credit of transaction(s) {pks} ({amount}) would be "
+    "taken back, but the client has only {available} of credit left (it has been used). "
+    "Take the credit back from the invoices it paid, or add credit, first."
+)
+DELETE_REFUNDED_SINCE = (
+    "Nothing was deleted: invoice #{number} has had part of what transaction(s) {pks} paid "
+    "refunded since, so less than nothing would be paid on it. Delete the refund first."
+)
+DELETE_PAID_AGAIN = (
+    "Nothing was deleted: invoice #{number} has been paid again since the refund of "
+    "transaction(s) {pks}, so it would be paid more than it is due. Delete that payment first."
+)
+DELETE_INVOICES_CHANGED = "The transactions changed while being deleted; nothing was deleted."
 # Statuses a refund may be recorded on: its amount_paid is what the statement counts as paid.
 # (Refunded is set by no service here; refunding one again would break the statement.)
 REFUNDABLE_STATUSES = (*selectors.OPEN_STATUSES, Invoice.Status.PAID, Invoice.Status.CANCELLED)
@@ -103,6 +132,7 @@ def payment_record(
     if amount <= ZERO:
         raise ValidationError({"amount": PAYMENT_NOT_POSITIVE})
     paid_at = _as_datetime(date) if date else timezone.now()
+    _, excess = _payment_split(invoice, amount)
     txn = transaction_create(
         gateway=gateway.strip(),
         actor=actor,
@@ -115,6 +145,7 @@ def payment_record(
         currency=invoice.currency,
         date=paid_at,
         request_key=request_key,
+        overpayment=excess,
     )
     _take_payment(client=client, invoice=invoice, amount=amount, paid_at=paid_at, actor=actor)
     return txn
@@ -172,6 +203,7 @@ def invoice_transaction_record(
         raise ValidationError(INVOICE_MONEY_REQUIRED)
     if amount_out > ZERO:
         _check_refund(invoice, amount_out)
+    _, excess = _payment_split(invoice, amount_in)
     txn = transaction_create(
         gateway=gateway,
         actor=actor,
@@ -186,6 +218,7 @@ def invoice_transaction_record(
         date=_as_datetime(date) if date else None,
         allow_duplicate_transaction_id=allow_duplicate_transaction_id,
         request_key=request_key,
+        overpayment=excess,
     )
     if amount_in > ZERO:
         _take_payment(
@@ -204,10 +237,7 @@ def _take_payment(*, client: Client, invoice: Invoice, amount, paid_at: datetime
     credit as an overpayment entry. A payment event records the amount and the balance due.
     """
     before = (invoice.status, invoice.balance_due)
-    covered = (
-        min(amount, invoice.balance_due) if invoice.status in selectors.OPEN_STATUSES else ZERO
-    )
-    excess = amount - covered
+    covered, excess = _payment_split(invoice, amount)
     if excess > ZERO:
         record_credit_entry(
             client=client,
@@ -222,6 +252,16 @@ def _take_payment(*, client: Client, invoice: Invoice, amount, paid_at: datetime
     save_money_change(
         invoice, kind=InvoiceEvent.Kind.PAYMENT, amount=amount, before=before, actor=actor
     )
+
+
+def _payment_split(invoice: Invoice, amount) -> tuple:
+    """``(covered, excess)`` of money received on ``invoice`` as it is now: what pays it (up to
+    the balance due of an open invoice) and what becomes client credit. The transaction keeps
+    the excess (its ``overpayment``), so deleting it can undo exactly this split."""
+    covered = (
+        min(amount, invoice.balance_due) if invoice.status in selectors.OPEN_STATUSES else ZERO
+    )
+    return covered, amount - covered
 
 
 def _check_refund(invoice: Invoice, amount) -> None:
@@ -241,6 +281,127 @@ def _take_refund(*, invoice: Invoice, amount, actor) -> None:
     save_money_change(
         invoice, kind=InvoiceEvent.Kind.REFUND, amount=amount, before=before, actor=actor
     )
+
+
+@transaction.atomic
+def transactions_delete(*, ids, actor) -> list[TransactionDeletion]:
+    """Delete transactions, undoing what each did to its invoice (the rule in the module's
+    docstring), and leave a TransactionDeletion (who, when, what) for each.
+
+    All or nothing. Locks, in the order every writer uses: the clients of the linked invoices,
+    the invoices, then the transactions (pk order each). Per invoice one status and amount
+    update and one event per deleted transaction (``payment_deleted``/``refund_deleted``, the
+    balance due before and after) plus a status event when it went back to Unpaid or on to
+    Paid; per client one ledger write of ``overpayment_reversed`` entries. Transactions linked
+    to no invoice (or to one deleted since) are only deleted.
+    """
+    invoice_ids = set(
+        Transaction.objects.filter(pk__in=set(ids), invoice__isnull=False).values_list(
+            "invoice_id", flat=True
+        )
+    )
+    clients, invoices = lock_clients_and_invoices(invoice_ids) if invoice_ids else ({}, {})
+    txns = lock_transactions(ids)
+    by_invoice: dict[int, list[Transaction]] = {}
+    for txn in txns:
+        if txn.invoice_id is None:
+            continue
+        if txn.invoice_id not in invoices:
+            # Linked after our lookup: invoice links are never changed, so this is not our row.
+            raise ValidationError(DELETE_INVOICES_CHANGED)
+        by_invoice.setdefault(txn.invoice_id, []).append(txn)
+    events: list[InvoiceEvent] = []
+    # (transaction, the entry taking its overpayment credit back)
+    reversals: list[tuple[Transaction, CreditEntry]] = []
+    audit = actor_fields(actor)
+    for invoice_id, linked in by_invoice.items():
+        invoice = invoices[invoice_id]
+        events += _undo_on_invoice(invoice, linked)
+        reversals += [
+            (
+                txn,
+                CreditEntry(
+                    client=invoice.client,
+                    invoice=invoice,
+                    amount=-txn.overpayment,
+                    kind=CreditEntry.Kind.OVERPAYMENT_REVERSED,
+                    description=OVERPAYMENT_REVERSED_DESCRIPTION.format(
+                        number=invoice.number, pk=txn.pk
+                    ),
+                    **audit,
+                ),
+            )
+            for txn in linked
+            if txn.overpayment > ZERO
+        ]
+    _check_credit_to_take_back(clients, reversals)
+    if by_invoice:
+        changed = [invoices[invoice_id] for invoice_id in by_invoice]
+        Invoice.objects.bulk_update(changed, ["status", "paid_at", "amount_paid", "updated_at"])
+        for event in events:
+            for name, value in audit.items():
+                setattr(event, name, value)
+        InvoiceEvent.objects.bulk_create(events)
+        record_credit_entries(clients=clients.values(), entries=[entry for _, entry in reversals])
+    return transaction_rows_delete(txns=txns, actor=actor)
+
+
+def _undo_on_invoice(invoice: Invoice, txns: list[Transaction]) -> list[InvoiceEvent]:
+    """Take the locked ``txns`` off the locked ``invoice`` (in memory) and return its unsaved
+    events; ValidationError when the invoice cannot take the result."""
+    old_status = invoice.status
+    events = []
+    for txn in txns:
+        before = invoice.balance_due
+        if txn.amount_in > ZERO:
+            kind, amount = InvoiceEvent.Kind.PAYMENT_DELETED, txn.amount_in
+            invoice.amount_paid -= txn.amount_in - txn.overpayment
+        elif txn.amount_out > ZERO:
+            kind, amount = InvoiceEvent.Kind.REFUND_DELETED, txn.amount_out
+            invoice.amount_paid += txn.amount_out
+        else:
+            continue
+        events.append(
+            InvoiceEvent(
+                kind=kind,
+                amount=amount,
+                old_value=str(before),
+                new_value=str(invoice.balance_due),
+            )
+        )
+    # Only where the invoice ends up matters (a payment and its refund may go together).
+    pks = ", ".join(f"#{txn.pk}" for txn in txns)
+    if invoice.amount_paid < ZERO:
+        raise ValidationError(DELETE_REFUNDED_SINCE.format(number=invoice.number, pks=pks))
+    if invoice.balance_due < ZERO:
+        raise ValidationError(DELETE_PAID_AGAIN.format(number=invoice.number, pks=pks))
+    settle(invoice)
+    invoice.updated_at = timezone.now()
+    events += status_change_events(invoice, old_status)
+    for event in events:
+        event.invoice = invoice
+    return events
+
+
+def _check_credit_to_take_back(
+    clients: dict[int, Client], reversals: list[tuple[Transaction, CreditEntry]]
+) -> None:
+    """Refuse, naming the transactions, when a client has spent the overpayment credit that
+    deleting them would take back (record_credit_entries would refuse it less helpfully)."""
+    by_client: dict[int, list[tuple[Transaction, CreditEntry]]] = {}
+    for txn, entry in reversals:
+        by_client.setdefault(entry.client_id, []).append((txn, entry))
+    for client_id, pairs in by_client.items():
+        amount = -sum(entry.amount for _, entry in pairs)
+        available = clients[client_id].credit_balance
+        if amount > available:
+            raise ValidationError(
+                DELETE_CREDIT_SPENT.format(
+                    pks=", ".join(f"#{txn.pk}" for txn, _ in pairs),
+                    amount=format_money(amount),
+                    available=format_money(available),
+                )
+            )
 
 
 def _as_datetime(value: date | datetime) -> datetime:

@@ -22,6 +22,7 @@ from invoices.models import Invoice, InvoiceEvent
 CLIENT_NOT_FOUND = "Client ID Not Found"
 INVOICE_NOT_FOUND = "Invoice ID Not Found"
 INVALID_STATUS = "Invalid status {status}"
+INVOICES_CHANGED = "The invoices changed while this was being done; try again."
 NOT_CANCELLABLE = "Only an unpaid or draft invoice can be cancelled; this one is {status}."
 
 CREDIT_APPLIED_DESCRIPTION = "Credit applied to invoice #{number}"
@@ -51,6 +52,29 @@ def lock_client_and_invoice(invoice_id: int) -> tuple[Client, Invoice]:
         raise not_found(INVOICE_NOT_FOUND) from None
     invoice.client = client
     return client, invoice
+
+
+def lock_clients_and_invoices(invoice_ids) -> tuple[dict[int, Client], dict[int, Invoice]]:
+    """``lock_client_and_invoice`` for many invoices in three queries: their clients locked in
+    pk order, then the invoices in pk order; each returned by pk. Invoices deleted meanwhile
+    are left out (the caller decides what a missing one means); an invoice that moved to a
+    client not locked here (a merge that committed between the lookup and the locks) is a
+    ValidationError, as the caller's view of it is stale."""
+    invoice_ids = sorted(set(invoice_ids))
+    client_ids = set(Invoice.objects.filter(pk__in=invoice_ids).values_list("client_id", flat=True))
+    clients = {
+        client.pk: client
+        for client in Client.objects.select_for_update().filter(pk__in=client_ids).order_by("pk")
+    }
+    invoices = {
+        invoice.pk: invoice
+        for invoice in Invoice.objects.select_for_update().filter(pk__in=invoice_ids).order_by("pk")
+    }
+    for invoice in invoices.values():
+        if invoice.client_id not in clients:
+            raise ValidationError(INVOICES_CHANGED)
+        invoice.client = clients[invoice.client_id]
+    return clients, invoices
 
 
 def settle(invoice: Invoice, *, paid_at: datetime | None = None) -> None:

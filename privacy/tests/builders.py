@@ -26,11 +26,16 @@ from clients.tests.factories import ClientFactory
 from credits.services import add_credit, remove_credit
 from customfields.services import client_set_custom_field_values, custom_field_create
 from emails.models import EmailAttachment
-from invoices.services import client_service_create, invoice_create, invoice_update
+from invoices.services import (
+    client_service_create,
+    invoice_create,
+    invoice_update,
+    transactions_delete,
+)
 from merges.services import client_merge
 from privacy.services import client_export_record
 from statements.models import SentStatement
-from transactions.services import transaction_create, transaction_update, transactions_delete
+from transactions.services import transaction_create, transaction_update
 
 MARK = "zqxmark"
 # Old enough that every retention period the tests use has run out.
