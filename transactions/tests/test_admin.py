@@ -17,7 +17,7 @@ from clients.tests.factories import ClientFactory
 from credits.models import CreditEntry
 from invoices.models import BALANCE_DUE, Invoice, InvoiceEvent
 from invoices.selectors import OPEN_INVOICES
-from invoices.services import MONEY_ON_DRAFT, invoice_create
+from invoices.services import MONEY_ON_DRAFT, invoice_apply_credit, invoice_create
 from statements.selectors import EVERYTHING_START, client_statement
 from transactions.models import Transaction, TransactionDeletion
 from transactions.selectors import transactions_search
@@ -301,9 +301,9 @@ def test_transactions_cannot_be_edited(admin_client):
     assert txn.amount_in == Decimal("10.00")
 
 
-def post_action(http_client, pks, **extra):
+def post_action(http_client, pks, follow=False, **extra):
     data = {"action": "delete_selected_transactions", ACTION_CHECKBOX_NAME: pks, **extra}
-    return http_client.post(CHANGELIST, data)
+    return http_client.post(CHANGELIST, data, follow=follow)
 
 
 def test_delete_selected_confirms_then_deletes_and_logs(admin_client, admin_user):
@@ -355,6 +355,184 @@ def test_single_delete_page_goes_through_the_service(admin_client):
     assert response.status_code == 302
     assert not Transaction.objects.exists()
     assert TransactionDeletion.objects.get().transaction_id == "ONE"
+
+
+# ---- deleting a transaction on an invoice undoes what it did to the invoice -------------------
+
+
+def delete_page(txn) -> str:
+    return reverse("admin:transactions_transaction_delete", args=[txn.pk])
+
+
+def paid_through_the_add_page(admin_client, invoice, **fields) -> Transaction:
+    response = admin_client.post(ADD, add_form(invoice=invoice.pk, description="", **fields))
+    assert response.status_code == 302
+    return Transaction.objects.latest("pk")
+
+
+def closing(client) -> Decimal:
+    return client_statement(client, start=EVERYTHING_START, end=timezone.localdate()).closing
+
+
+def refusals(response) -> list[str]:
+    """The error messages the page shows (the Add page's success messages may be there too)."""
+    return [
+        str(message) for message in response.context["messages"] if message.level_tag == "error"
+    ]
+
+
+def test_delete_page_on_a_full_payment_reopens_the_invoice(admin_client, admin_user):
+    client = ClientFactory()
+    invoice = invoice_of(client)
+    txn = paid_through_the_add_page(admin_client, invoice, amount_in="10.00")
+
+    response = admin_client.post(delete_page(txn), {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not Transaction.objects.exists()
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.amount_paid, invoice.balance_due, invoice.paid_at) == (
+        Invoice.Status.UNPAID,
+        Decimal("0.00"),
+        Decimal("10.00"),
+        None,
+    )
+    event = invoice.events.get(kind=InvoiceEvent.Kind.PAYMENT_DELETED)
+    assert (event.amount, event.old_value, event.new_value, event.actor_user) == (
+        Decimal("10.00"),
+        "0.00",
+        "10.00",
+        admin_user,
+    )
+    assert invoice.events.filter(
+        kind=InvoiceEvent.Kind.STATUS_CHANGED, new_value=Invoice.Status.UNPAID
+    ).exists()
+    assert closing(client) == owed_from_the_invoices(client) == Decimal("10.00")
+
+
+def test_delete_action_on_an_overpayment_takes_its_credit_back(admin_client, admin_user):
+    client = ClientFactory()
+    invoice = invoice_of(client)
+    txn = paid_through_the_add_page(admin_client, invoice, amount_in="11.00")
+
+    response = post_action(admin_client, [txn.pk], post="yes")
+
+    assert response.status_code == 302
+    invoice.refresh_from_db()
+    client.refresh_from_db()
+    assert (invoice.status, invoice.balance_due) == (Invoice.Status.UNPAID, Decimal("10.00"))
+    assert client.credit_balance == Decimal("0.00")
+    taken_back = CreditEntry.objects.get(kind=CreditEntry.Kind.OVERPAYMENT_REVERSED)
+    assert (taken_back.amount, taken_back.invoice, taken_back.actor_user) == (
+        Decimal("-1.00"),
+        invoice,
+        admin_user,
+    )
+    assert f"transaction #{txn.pk} deleted" in taken_back.description
+    assert closing(client) == owed_from_the_invoices(client) == Decimal("10.00")
+
+
+@pytest.mark.parametrize("path", ["page", "action"])
+def test_delete_when_the_overpayment_credit_is_spent_is_refused(admin_client, path):
+    client = ClientFactory()
+    invoice = invoice_of(client)
+    txn = paid_through_the_add_page(admin_client, invoice, amount_in="11.00")
+    other = invoice_of(client, amount="5.00")
+    invoice_apply_credit(invoice_id=other.pk, actor=None)  # spends the 1.00 of credit
+    before = (closing(client), owed_from_the_invoices(client), InvoiceEvent.objects.count())
+
+    if path == "page":
+        response = admin_client.post(delete_page(txn), {"post": "yes"}, follow=True)
+    else:
+        response = post_action(admin_client, [txn.pk], post="yes", follow=True)
+
+    [message] = refusals(response)
+    assert f"transaction(s) #{txn.pk} (1.00)" in message
+    assert "only 0.00 of credit left" in message
+    assert Transaction.objects.filter(pk=txn.pk).exists()
+    assert not TransactionDeletion.objects.exists()
+    invoice.refresh_from_db()
+    client.refresh_from_db()
+    assert (invoice.status, invoice.amount_paid) == (Invoice.Status.PAID, Decimal("10.00"))
+    assert client.credit_balance == Decimal("0.00")
+    assert not CreditEntry.objects.filter(kind=CreditEntry.Kind.OVERPAYMENT_REVERSED).exists()
+    assert (closing(client), owed_from_the_invoices(client), InvoiceEvent.objects.count()) == (
+        before
+    )
+
+
+def test_delete_action_on_a_refund_puts_it_back_on_the_invoice(admin_client):
+    client = ClientFactory()
+    invoice = invoice_of(client)
+    paid_through_the_add_page(admin_client, invoice, amount_in="10.00")
+    refund = paid_through_the_add_page(
+        admin_client, invoice, amount_in="0", amount_out="2.50", transaction_id="R-1"
+    )
+
+    response = post_action(admin_client, [refund.pk], post="yes")
+
+    assert response.status_code == 302
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.amount_paid, invoice.balance_due) == (
+        Invoice.Status.PAID,
+        Decimal("10.00"),
+        Decimal("0.00"),
+    )
+    assert invoice.events.get(kind=InvoiceEvent.Kind.REFUND_DELETED).amount == Decimal("2.50")
+    assert closing(client) == owed_from_the_invoices(client) == Decimal("0.00")
+
+
+def test_delete_action_on_a_payment_refunded_since_is_refused(admin_client):
+    client = ClientFactory()
+    invoice = invoice_of(client)
+    payment = paid_through_the_add_page(admin_client, invoice, amount_in="10.00")
+    paid_through_the_add_page(
+        admin_client, invoice, amount_in="0", amount_out="10.00", transaction_id="R-1"
+    )
+
+    response = post_action(admin_client, [payment.pk], post="yes", follow=True)
+
+    [message] = refusals(response)
+    assert "Delete the refund first" in message
+    assert Transaction.objects.count() == 2
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.amount_paid) == (Invoice.Status.UNPAID, Decimal("0.00"))
+
+
+def test_delete_action_on_a_payment_and_its_refund_together(admin_client):
+    client = ClientFactory()
+    invoice = invoice_of(client)
+    pks = [
+        paid_through_the_add_page(admin_client, invoice, amount_in="10.00").pk,
+        paid_through_the_add_page(
+            admin_client, invoice, amount_in="0", amount_out="4.00", transaction_id="R-1"
+        ).pk,
+    ]
+    unlinked = make_transaction(client=client, transaction_id="LOOSE")
+
+    response = post_action(admin_client, [*pks, unlinked.pk], post="yes")
+
+    assert response.status_code == 302
+    assert not Transaction.objects.exists()
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.amount_paid) == (Invoice.Status.UNPAID, Decimal("0.00"))
+    assert TransactionDeletion.objects.count() == 3
+    assert closing(client) == owed_from_the_invoices(client) == Decimal("10.00")
+
+
+def test_delete_page_on_a_transaction_without_invoice_touches_no_invoice(admin_client):
+    client = ClientFactory()
+    invoice = invoice_of(client)
+    txn = make_transaction(client=client, amount_in="10.00")
+
+    response = admin_client.post(delete_page(txn), {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not Transaction.objects.exists()
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.amount_paid) == (Invoice.Status.UNPAID, Decimal("0.00"))
+    assert invoice.events.count() == 1  # created
+    assert not CreditEntry.objects.exists()
 
 
 def test_search_is_served_by_indexes():
