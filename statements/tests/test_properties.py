@@ -4,7 +4,10 @@ credit held, and opening + movements == closing for any split of the range.
 
 Payments come both ways staff and scripts record them: AddInvoicePayment (``payment_record``)
 and AddTransaction with an invoiceid (``invoice_transaction_record``: money in on any issued
-invoice, a refund of what was paid on it, or a transaction on a Draft, which is refused)."""
+invoice, a refund of what was paid on it, or a transaction on a Draft, which is refused).
+Transactions are deleted too, one or two at a time (``transactions_delete``): a payment's or
+refund's effect on its invoice and the credit its overpayment added are undone, or the deletion
+is refused when that credit was spent or the invoice was refunded or paid again since."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -27,8 +30,11 @@ from invoices.services import (
     invoice_remove_credit,
     invoice_transaction_record,
     payment_record,
+    transactions_delete,
 )
 from statements.selectors import EVERYTHING_START, client_statement
+from transactions.models import Transaction
+from transactions.services import transaction_create
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +55,8 @@ operations = st.lists(
         st.tuples(st.just("unapply_credit"), amounts, pick),
         st.tuples(st.just("cancel"), pick),
         st.tuples(st.just("adjust"), amounts),
+        st.tuples(st.just("loose_transaction"), amounts),
+        st.tuples(st.just("delete_transactions"), st.booleans(), pick, pick),
     ),
     min_size=1,
     max_size=15,
@@ -134,6 +142,19 @@ def run(operation, client, today):
         invoice_cancel(invoice_id=chosen.pk, actor=None)
     elif name == "adjust":
         adjust_balance(client_id=client.pk, new_balance=args[0], actor=None)
+    elif name == "loose_transaction":
+        # Money with no invoice: not on the statement, and deleting it changes nothing there.
+        transaction_create(
+            client=client, gateway="bank", amount_in=args[0], description="Deposit", actor=None
+        )
+    elif name == "delete_transactions":
+        both, first, second = args
+        txns = list(Transaction.objects.filter(client=client).order_by("pk"))
+        if txns:
+            picked = {txns[first % len(txns)].pk}
+            if both:
+                picked.add(txns[second % len(txns)].pk)
+            transactions_delete(ids=picked, actor=None)
 
 
 @settings(
