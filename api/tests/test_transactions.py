@@ -4,16 +4,18 @@ from datetime import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db.models import Sum
+from django.urls import reverse
 from django.utils import timezone
 
 from clients.tests.factories import ClientFactory
 from credits.models import CreditEntry
 from invoices.models import BALANCE_DUE, Invoice, InvoiceEvent
 from invoices.selectors import OPEN_INVOICES
-from invoices.services import invoice_create, payment_record
+from invoices.services import invoice_create, payment_record, transactions_delete
 from statements.selectors import EVERYTHING_START, client_statement
-from transactions.models import Transaction, TransactionChange
+from transactions.models import Transaction, TransactionChange, TransactionDeletion
 from transactions.tests.factories import make_transaction
 
 pytestmark = pytest.mark.django_db
@@ -544,3 +546,69 @@ def test_add_transaction_on_an_invoice_refused_changes_nothing(call, params, mes
     assert (invoice.status, invoice.amount_paid) == (Invoice.Status.PAID, Decimal("10.00"))
     assert (Transaction.objects.count(), invoice.events.count()) == before
     assert statement_closing(client) == owed_from_the_invoices(client) == Decimal("0.00")
+
+
+# ---- deleting a transaction on an invoice undoes what it did --------------------------------
+# The API has no DeleteTransaction (neither has WHMCS): staff delete in the admin, and
+# DeleteClient with deletetransactions removes a client's transactions with its invoices.
+
+
+def test_an_api_overpayment_deleted_by_staff_reopens_the_invoice_and_takes_the_credit_back(
+    call, admin_client
+):
+    client = ClientFactory()
+    invoice = unpaid_invoice(client)
+    call(
+        "AddTransaction",
+        userid=client.pk,
+        invoiceid=invoice.pk,
+        paymentmethod="paypal",
+        transid="PP-9",
+        amountin="11.00",
+    )
+    txn = Transaction.objects.get()
+    assert call("GetInvoice", invoiceid=invoice.pk)["status"] == Invoice.Status.PAID
+
+    response = admin_client.post(
+        reverse("admin:transactions_transaction_delete", args=[txn.pk]), {"post": "yes"}
+    )
+
+    assert response.status_code == 302
+    answer = call("GetInvoice", invoiceid=invoice.pk)
+    assert (answer["status"], answer["balance"]) == (Invoice.Status.UNPAID, "10.00")
+    assert call("GetClientsDetails", clientid=client.pk)["client"]["credit"] == "0.00"
+    assert call("GetTransactions", clientid=client.pk)["totalresults"] == 0
+    assert statement_closing(client) == owed_from_the_invoices(client) == Decimal("10.00")
+
+
+def test_delete_client_with_deletetransactions_after_its_overpayment_credit_was_spent(call):
+    client = ClientFactory()
+    invoice, other = unpaid_invoice(client), unpaid_invoice(client, amount="5.00")
+    call(
+        "AddTransaction",
+        userid=client.pk,
+        invoiceid=invoice.pk,
+        paymentmethod="paypal",
+        amountin="11.00",
+    )
+    call(
+        "AddTransaction",
+        userid=client.pk,
+        invoiceid=invoice.pk,
+        paymentmethod="paypal",
+        amountout="3.00",
+    )
+    assert call("ApplyCredit", invoiceid=other.pk, amount="1.00")["result"] == "success"
+
+    payment = Transaction.objects.get(amount_in=Decimal("11.00"))
+    with pytest.raises(ValidationError, match="Nothing was deleted"):
+        transactions_delete(ids=[payment.pk], actor=None)  # alone: refunded, credit spent
+
+    # With the client its invoices and credit go too: nothing is undone, nothing stands in the way.
+    answer = call("DeleteClient", clientid=client.pk, deletetransactions="true")
+
+    assert answer["result"] == "success"
+    assert not Transaction.objects.exists()
+    assert TransactionDeletion.objects.count() == 2
+    assert not Invoice.objects.exists()
+    assert not CreditEntry.objects.exists()
