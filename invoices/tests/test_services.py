@@ -272,6 +272,84 @@ def test_payment_record_partial_then_overpayment_becomes_credit():
     assert Transaction.objects.aggregate(total=Sum("amount_in"))["total"] == Decimal("35.00")
 
 
+def test_a_payment_keeps_the_part_that_became_credit_on_its_transaction():
+    invoice = make_invoice()
+    first = services.payment_record(invoice_id=invoice.pk, amount="10.00", gateway="b", actor=None)
+    overpaid = services.invoice_transaction_record(
+        invoice_id=invoice.pk, amount_in="25.00", gateway="b", actor=None
+    )
+    on_paid = services.invoice_transaction_record(  # a Paid invoice: all of it is credit
+        invoice_id=invoice.pk, amount_in="4.00", gateway="b", actor=None
+    )
+
+    assert [txn.overpayment for txn in (first, overpaid, on_paid)] == [
+        Decimal("0.00"),
+        Decimal("5.00"),
+        Decimal("4.00"),
+    ]
+
+
+def test_transactions_delete_undoes_each_payment_split_and_keeps_the_credit_invariant():
+    invoice = make_invoice()
+    pks = [
+        services.payment_record(invoice_id=invoice.pk, amount=a, gateway="b", actor=None).pk
+        for a in ("10.00", "25.00")
+    ]
+
+    services.transactions_delete(ids=pks[1:], actor=None)
+
+    invoice.refresh_from_db()
+    invoice.client.refresh_from_db()
+    assert (invoice.status, invoice.amount_paid) == (Invoice.Status.UNPAID, Decimal("10.00"))
+    assert invoice.client.credit_balance == Decimal("0.00")
+    assert_credit_invariant()
+    event = invoice.events.get(kind=InvoiceEvent.Kind.PAYMENT_DELETED)
+    assert (event.amount, event.old_value, event.new_value) == (
+        Decimal("25.00"),
+        "0.00",
+        "20.00",
+    )
+
+
+def test_transactions_delete_on_a_cancelled_invoice_lowers_what_was_paid():
+    invoice = make_invoice()
+    txn = services.payment_record(invoice_id=invoice.pk, amount="10.00", gateway="b", actor=None)
+    services.invoice_cancel(invoice_id=invoice.pk, actor=None)
+
+    services.transactions_delete(ids=[txn.pk], actor=None)
+
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.amount_paid) == (Invoice.Status.CANCELLED, Decimal("0.00"))
+
+
+def paid_twice(invoices: int) -> list[int]:
+    """Two payments on each of ``invoices`` new invoices of 10.00, the second overpaying."""
+    pks = []
+    for _ in range(invoices):
+        invoice = make_invoice(amount="10.00")
+        for amount in ("4.00", "9.00"):
+            txn = services.payment_record(
+                invoice_id=invoice.pk, amount=amount, gateway="b", actor=None
+            )
+            pks.append(txn.pk)
+    return pks
+
+
+def test_transactions_delete_queries_do_not_grow_with_rows(django_assert_max_num_queries):
+    one = paid_twice(1)
+    with django_assert_max_num_queries(20) as few:
+        services.transactions_delete(ids=one, actor=None)
+    many = paid_twice(5)
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        services.transactions_delete(ids=many, actor=None)
+
+    assert not Transaction.objects.exists()
+    assert CreditEntry.objects.filter(kind=CreditEntry.Kind.OVERPAYMENT_REVERSED).count() == 6
+    assert not Invoice.objects.exclude(amount_paid=0).exists()
+    assert_credit_invariant()
+
+
 def test_payment_record_refused_on_cancelled_and_bad_input():
     cancelled = services.invoice_cancel(invoice_id=make_invoice().pk, actor=None)
     open_invoice = make_invoice()
