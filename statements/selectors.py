@@ -11,8 +11,8 @@ What the statement counts (the README's "Account statements" says the same for s
   credit added (-), credit removed (+, e.g. refunded to the card) and a hand edit of the credit
   balance (- the change), on their entry dates; an invoice cancelled (- what was still owed on
   it, total less payments, on the day it was cancelled). Credit applied to an invoice, credit
-  taken back from one and the credit part of an overpayment move money between the invoices and
-  the credit balance: they change the credit column, not the balance.
+  taken back from one and the credit part of an overpayment (or its reversal) move money
+  between the invoices and the credit balance: they change the credit column, not the balance.
 - **Payments move their invoice**, as in WHMCS (an invoice's balance is its total less the
   transactions linked to it), whichever way the transaction was recorded: AddInvoicePayment and
   the invoice page's Add Payment, or AddTransaction with an ``invoiceid`` and Transactions > Add
@@ -22,6 +22,11 @@ What the statement counts (the README's "Account statements" says the same for s
   invoice (a Paid invoice is Unpaid again) and is refused beyond it. Draft invoices take
   neither. So each payment line is matched by the invoice's paid amount or by credit, and the
   closing balance equals the open invoices' balance due less the credit balance.
+- **Deleting a transaction undoes it** (``invoices.services.transactions_delete``): its line
+  goes, a payment's paid part comes off its invoice (Paid goes back to Unpaid) and the credit
+  its overpayment added is taken back by an ``overpayment_reversed`` entry (credit column only,
+  like the overpayment); a refund is paid on the invoice again. It is refused when that credit
+  was spent or the invoice was refunded or paid again since, so the identity still holds.
 - **Credit** is shown as its own running column: the credit balance after each line.
 - **Aging** is what is still due now on open invoices, by days past due at the statement's end.
 
