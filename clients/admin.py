@@ -407,13 +407,14 @@ class ClientAdminBase(
     def send_welcome_email_view(self, request, client: Client):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        log = client_send_welcome_email(client_id=client.pk, actor=request.user)
-        self.report_welcome_email(request, log)
+        # Read before sending: a body that cannot be parsed is refused with nothing sent.
         next_url = request.POST.get("next", "")
         if not url_has_allowed_host_and_scheme(
             next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         ):
             next_url = reverse("admin:clients_client_summary", args=[client.pk])
+        log = client_send_welcome_email(client_id=client.pk, actor=request.user)
+        self.report_welcome_email(request, log)
         return HttpResponseRedirect(next_url)
 
 

@@ -271,6 +271,20 @@ def test_resend_welcome_email_refuses_get_and_foreign_redirects(
     assert len(mailoutbox) == 1
 
 
+def test_resend_welcome_email_reads_its_form_before_sending(admin_client, mailoutbox):
+    # Found by the admin fuzz test: a body Django cannot parse (here a field name past the
+    # multipart header limit) was read after the email was queued, so the clerk saw a 400 for
+    # an email that had gone.
+    client = ClientFactory()
+    url = reverse("admin:clients_client_send_welcome_email", args=[client.pk])
+
+    response = admin_client.post(url, {"next[" + "9" * 5000 + "]": "x"})
+
+    assert response.status_code == 400
+    assert not client.emails.exists()
+    assert mailoutbox == []
+
+
 @pytest.mark.django_db(transaction=True)
 def test_resend_welcome_email_with_failing_server_warns(admin_client, settings):
     settings.EMAIL_BACKEND = FAILING_BACKEND
