@@ -11,6 +11,7 @@ from clients.models import Client, ClientDataExport
 EXPORT_VERSION = 1
 MSG_REASON_REQUIRED = "State why the data is exported (e.g. the client's access request)."
 MSG_CLIENT_NOT_FOUND = "Client #{client_id} does not exist."
+MSG_REASON_NUL = "Remove the NUL characters from the reason: they cannot be stored."
 
 
 @transaction.atomic
@@ -19,6 +20,8 @@ def client_export_record(*, client_id: int, actor, reason: str) -> ClientDataExp
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": MSG_REASON_REQUIRED}, code="required")
+    if "\x00" in reason:
+        raise ValidationError({"reason": MSG_REASON_NUL}, code="null_characters_not_allowed")
     if not Client.objects.filter(pk=client_id).exists():
         raise ValidationError(MSG_CLIENT_NOT_FOUND.format(client_id=client_id), code="not_found")
     record = ClientDataExport(

@@ -140,6 +140,18 @@ def test_export_needs_a_reason(staff_client):
     assert not ClientDataExport.objects.exists()
 
 
+def test_export_refuses_a_reason_holding_a_nul(staff_client):
+    # Found by the admin fuzz test: PostgreSQL cannot store NUL, and the insert was a 500.
+    http = staff_client(BILLING)
+    client = ClientFactory()
+
+    response = http.post(export_url(client), {"reason": "Access request\x00"})
+
+    assert response.status_code == 400
+    assert "NUL" in response.content.decode()
+    assert not ClientDataExport.objects.exists()
+
+
 def test_export_downloads_the_file_and_records_it(staff_client):
     http = staff_client(BILLING)
     client = build_marked_client(http.user)
