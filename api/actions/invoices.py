@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 
 from api import selectors
 from api.actions.lookups import client_id_param
-from api.actions.transactions import AMOUNT_INVALID, transaction_row
+from api.actions.transactions import AMOUNT_INVALID, transaction_row_of
 from api.auth import require_owner_permissions
 from api.protocol import (
     TRUE_VALUES,
@@ -120,7 +120,7 @@ def get_invoice(params: Params, *, actor) -> dict:
         }
         for item in invoice.items.all()
     ]
-    transactions = [transaction_row(txn) for txn in invoice.transactions.all()]
+    transactions = [transaction_row_of(txn) for txn in invoice.transactions.all()]
     return {
         "invoiceid": invoice.pk,
         "invoicenum": invoice.number,
