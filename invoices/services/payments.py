@@ -96,6 +96,18 @@ DELETE_INVOICES_CHANGED = "The transactions changed while being deleted; nothing
 REFUNDABLE_STATUSES = (*selectors.OPEN_STATUSES, Invoice.Status.PAID, Invoice.Status.CANCELLED)
 
 
+def _already_recorded(request_key, invoice: Invoice) -> Transaction | None:
+    """The transaction a first submit of this form recorded, if any. Called under the invoice's
+    lock, so a concurrent twin of the submit sees the first one; a key used on another invoice
+    is refused."""
+    if request_key is None:
+        return None
+    done = Transaction.objects.filter(request_key=request_key).first()
+    if done is not None and done.invoice_id != invoice.pk:
+        raise ValidationError(REQUEST_KEY_REUSED)
+    return done
+
+
 @transaction.atomic
 def payment_record(
     *,
@@ -115,13 +127,9 @@ def payment_record(
     ``request_key`` (a UUID from the form) makes a repeated submit return the first payment.
     """
     client, invoice = lock_client_and_invoice(invoice_id)
-    if request_key is not None:
-        # Under the invoice's lock, so a concurrent twin of this submit sees the first payment.
-        done = Transaction.objects.filter(request_key=request_key).first()
-        if done is not None:
-            if done.invoice_id != invoice.pk:
-                raise ValidationError(REQUEST_KEY_REUSED)
-            return done
+    done = _already_recorded(request_key, invoice)
+    if done is not None:
+        return done
     if invoice.status == Invoice.Status.CANCELLED:
         raise ValidationError(PAYMENT_ON_CANCELLED)
     if invoice.status not in selectors.OPEN_STATUSES:
@@ -180,13 +188,9 @@ def invoice_transaction_record(
     locked_client, invoice = lock_client_and_invoice(invoice_id)
     if client is not None and client.pk != locked_client.pk:
         raise ValidationError({"invoice": INVOICE_NOT_CLIENTS})
-    if request_key is not None:
-        # A repeated submit of the same form, as in payment_record.
-        done = Transaction.objects.filter(request_key=request_key).first()
-        if done is not None:
-            if done.invoice_id != invoice.pk:
-                raise ValidationError(REQUEST_KEY_REUSED)
-            return done
+    done = _already_recorded(request_key, invoice)
+    if done is not None:
+        return done
     if invoice.status == Invoice.Status.DRAFT:
         raise ValidationError(MONEY_ON_DRAFT)
     if currency and currency != invoice.currency:
