@@ -59,8 +59,11 @@ def reset_queue() -> None:
 
     from clients.models import EmailLog
     from emails.models import EmailAttachment
+    from statements.models import SentStatement
 
-    tables = [model._meta.db_table for model in (EmailAttachment, EmailLog, DBTaskResult)]
+    # Every table holding a reference to a message goes with the messages.
+    queue = (SentStatement, EmailAttachment, EmailLog, DBTaskResult)
+    tables = [model._meta.db_table for model in queue]
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {', '.join(map(connection.ops.quote_name, tables))}")
 
