@@ -29,6 +29,7 @@ transactions) closes at the open invoices' balance due less the credit balance.
 """
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -44,6 +45,7 @@ from invoices.models import Invoice, InvoiceEvent
 from invoices.services.shared import (
     lock_client_and_invoice,
     lock_clients_and_invoices,
+    save_events,
     save_money_change,
     settle,
     status_change_events,
@@ -140,7 +142,6 @@ def payment_record(
     if amount <= ZERO:
         raise ValidationError({"amount": PAYMENT_NOT_POSITIVE})
     paid_at = _as_datetime(date) if date else timezone.now()
-    _, excess = _payment_split(invoice, amount)
     txn = transaction_create(
         gateway=gateway.strip(),
         actor=actor,
@@ -153,9 +154,9 @@ def payment_record(
         currency=invoice.currency,
         date=paid_at,
         request_key=request_key,
-        overpayment=excess,
+        overpayment=_overpayment(invoice, amount),
     )
-    _take_payment(client=client, invoice=invoice, amount=amount, paid_at=paid_at, actor=actor)
+    _take_payment(client=client, invoice=invoice, txn=txn, actor=actor)
     return txn
 
 
@@ -207,7 +208,6 @@ def invoice_transaction_record(
         raise ValidationError(INVOICE_MONEY_REQUIRED)
     if amount_out > ZERO:
         _check_refund(invoice, amount_out)
-    _, excess = _payment_split(invoice, amount_in)
     txn = transaction_create(
         gateway=gateway,
         actor=actor,
@@ -222,50 +222,47 @@ def invoice_transaction_record(
         date=_as_datetime(date) if date else None,
         allow_duplicate_transaction_id=allow_duplicate_transaction_id,
         request_key=request_key,
-        overpayment=excess,
+        overpayment=_overpayment(invoice, amount_in),
     )
     if amount_in > ZERO:
-        _take_payment(
-            client=locked_client, invoice=invoice, amount=amount_in, paid_at=txn.date, actor=actor
-        )
+        _take_payment(client=locked_client, invoice=invoice, txn=txn, actor=actor)
     else:
         _take_refund(invoice=invoice, amount=amount_out, actor=actor)
     return txn
 
 
-def _take_payment(*, client: Client, invoice: Invoice, amount, paid_at: datetime, actor) -> None:
-    """Money received on a locked invoice of a locked client (the rule of every payment).
+def _take_payment(*, client: Client, invoice: Invoice, txn: Transaction, actor) -> None:
+    """Move a locked invoice of a locked client by the payment ``txn`` just recorded on it (the
+    rule of every payment), by the split the transaction keeps (``_overpayment``).
 
-    On an open invoice the part up to the balance due raises ``amount_paid`` (Paid when nothing
-    is left, at ``paid_at``); the rest, or all of it when the invoice is not open, becomes client
-    credit as an overpayment entry. A payment event records the amount and the balance due.
+    The covered part raises ``amount_paid`` (Paid when nothing is left, at the transaction's
+    date); the transaction's ``overpayment`` becomes client credit as an overpayment entry. A
+    payment event records the amount and the balance due.
     """
     before = (invoice.status, invoice.balance_due)
-    covered, excess = _payment_split(invoice, amount)
-    if excess > ZERO:
+    if txn.overpayment > ZERO:
         record_credit_entry(
             client=client,
-            amount=excess,
+            amount=txn.overpayment,
             kind=CreditEntry.Kind.OVERPAYMENT,
             description=OVERPAYMENT_DESCRIPTION.format(number=invoice.number),
             actor=actor,
             invoice=invoice,
         )
-    invoice.amount_paid += covered
-    settle(invoice, paid_at=paid_at)
+    invoice.amount_paid += txn.amount_in - txn.overpayment
+    settle(invoice, paid_at=txn.date)
     save_money_change(
-        invoice, kind=InvoiceEvent.Kind.PAYMENT, amount=amount, before=before, actor=actor
+        invoice, kind=InvoiceEvent.Kind.PAYMENT, amount=txn.amount_in, before=before, actor=actor
     )
 
 
-def _payment_split(invoice: Invoice, amount) -> tuple:
-    """``(covered, excess)`` of money received on ``invoice`` as it is now: what pays it (up to
-    the balance due of an open invoice) and what becomes client credit. The transaction keeps
-    the excess (its ``overpayment``), so deleting it can undo exactly this split."""
-    covered = (
-        min(amount, invoice.balance_due) if invoice.status in selectors.OPEN_STATUSES else ZERO
-    )
-    return covered, amount - covered
+def _overpayment(invoice: Invoice, amount) -> Decimal:
+    """The part of money received on ``invoice`` as it is now that becomes client credit: beyond
+    the balance due of an open invoice, or all of it on one no longer open. The transaction
+    keeps it (its ``overpayment``), so the payment and its deletion use the same split."""
+    if invoice.status not in selectors.OPEN_STATUSES:
+        return amount
+    return amount - min(amount, invoice.balance_due)
 
 
 def _check_refund(invoice: Invoice, amount) -> None:
@@ -342,10 +339,7 @@ def transactions_delete(*, ids, actor) -> list[TransactionDeletion]:
     if by_invoice:
         changed = [invoices[invoice_id] for invoice_id in by_invoice]
         Invoice.objects.bulk_update(changed, ["status", "paid_at", "amount_paid", "updated_at"])
-        for event in events:
-            for name, value in audit.items():
-                setattr(event, name, value)
-        InvoiceEvent.objects.bulk_create(events)
+        save_events(events, actor)
         record_credit_entries(clients=clients.values(), entries=[entry for _, entry in reversals])
     return transaction_rows_delete(txns=txns, actor=actor)
 

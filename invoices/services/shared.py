@@ -89,9 +89,15 @@ def settle(invoice: Invoice, *, paid_at: datetime | None = None) -> None:
 
 def record_events(invoice: Invoice, events: list[InvoiceEvent], actor) -> None:
     """Append ``events`` (unsaved, without invoice or actor) to the invoice's history."""
-    audit = actor_fields(actor)
     for event in events:
         event.invoice = invoice
+    save_events(events, actor)
+
+
+def save_events(events: list[InvoiceEvent], actor) -> None:
+    """Insert unsaved events, each already bound to its invoice, as done by ``actor``."""
+    audit = actor_fields(actor)
+    for event in events:
         for name, value in audit.items():
             setattr(event, name, value)
     InvoiceEvent.objects.bulk_create(events)
