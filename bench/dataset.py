@@ -281,11 +281,11 @@ def build_statements(n: int, today: date) -> list[tuple[str, str]]:
             f"""INSERT INTO transactions_transaction
                 (actor_user_id, actor_label, created_at, date, client_id, client_snapshot_id,
                  client_name, client_company, client_email, gateway, transaction_id, description,
-                 amount_in, fees, amount_out, currency, invoice_id, invoice_number)
+                 amount_in, fees, amount_out, currency, invoice_id, invoice_number, overpayment)
                 SELECT {audit}, {now_sql}, inv.date::timestamptz, c.id, c.id,
                        c.first_name || ' ' || c.last_name, c.company_name, c.email,
                        {_pick(GATEWAYS, "inv.id")}, 'TX' || inv.id, 'Invoice payment',
-                       inv.total, 0.30, 0, inv.currency, inv.id, inv.id::text
+                       inv.total, 0.30, 0, inv.currency, inv.id, inv.id::text, 0
                 FROM invoices_invoice inv JOIN clients_client c ON c.id = inv.client_id
                 WHERE inv.id % 2 = 1 OR inv.client_id = {large}""",
         ),
