@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.apps import apps
-from django.db import connection
+from django.db import connection, transaction
 
 BENCH_APPS = ("clients", "credits", "invoices", "transactions", "customfields")
 LARGE_CLIENT_ROWS = 10_000
@@ -379,11 +379,14 @@ def build(n: int, today: date, log) -> Dataset:
     import time
 
     tables = bench_tables()
-    with connection.cursor() as cursor:
-        # A build that dies half way is simply rebuilt, so nothing here needs to reach the disk
-        # before the next statement; index builds get room to sort in memory.
-        cursor.execute("SET synchronous_commit = off")
-        cursor.execute("SET maintenance_work_mem = '512MB'")
+    # One transaction: a build that dies half way rolls back to the tables as they were, the
+    # secondary indexes it dropped included (outside it, the next build would find none to
+    # rebuild and time every page without them).
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Nothing here needs to reach the disk before the next statement; index builds get room
+        # to sort in memory.
+        cursor.execute("SET LOCAL synchronous_commit = off")
+        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
         cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
         # Loading first and indexing after is several times faster than maintaining the GIN and
         # expression indexes row by row. Primary keys and constraint-backed indexes stay.
