@@ -387,6 +387,9 @@ def build(n: int, today: date, log) -> Dataset:
         # to sort in memory.
         cursor.execute("SET LOCAL synchronous_commit = off")
         cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        # Foreign keys checked at each statement's end: an index cannot be built on a table
+        # with deferred checks still pending in the transaction.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
         # Loading first and indexing after is several times faster than maintaining the GIN and
         # expression indexes row by row. Primary keys and constraint-backed indexes stay.
