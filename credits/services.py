@@ -138,7 +138,7 @@ def record_credit_entry(
 
 
 def record_credit_entries(*, clients: Iterable[Client], entries: list[CreditEntry]) -> None:
-    """Bulk ``record_credit_entry``: many ledger rows for many clients in two statements.
+    """Bulk ``record_credit_entry``: many ledger rows for many clients in one statement.
 
     ``clients`` must have been locked by the caller (pk order) in the surrounding atomic block;
     ``entries`` are unsaved rows (client, signed amount, kind, description, actor fields,
@@ -166,28 +166,40 @@ def record_credit_entries(*, clients: Iterable[Client], entries: list[CreditEntr
         client_id: _moved_balance(clients_by_id[client_id], total)
         for client_id, total in totals.items()
     }
-    _insert_entries(entries)
-    _set_balances(new_balances)
+    _write_entries_and_balances(entries, new_balances)
     for client_id, balance in new_balances.items():
         clients_by_id[client_id].credit_balance = balance
 
 
-def _insert_entries(entries: list[CreditEntry]) -> None:
-    """INSERT unsaved entries in one multi-row statement and give them their ids.
+def _write_entries_and_balances(entries: list[CreditEntry], new_balances: dict[int, Decimal]):
+    """INSERT the unsaved entries and set the clients' cached balances, in one statement (two
+    data-modifying parts of one ``WITH``), and give the entries their ids.
 
-    Add Credit writes one entry and invoice generation up to a thousand a batch: bulk_create's
-    per-value preparation took ~1.4x as long, and a ``json_populate_recordset`` form cost the
-    server a sixth of Add Credit's throughput. pre_save() gives each column the value save()
-    would write (created_at's auto_now_add), all of types psycopg2 adapts itself.
+    One round trip, not one a table: Add Credit is five statements in all (BEGIN, the lock, this,
+    COMMIT), and its CPU per call is its throughput (docs/benchmarks.md, add_credit). Entries go
+    in as one multi-row VALUES (bulk_create's per-value preparation took ~1.4x as long; a
+    ``json_populate_recordset`` form cost the server a sixth of the throughput); pre_save()
+    gives each column the value save() would write (created_at's auto_now_add). Balances go in
+    as ``UPDATE ... FROM (VALUES ...)``; ``updated_at`` is the wall clock, as ``auto_now``
+    writes it (SQL's now() is the start of the transaction, which would date a change before
+    the rows written earlier in it).
     """
-    fields, insert_into, row = _entry_insert_parts()
+    fields, insert_into, entry_row, update_clients = _write_statement_parts()
     params = [field.pre_save(entry, True) for entry in entries for field in fields]
+    params.append(timezone.now())
+    params += [value for pair in sorted(new_balances.items()) for value in pair]
+    balance_rows = ", ".join(["(%s::bigint, %s::numeric)"] * len(new_balances))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"{insert_into} VALUES {', '.join([row] * len(entries))} RETURNING id", params
+            f"WITH entries AS ({insert_into} VALUES {', '.join([entry_row] * len(entries))}"
+            f" RETURNING id), balances AS ({update_clients}"
+            f" FROM (VALUES {balance_rows}) AS v(id, balance) WHERE c.id = v.id)"
+            " SELECT id FROM entries",
+            params,
         )
         ids = cursor.fetchall()
-    # RETURNING gives the rows in input order, which bulk_create relies on too.
+    # The entries' rows come back in input order (ids drawn in VALUES order), which
+    # bulk_create relies on too.
     for entry, (pk,) in zip(entries, ids, strict=True):
         entry.pk = pk
         entry._state.adding = False
@@ -195,31 +207,19 @@ def _insert_entries(entries: list[CreditEntry]) -> None:
 
 
 @functools.cache
-def _entry_insert_parts() -> tuple[list, str, str]:
-    """The columns an entry INSERT writes, its ``INSERT INTO ... (columns)`` and one row's
-    placeholders: fixed for the process, so built once (Add Credit's CPU is its throughput)."""
+def _write_statement_parts() -> tuple[list, str, str, str]:
+    """The columns an entry INSERT writes, its ``INSERT INTO ... (columns)``, one row's
+    placeholders, and the balance UPDATE's head: fixed for the process, so built once."""
     fields = [field for field in CreditEntry._meta.concrete_fields if not field.primary_key]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
     insert_into = f"INSERT INTO {quote(CreditEntry._meta.db_table)} ({columns})"
-    return fields, insert_into, "(" + ", ".join(["%s"] * len(fields)) + ")"
-
-
-def _set_balances(new_balances: dict[int, Decimal]) -> None:
-    """Write many cached balances in one UPDATE ... FROM (VALUES ...).
-
-    ``updated_at`` is the wall clock, as ``auto_now`` writes it: SQL's now() is the start of the
-    transaction, which would date a change before the rows written earlier in it."""
-    rows = ", ".join(["(%s::bigint, %s::numeric)"] * len(new_balances))
-    params = [timezone.now()]
-    params += [value for pair in sorted(new_balances.items()) for value in pair]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {connection.ops.quote_name(Client._meta.db_table)} AS c "
-            f"SET credit_balance = v.balance, updated_at = %s "
-            f"FROM (VALUES {rows}) AS v(id, balance) WHERE c.id = v.id",
-            params,
-        )
+    entry_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    update_clients = (
+        f"UPDATE {quote(Client._meta.db_table)} AS c"
+        " SET credit_balance = v.balance, updated_at = %s"
+    )
+    return fields, insert_into, entry_row, update_clients
 
 
 def credit_request_done(

@@ -49,19 +49,22 @@ def test_credit_change_on_a_missing_client_raises_and_writes_nothing():
     assert not CreditEntry.objects.exists()
 
 
-def test_add_credit_sends_lock_lookup_insert_update_and_nothing_else(
+def test_add_credit_sends_lock_lookup_and_one_write_and_nothing_else(
     django_assert_num_queries,
 ):
     client = ClientFactory()
     key = uuid.uuid4()
     # The test's transaction turns add_credit's atomic block into a savepoint and its release.
-    with django_assert_num_queries(6) as captured:
+    with django_assert_num_queries(5) as captured:
         entry = services.add_credit(
             client_id=client.pk, amount="2.00", description="x", actor=None, request_key=key
         )
     statements = [query["sql"].split()[0] for query in captured.captured_queries[1:-1]]
-    # The request key is looked up once, under the lock: full_clean adds no unique query.
-    assert statements == ["SELECT", "SELECT", "INSERT", "UPDATE"]
+    # The request key is looked up once, under the lock: full_clean adds no unique query. The
+    # entry and the balance are written by one statement.
+    assert statements == ["SELECT", "SELECT", "WITH"]
+    assert "INSERT INTO" in captured.captured_queries[3]["sql"]
+    assert "UPDATE" in captured.captured_queries[3]["sql"]
     assert captured.captured_queries[1]["sql"].endswith("FOR UPDATE")
     assert "request_key" in captured.captured_queries[2]["sql"]
     assert entry.request_key == key
@@ -273,7 +276,7 @@ def unsaved_entry(client, amount, kind=CreditEntry.Kind.UNAPPLIED):
     )
 
 
-def test_record_credit_entries_moves_many_balances_in_two_statements(
+def test_record_credit_entries_moves_many_balances_in_one_statement(
     django_assert_num_queries,
 ):
     first, second = ClientFactory(), ClientFactory()
@@ -286,7 +289,7 @@ def test_record_credit_entries_moves_many_balances_in_two_statements(
             unsaved_entry(first, Decimal("2.00")),
             unsaved_entry(second, Decimal("-4.00"), CreditEntry.Kind.APPLIED),
         ]
-        with django_assert_num_queries(2):
+        with django_assert_num_queries(1):
             services.record_credit_entries(clients=locked, entries=entries)
 
     assert {client.pk: client.credit_balance for client in locked} == {
@@ -295,7 +298,10 @@ def test_record_credit_entries_moves_many_balances_in_two_statements(
     }
     assert_credit_state(first, Decimal("3.50"), entries=2)
     assert_credit_state(second, Decimal("6.00"), entries=2)
-    assert all(entry.pk for entry in entries)
+    # Each entry got the id of its own row.
+    assert [
+        CreditEntry.objects.values_list("client_id", "amount").get(pk=entry.pk) for entry in entries
+    ] == [(entry.client_id, entry.amount) for entry in entries]
     assert_credit_invariant()
 
 
