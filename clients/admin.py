@@ -193,7 +193,17 @@ class ClientAdminBase(
         if not search_term.strip():
             return queryset, False
         also = self.get_search_client_ids(request, search_term)
+        if not queryset.query.has_filters():
+            # For the paginator (get_paginator): see EstimatedCountPaginator.search_term.
+            request.client_list_search_term = search_term
         return clients_search(queryset, search_term, also=also), False
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        paginator = super().get_paginator(
+            request, queryset, per_page, orphans, allow_empty_first_page
+        )
+        paginator.search_term = getattr(request, "client_list_search_term", None)
+        return paginator
 
     def get_search_client_ids(self, request, search_term) -> list:
         """Hook: querysets of the ids of further clients the list search finds (``values_list``

@@ -46,12 +46,21 @@ def _names_and_email_filter(term: str) -> Q:
     term matches the email by prefix (``lower(email)`` pattern index): the same on clients and
     on contacts, whose tables carry the same two indexes."""
     condition = Q(email_lower__startswith=term.lower())
-    words = SEARCH_WORD.findall(term)
-    if words:
-        # Only \w characters reach the raw tsquery, so user input cannot break its syntax.
-        prefix_query = " & ".join(f"{word}:*" for word in words)
-        condition |= Q(search_vector=SearchQuery(prefix_query, search_type="raw", config="simple"))
+    words = _name_words_query(term)
+    if words is not None:
+        condition |= Q(search_vector=words)
     return condition
+
+
+def _name_words_query(term: str) -> SearchQuery | None:
+    """Every word of ``term`` starts a word of the names (or company), as a tsquery for the
+    stored ``search_vector``; None when ``term`` has no word."""
+    words = SEARCH_WORD.findall(term)
+    if not words:
+        return None
+    # Only \w characters reach the raw tsquery, so user input cannot break its syntax.
+    prefix_query = " & ".join(f"{word}:*" for word in words)
+    return SearchQuery(prefix_query, search_type="raw", config="simple")
 
 
 def client_search_filter(term: str) -> Q:
@@ -118,6 +127,19 @@ def clients_search(
         .values("pk")
     )
     return queryset.filter(pk__in=own_ids.union(contact_search_client_ids(term), *also, all=True))
+
+
+def more_named_than(term: str, limit: int) -> bool:
+    """True when more than ``limit`` clients hold every word of ``term`` in their names: part of
+    what the list's search finds (``clients_search``), counted from the names' GIN index alone.
+
+    That count reads no table page the visibility map knows is all visible: 20 ms at a million
+    clients for a word 27,000 of them share, where gathering every match of ``clients_search``
+    (own rows, contacts, custom fields) to count them takes a quarter of a second. The client
+    list uses it to show "5,000+" for a common word without that gathering.
+    """
+    words = _name_words_query(term.strip())
+    return words is not None and Client.objects.filter(search_vector=words).count() > limit
 
 
 # A run of letters or digits (the API's contact filters narrow by its first).
