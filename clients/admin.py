@@ -42,6 +42,7 @@ from clients.field_permissions import fields_not_changeable_by
 from clients.forms import ClientAddForm, ClientForm
 from clients.models import Client, ClientEvent, ClientGroup, EmailLog
 from clients.selectors import (
+    ClientListSearch,
     client_figures,
     client_history,
     client_recent_credit_entries,
@@ -194,15 +195,15 @@ class ClientAdminBase(
             return queryset, False
         also = self.get_search_client_ids(request, search_term)
         if not queryset.query.has_filters():
-            # For the paginator (get_paginator): see EstimatedCountPaginator.search_term.
-            request.client_list_search_term = search_term
+            # For the paginator (get_paginator): see EstimatedCountPaginator.search.
+            request.client_list_search = ClientListSearch(queryset, search_term, tuple(also))
         return clients_search(queryset, search_term, also=also), False
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         paginator = super().get_paginator(
             request, queryset, per_page, orphans, allow_empty_first_page
         )
-        paginator.search_term = getattr(request, "client_list_search_term", None)
+        paginator.search = getattr(request, "client_list_search", None)
         return paginator
 
     def get_search_client_ids(self, request, search_term) -> list:

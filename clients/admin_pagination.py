@@ -11,7 +11,7 @@ from django.utils.functional import cached_property
 
 from billing_admin.bulk_sql import unnest
 from billing_admin.counting import EXACT_COUNT_LIMIT, capped_count_with_ids, estimated_count
-from clients.selectors import more_named_than
+from clients.selectors import ClientListSearch
 
 # A filtered list of at most this many matches (every exactly counted one) reads its pages by
 # their ids, named in the count query's answer: see billing_admin.counting.capped_count_with_ids.
@@ -31,15 +31,15 @@ class EstimatedCountPaginator(Paginator):
 
     count_is_estimate = False
     count_is_capped = False
-    # The search box's term when nothing else filters the list (set by the admin): a common
-    # word's count is capped without gathering its matches (``more_named_than``).
-    search_term: str | None = None
+    # The search when nothing else filters the list (set by the admin): a common word's count
+    # and first pages without gathering all its matches.
+    search: ClientListSearch | None = None
     # The ids of a filter's few matches, from the count's query; pages then read only those.
     matching_ids: list | None = None
 
     @cached_property
     def count(self) -> int:
-        if self.search_term and more_named_than(self.search_term, EXACT_COUNT_LIMIT):
+        if self.search is not None and self.search.more_named_than(EXACT_COUNT_LIMIT):
             self.count_is_capped = True
             return EXACT_COUNT_LIMIT
         if self.object_list.query.has_filters():
@@ -58,7 +58,16 @@ class EstimatedCountPaginator(Paginator):
             # the whole primary key backwards looking for them.
             self.object_list = self.object_list.filter(pk__in=unnest(self.matching_ids, "bigint"))
             self.matching_ids = None
+        elif self.count_is_capped and self.search is not None and self._newest_first():
+            last = min(self.validate_number(number) * self.per_page, self.count)
+            newest = self.search.newest_matches(last)
+            if newest is not None:
+                self.object_list = newest.order_by(*self.object_list.query.order_by)
         return super().page(number)
+
+    def _newest_first(self) -> bool:
+        """Whether the list is in its default order, newest client first."""
+        return tuple(self.object_list.query.order_by) in (("-pk",), ("-id",))
 
     @property
     def count_label(self) -> str:

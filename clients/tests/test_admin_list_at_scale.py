@@ -8,10 +8,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from billing_admin.counting import capped_count_with_ids
-from clients import admin_pagination
+from clients import admin_pagination, selectors
 from clients.models import Client
 from clients.selectors import clients_search
-from clients.services import client_update
+from clients.services import client_update, contact_create
 from clients.tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
@@ -135,6 +135,61 @@ def test_matches_beyond_the_names_are_counted_by_gathering(admin_client, limit_o
     assert response.context["cl"].paginator.count_is_capped
     assert "3+ results" in response.content.decode()
     assert gathering_counts(admin_client, {"q": "ada"}) == 1
+
+
+def grace(**fields):
+    # Named in full: a random name or company ("Adams Ltd") would match "ada" too.
+    return ClientFactory(first_name="Grace", last_name="Hopper", company_name="Cobol", **fields)
+
+
+def page_query(queries) -> str:
+    return next(
+        q["sql"]
+        for q in reversed(queries.captured_queries)
+        if q["sql"].startswith('SELECT "clients_client"."id", "clients_client"."first_name"')
+    )
+
+
+@pytest.mark.parametrize("contacts_inline", [1000, 0], ids=["contacts inline", "contacts union"])
+def test_a_common_words_pages_come_from_the_newest_clients_first(
+    admin_client, limit_of_three, monkeypatch, contacts_inline
+):
+    monkeypatch.setattr(selectors, "CONTACT_MATCHES_INLINE", contacts_inline)
+    monkeypatch.setattr(selectors, "NEWEST_CLIENTS_WINDOW", 3)
+    monkeypatch.setattr(admin.site._registry[Client], "list_per_page", 2)
+    oldest = ClientFactory.create_batch(3, first_name="Ada")
+    by_contact = grace()
+    contact_create(
+        client_id=by_contact.pk, actor=None, first_name="Ada", last_name="Contact", email="c@x.io"
+    )
+    grace()
+    newest = ClientFactory(first_name="Ada")
+    # The three newest clients: newest, a Grace, the Grace with an Ada contact.
+
+    with CaptureQueriesContext(connection) as first_queries:
+        first, _ = get_list(admin_client, {"q": "ada"})
+    with CaptureQueriesContext(connection) as second_queries:
+        second, _ = get_list(admin_client, {"q": "ada", "p": "2"})
+
+    assert "3+ results" in first.content.decode()
+    # Page 1: its two matches are among the three newest clients, read by their ids.
+    assert listed_ids(first) == [newest.pk, by_contact.pk]
+    assert "unnest" in page_query(first_queries)
+    assert "@@" not in page_query(first_queries)
+    # Page 2 ends with the third newest match, older than the window: the whole search.
+    assert listed_ids(second) == [oldest[2].pk]
+    assert "@@" in page_query(second_queries)
+
+
+def test_a_sorted_list_keeps_the_whole_search(admin_client, limit_of_three, monkeypatch):
+    monkeypatch.setattr(selectors, "NEWEST_CLIENTS_WINDOW", 4)
+    monkeypatch.setattr(admin.site._registry[Client], "list_per_page", 2)
+    adas = [ClientFactory(first_name="Ada", last_name=name) for name in "DCBA"]
+    grace()
+
+    response, _ = get_list(admin_client, {"q": "ada", "o": "2"})  # by name, A first
+
+    assert listed_ids(response) == [adas[3].pk, adas[2].pk]
 
 
 def test_list_counts_in_one_query_whatever_the_table_size(admin_client, limit_of_three):
