@@ -6,7 +6,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.db import models
 from django.db.models import F, Func, Value
-from django.db.models.functions import Lower
+from django.db.models.functions import Concat, Lower
 from django.utils import timezone
 from django.utils.text import capfirst
 
@@ -16,6 +16,14 @@ from billing_admin.money import money_field
 # Name and company searches (the client list, the API's GetClients) match word prefixes in this
 # stored column (Client.search_vector), which the GIN index below covers.
 NAME_SEARCH_VECTOR = F("search_vector")
+
+
+# WHMCS's GetClients search matches the start of these (the API's
+# clients.selectors.clients_matching_start), each served by a prefix index below. "first last"
+# also covers the first name: a first name that starts with a term starts "first last" too.
+FULL_NAME_LOWER = Lower(Concat("first_name", Value(" "), "last_name"))
+LAST_NAME_LOWER = Lower("last_name")
+COMPANY_NAME_LOWER = Lower("company_name")
 
 
 # Phone numbers are stored as typed (WHMCS's "+44.2012345678"); the search matches their digits.
@@ -171,6 +179,20 @@ class Client(models.Model):
             ),
             models.Index(
                 OpClass(PHONE_DIGITS, name="text_pattern_ops"), name="client_phone_digits_idx"
+            ),
+            # The API's GetClients search, by start of field (LIKE 'x%'): a btree range each,
+            # where the word index pays for every name holding a common word of the term.
+            models.Index(
+                OpClass(FULL_NAME_LOWER, name="text_pattern_ops"),
+                name="client_full_name_prefix_idx",
+            ),
+            models.Index(
+                OpClass(LAST_NAME_LOWER, name="text_pattern_ops"),
+                name="client_last_name_prefix_idx",
+            ),
+            models.Index(
+                OpClass(COMPANY_NAME_LOWER, name="text_pattern_ops"),
+                name="client_company_prefix_idx",
             ),
         ]
         permissions = [

@@ -11,13 +11,11 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.contrib.postgres.aggregates import StringAgg
-from django.contrib.postgres.search import SearchQuery, SearchQueryField
+from django.contrib.postgres.search import SearchQuery
 from django.db.models import (
-    BooleanField,
     Count,
     Exists,
     F,
-    Func,
     OuterRef,
     Q,
     QuerySet,
@@ -26,13 +24,21 @@ from django.db.models import (
     TextField,
     Value,
 )
-from django.db.models.functions import Cast, Coalesce, Concat, Lower
+from django.db.models.functions import Coalesce, Lower
 
 from billing_admin.bulk_sql import unnest
 from billing_admin.money import ZERO
 from billing_admin.parsing import parse_positive_int
 from billing_admin.prepared import PLACEHOLDER_ID, PreparedRead
-from clients.models import NAME_SEARCH_VECTOR, PHONE_DIGITS, Client, ClientNote, Contact
+from clients.models import (
+    COMPANY_NAME_LOWER,
+    FULL_NAME_LOWER,
+    LAST_NAME_LOWER,
+    PHONE_DIGITS,
+    Client,
+    ClientNote,
+    Contact,
+)
 
 RECENT_ROWS = 5
 SEARCH_WORD = re.compile(r"\w+")
@@ -179,65 +185,6 @@ class ClientListSearch:
 
 # A run of letters or digits (the API's contact filters narrow by its first).
 ALPHANUMERIC_RUN = re.compile(r"[^\W_]+")
-# The parts of a run that PostgreSQL's parser never splits: ASCII letters, ASCII digits, other
-# letters and digits ("/0É" is the tokens "/0" and "É"; "smith10" may be one token or two).
-UNSPLIT_PART = re.compile(r"[a-zA-Z]+|[0-9]+|[^\W_a-zA-Z0-9]+")
-# How many lexeme prefixes a start-of-field narrowing may OR and AND together: enough for a
-# long name, bounded for "a.b.c.d..." (each part adds one per place a token could start).
-START_NARROWING_MAX_PREFIXES = 64
-
-
-def _tsquery_prefix(text: str) -> str:
-    """``text`` as one quoted lexeme prefix in tsquery syntax ('it''s':*), parsed no further."""
-    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "':*"
-
-
-def start_of_field_tsquery(term: str) -> str | None:
-    """A tsquery the names' word vector matches whenever a name field (or "first last") starts
-    with ``term``; None when ``term`` has no letter or digit and nothing can narrow it.
-
-    Where the field starts with ``term``, each unsplit part of ``term`` (``UNSPLIT_PART``) is
-    covered in the field's vector by a token that starts where a part starts or within the
-    punctuation before it ("-5", "/b.c"), on the same side of any blank (no token spans one),
-    and whose lexeme is its text lower-cased. So for each part the vector holds a lexeme
-    starting with one of those texts up to the part's end: the part alone ("smith10" of
-    "olivia smith10"), the compound it ends ("olivia.smith10", when the parser keeps that whole)
-    or the punctuated token ("-5"). The tsquery ANDs, part by part, the OR of those prefixes:
-    "olivia.smith10" reads the few names holding both words or the compound, not every Olivia.
-    Parts past ``START_NARROWING_MAX_PREFIXES`` prefixes are left to the exact test (fewer
-    conditions only widen the narrowing). Operands are cast, not parsed again, and lower-cased
-    by the database as the vector's lexemes are (``_start_narrowing``).
-
-    Not covered, as before this narrowing: names holding text the simple configuration indexes
-    no word of, a URL scheme ("http://"), an HTML tag or an entity ("&amp;").
-    """
-    parts = [(match.start(), match.end()) for match in UNSPLIT_PART.finditer(term)]
-    clauses, prefixes = [], 0
-    for index, (start, end) in enumerate(parts):
-        chunk_start = max(term.rfind(blank, 0, start) for blank in " \t\r\n\f\v") + 1
-        starts = [
-            position
-            for position in range(chunk_start, start + 1)
-            # Not strictly inside an earlier part: a part's start, or punctuation.
-            if not any(part_start < position < part_end for part_start, part_end in parts[:index])
-        ]
-        prefixes += len(starts)
-        if clauses and prefixes > START_NARROWING_MAX_PREFIXES:
-            break
-        clauses.append(" | ".join(_tsquery_prefix(term[position:end]) for position in starts))
-    return " & ".join(f"( {clause} )" for clause in clauses) or None
-
-
-def _start_narrowing(tsquery: str) -> Func:
-    """search_vector @@ lower(tsquery)::tsquery: the stored vector, through its GIN index."""
-    query = Cast(Lower(Value(tsquery)), output_field=SearchQueryField())
-    return Func(
-        NAME_SEARCH_VECTOR,
-        query,
-        template="%(expressions)s",
-        arg_joiner=" @@ ",
-        output_field=BooleanField(),
-    )
 
 
 def clients_matching_start(queryset: QuerySet[Client], term: str) -> QuerySet[Client]:
@@ -245,28 +192,23 @@ def clients_matching_start(queryset: QuerySet[Client], term: str) -> QuerySet[Cl
     name, "first last" or company name, case-insensitively. Unlike the list's search box
     (``clients_search``: any word of the names, contacts, phone, id), nothing inside a field.
 
-    Each arm of the OR is served by a clients index: the email by its ``lower(email)`` pattern
-    index; the names by the same stored word vector and GIN index the list's search uses,
-    narrowed by ``start_of_field_tsquery`` before the exact start-of-field test. A term with no
-    letter or digit cannot use the word index; its names arm is the exact test alone.
+    Each arm of the OR is a range of a clients btree index (``lower(...)`` with
+    ``text_pattern_ops``): email, "first last" (which covers the first name), last name and
+    company. The names' word index would pay for every client holding a common word of the term
+    ("olivia", "10") before the exact test.
     """
     prefix = term.lower()
-    names = (
-        Q(first_name_lower__startswith=prefix)
-        | Q(last_name_lower__startswith=prefix)
-        | Q(full_name_lower__startswith=prefix)
-        | Q(company_name_lower__startswith=prefix)
-    )
-    tsquery = start_of_field_tsquery(term)
-    if tsquery:
-        names &= Q(_start_narrowing(tsquery))
     return queryset.alias(
         email_lower=Lower("email"),
-        first_name_lower=Lower("first_name"),
-        last_name_lower=Lower("last_name"),
-        full_name_lower=Lower(Concat("first_name", Value(" "), "last_name")),
-        company_name_lower=Lower("company_name"),
-    ).filter(Q(email_lower__startswith=prefix) | names)
+        full_name_lower=FULL_NAME_LOWER,
+        last_name_lower=LAST_NAME_LOWER,
+        company_name_lower=COMPANY_NAME_LOWER,
+    ).filter(
+        Q(email_lower__startswith=prefix)
+        | Q(full_name_lower__startswith=prefix)
+        | Q(last_name_lower__startswith=prefix)
+        | Q(company_name_lower__startswith=prefix)
+    )
 
 
 @dataclass(frozen=True)
