@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from billing_admin.actors import actor_fields
 from billing_admin.money import MONEY_MAX, ZERO, format_money, parse_money_field, to_money
+from billing_admin.prepared import execute_prepared
 from clients.models import Client, ClientEvent
 from credits.models import POSITIVE_KINDS, CreditEntry
 
@@ -54,8 +55,11 @@ def lock_client(client_id: int, *, balance_only: bool = False) -> Client:
         return Client.objects.select_for_update().get(pk=client_id)
     table = connection.ops.quote_name(Client._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id, credit_balance FROM {table} WHERE id = %s FOR UPDATE", [client_id]
+        execute_prepared(
+            cursor,
+            "credit_lock_client",
+            f"SELECT id, credit_balance FROM {table} WHERE id = %s FOR UPDATE",
+            [client_id],
         )
         row = cursor.fetchone()
     if row is None:
@@ -189,14 +193,18 @@ def _write_entries_and_balances(entries: list[CreditEntry], new_balances: dict[i
     params.append(timezone.now())
     params += [value for pair in sorted(new_balances.items()) for value in pair]
     balance_rows = ", ".join(["(%s::bigint, %s::numeric)"] * len(new_balances))
+    sql = (
+        f"WITH entries AS ({insert_into} VALUES {', '.join([entry_row] * len(entries))}"
+        f" RETURNING id), balances AS ({update_clients}"
+        f" FROM (VALUES {balance_rows}) AS v(id, balance) WHERE c.id = v.id)"
+        " SELECT id FROM entries"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH entries AS ({insert_into} VALUES {', '.join([entry_row] * len(entries))}"
-            f" RETURNING id), balances AS ({update_clients}"
-            f" FROM (VALUES {balance_rows}) AS v(id, balance) WHERE c.id = v.id)"
-            " SELECT id FROM entries",
-            params,
-        )
+        if len(entries) == len(new_balances) == 1:
+            # One entry for one client (Add/Remove Credit, a payment's credit): the hot path.
+            execute_prepared(cursor, "credit_write_one_entry", sql, params)
+        else:
+            cursor.execute(sql, params)
         ids = cursor.fetchall()
     # The entries' rows come back in input order (ids drawn in VALUES order), which
     # bulk_create relies on too.

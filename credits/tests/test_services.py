@@ -59,13 +59,14 @@ def test_add_credit_sends_lock_lookup_and_one_write_and_nothing_else(
         entry = services.add_credit(
             client_id=client.pk, amount="2.00", description="x", actor=None, request_key=key
         )
-    statements = [query["sql"].split()[0] for query in captured.captured_queries[1:-1]]
-    # The request key is looked up once, under the lock: full_clean adds no unique query. The
-    # entry and the balance are written by one statement.
-    assert statements == ["SELECT", "SELECT", "WITH"]
-    assert "INSERT INTO" in captured.captured_queries[3]["sql"]
-    assert "UPDATE" in captured.captured_queries[3]["sql"]
-    assert captured.captured_queries[1]["sql"].endswith("FOR UPDATE")
+    statements = [query["sql"].split()[:2] for query in captured.captured_queries[1:-1]]
+    # The lock, then the request key looked up once, under the lock (full_clean adds no unique
+    # query), then the entry and the balance written by one prepared statement.
+    assert statements == [
+        ["EXECUTE", f"credit_lock_client({client.pk})"],
+        ["SELECT", '"credits_creditentry"."id",'],
+        ["EXECUTE", "credit_write_one_entry(NULL,"],
+    ]
     assert "request_key" in captured.captured_queries[2]["sql"]
     assert entry.request_key == key
 
