@@ -10,6 +10,7 @@ from django.db.models import Q
 from api.models import ApiCredential
 from api.protocol import ApiError, Params
 from api.services import credential_record_use, secret_digest
+from billing_admin.prepared import execute_prepared
 
 AUTHENTICATION_FAILED = "Authentication Failed"
 INVALID_IP = "Invalid IP {ip}"
@@ -140,7 +141,8 @@ def live_credential(identifier: str) -> ApiCredential | None:
     if query is None:
         query = _LIVE_CREDENTIAL_QUERIES[connection.alias] = _LiveCredentialQuery(connection)
     with connection.cursor() as cursor:
-        cursor.execute(query.sql, [identifier])
+        # Prepared on the server too: planning the join cost more than running it.
+        execute_prepared(cursor, "api_live_credential", query.sql, [identifier])
         row = cursor.fetchone()
     return None if row is None else query.instance(connection, row)
 
