@@ -88,6 +88,7 @@ def execute_prepared(cursor, name: str, sql: str, params: list) -> None:
         server_sql = _PARAMETER.sub(
             lambda match: "%" if match.group(1) == "%" else f"${next(numbers)}", sql
         )
-        cursor.cursor.execute(f"PREPARE {name} AS {server_sql}")
+        with cursor.db.wrap_database_errors:  # Django's exceptions, as for any statement
+            cursor.cursor.execute(f"PREPARE {name} AS {server_sql}")
         prepared.add(name)
     cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", params)
