@@ -16,6 +16,7 @@ from api.services import (
     credential_update,
     credentials_revoke,
 )
+from billing_admin.admin_mixins import CheckedSelectionMixin
 
 MSG_SECRET_ONCE = (
     "Identifier: %(identifier)s — Secret: %(secret)s — copy the secret now: it is stored "
@@ -61,7 +62,7 @@ class ApiCredentialForm(forms.ModelForm):
 
 
 @admin.register(ApiCredential)
-class ApiCredentialAdmin(admin.ModelAdmin):
+class ApiCredentialAdmin(CheckedSelectionMixin, admin.ModelAdmin):
     form = ApiCredentialForm
     list_display = [
         "name",

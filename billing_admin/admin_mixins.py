@@ -13,7 +13,30 @@ from billing_admin.object_urls import object_url
 from billing_admin.parsing import parse_positive_int
 
 
-class AuditLogAdmin(admin.ModelAdmin):
+class CheckedSelectionMixin:
+    """A list action posted with a selected row that is not an id (a tampered or hand-made
+    form) gets the admin's own "Items must be selected" message: Django would hand the value to
+    the action's queryset, which fails with a server error when the action reads it."""
+
+    def response_action(self, request, queryset):
+        primary_key = self.model._meta.pk
+        try:
+            for value in request.POST.getlist(ACTION_CHECKBOX_NAME):
+                primary_key.to_python(value)
+        except ValidationError:
+            self.message_user(
+                request,
+                gettext(
+                    "Items must be selected in order to perform actions on them. No items have "
+                    "been changed."
+                ),
+                messages.WARNING,
+            )
+            return None
+        return super().response_action(request, queryset)
+
+
+class AuditLogAdmin(CheckedSelectionMixin, admin.ModelAdmin):
     """An audit or ledger list: visible to those with the view permission, never writable.
 
     Not even a superuser may add, change or delete these rows through the admin; a mistake in a

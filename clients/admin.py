@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from billing_admin.admin_mixins import (
     AuditLogAdmin,
     CheapListRowsMixin,
+    CheckedSelectionMixin,
     ClientIdSearchMixin,
     ServiceErrorAsMessageMixin,
 )
@@ -95,6 +96,7 @@ SETTINGS_FIELDS = (
 
 
 class ClientAdminBase(
+    CheckedSelectionMixin,
     ServiceErrorAsMessageMixin,
     CheapListRowsMixin,
     admin.ModelAdmin,

@@ -17,7 +17,11 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from billing_admin.admin_mixins import AuditLogAdmin, ServiceErrorAsMessageMixin
+from billing_admin.admin_mixins import (
+    AuditLogAdmin,
+    CheckedSelectionMixin,
+    ServiceErrorAsMessageMixin,
+)
 from billing_admin.money import format_money
 from clients.admin_tabs import (
     TAB_TRANSACTIONS,
@@ -121,7 +125,9 @@ register_client_tab(model_list_tab("transactions", "Transactions", Transaction, 
 
 
 @admin.register(Transaction)
-class TransactionAdmin(ServiceErrorAsMessageMixin, ClientTabsChangelistMixin, admin.ModelAdmin):
+class TransactionAdmin(
+    CheckedSelectionMixin, ServiceErrorAsMessageMixin, ClientTabsChangelistMixin, admin.ModelAdmin
+):
     form = TransactionForm
     # Four columns, each holding what belongs together, so the list fits a 1280px screen with
     # both sidebars open (eleven columns needed sideways scrolling to reach Currency or By).

@@ -191,3 +191,28 @@ def test_bound_search_keeps_short_terms_whole():
     assert bound_search("  Ada  Lovelace ") == "  Ada  Lovelace "
     assert bound_search(LONG_SEARCH).split() == LONG_SEARCH.split()[:MAX_SEARCH_WORDS]
     assert len(bound_search("x" * 10_000)) == MAX_SEARCH_LENGTH
+
+
+@pytest.mark.parametrize(
+    ("changelist", "action"),
+    [
+        ("clients_client", "delete_selected_clients"),
+        ("clients_client", "mark_inactive_selected"),
+        ("transactions_transaction", "delete_selected_transactions"),
+        ("clients_emaillog", "resend_selected"),
+        ("api_apicredential", "revoke_selected"),
+    ],
+)
+@pytest.mark.parametrize("selected", ["", "x", HUGE])
+def test_list_actions_refuse_a_selection_that_is_not_an_id(
+    admin_client, world, changelist, action, selected
+):
+    before = billing_state()
+    url = reverse(f"admin:{changelist}_changelist")
+
+    response = admin_client.post(url, {"action": action, "_selected_action": [selected]})
+
+    assert response.status_code == 302
+    page = admin_client.get(response.url).content.decode()
+    assert "Items must be selected in order to perform actions on them" in page
+    assert billing_state() == before
