@@ -52,14 +52,14 @@ class EstimatedCountPaginator(Paginator):
         return counted.value
 
     def page(self, number):
-        self.validate_number(number)  # counts first: that finds the matching ids
+        number = self.validate_number(number)  # counts first: that finds the matching ids
         if self.matching_ids:
             # The same rows in the same order; the planner reads them by id instead of walking
             # the whole primary key backwards looking for them.
             self.object_list = self.object_list.filter(pk__in=unnest(self.matching_ids, "bigint"))
             self.matching_ids = None
         elif self.count_is_capped and self.search is not None and self._newest_first():
-            last = min(self.validate_number(number) * self.per_page, self.count)
+            last = min(number * self.per_page, self.count)
             newest = self.search.newest_matches(last)
             if newest is not None:
                 self.object_list = newest.order_by(*self.object_list.query.order_by)

@@ -13,11 +13,6 @@ from django.utils.text import capfirst
 from billing_admin.iso_codes import country_choices, currency_choices
 from billing_admin.money import money_field
 
-# Name and company searches (the client list, the API's GetClients) match word prefixes in this
-# stored column (Client.search_vector), which the GIN index below covers.
-NAME_SEARCH_VECTOR = F("search_vector")
-
-
 # WHMCS's GetClients search matches the start of these (the API's
 # clients.selectors.clients_matching_start), each served by a prefix index below. "first last"
 # also covers the first name: a first name that starts with a term starts "first last" too.

@@ -46,6 +46,11 @@ def listed_ids(response) -> list[int]:
     return [client.pk for client in response.context["cl"].result_list]
 
 
+def grace(**fields):
+    # Named in full: a random name or company ("Adams Ltd") would match "ada" too.
+    return ClientFactory(first_name="Grace", last_name="Hopper", company_name="Cobol", **fields)
+
+
 def test_list_counts_exactly_while_the_table_was_never_analysed(admin_client):
     # A fresh table's reltuples is -1 (unknown): the count must not trust it.
     clients = ClientFactory.create_batch(3)
@@ -74,8 +79,7 @@ def test_search_count_stops_at_the_limit_and_pages_up_to_it(
     admin_client, limit_of_three, monkeypatch
 ):
     adas = ClientFactory.create_batch(5, first_name="Ada")
-    # Named in full: a random surname or company ("Adams Ltd") would match "ada" too.
-    ClientFactory(first_name="Grace", last_name="Hopper", company_name="Cobol")
+    grace()
     monkeypatch.setattr(admin.site._registry[Client], "list_per_page", 2)
 
     first, _ = get_list(admin_client, {"q": "ada"})
@@ -128,18 +132,13 @@ def test_a_search_beside_another_filter_counts_its_matches(admin_client, limit_o
 def test_matches_beyond_the_names_are_counted_by_gathering(admin_client, limit_of_three):
     # Found by the email's start, not by a name word: the index count cannot tell.
     for number in range(4):
-        ClientFactory(first_name="Grace", last_name="Hopper", email=f"ada{number}@example.com")
+        grace(email=f"ada{number}@example.com")
 
     response, _ = get_list(admin_client, {"q": "ada"})
 
     assert response.context["cl"].paginator.count_is_capped
     assert "3+ results" in response.content.decode()
     assert gathering_counts(admin_client, {"q": "ada"}) == 1
-
-
-def grace(**fields):
-    # Named in full: a random name or company ("Adams Ltd") would match "ada" too.
-    return ClientFactory(first_name="Grace", last_name="Hopper", company_name="Cobol", **fields)
 
 
 def page_query(queries) -> str:
@@ -226,7 +225,8 @@ def test_a_few_matches_are_paged_by_their_ids(admin_client, monkeypatch):
     # A search matching a few of the oldest clients: the page names their ids, so the planner
     # reads them instead of walking the primary key back from the newest client.
     adas = ClientFactory.create_batch(5, first_name="Ada")
-    ClientFactory.create_batch(3, first_name="Grace", last_name="Hopper", company_name="Cobol")
+    for _ in range(3):
+        grace()
     monkeypatch.setattr(admin.site._registry[Client], "list_per_page", 2)
 
     with CaptureQueriesContext(connection) as queries:
