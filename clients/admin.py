@@ -196,10 +196,13 @@ class ClientAdminBase(
         if not search_term.strip():
             return queryset, False
         also = self.get_search_client_ids(request, search_term)
-        if not queryset.query.has_filters():
-            # For the paginator (get_paginator): see EstimatedCountPaginator.search.
-            request.client_list_search = ClientListSearch(queryset, search_term, tuple(also))
-        return clients_search(queryset, search_term, also=also), False
+        if queryset.query.has_filters():
+            return clients_search(queryset, search_term, also=also), False
+        search = ClientListSearch(queryset, search_term, tuple(also))
+        # For the paginator (get_paginator): see EstimatedCountPaginator.search.
+        request.client_list_search = search
+        common = self.paginator.is_common_search(search)
+        return clients_search(queryset, search_term, also=also, common=common), False
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         paginator = super().get_paginator(

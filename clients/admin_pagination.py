@@ -37,9 +37,15 @@ class EstimatedCountPaginator(Paginator):
     # The ids of a filter's few matches, from the count's query; pages then read only those.
     matching_ids: list | None = None
 
+    @staticmethod
+    def is_common_search(search: ClientListSearch) -> bool:
+        """Whether more clients hold the search's words in their names than the list counts:
+        its count stops there without gathering the matches."""
+        return search.more_named_than(EXACT_COUNT_LIMIT)
+
     @cached_property
     def count(self) -> int:
-        if self.search is not None and self.search.more_named_than(EXACT_COUNT_LIMIT):
+        if self.search is not None and self.is_common_search(self.search):
             self.count_is_capped = True
             return EXACT_COUNT_LIMIT
         if self.object_list.query.has_filters():

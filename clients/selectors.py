@@ -6,7 +6,7 @@ through the reverse relations (``client.invoices`` ...) rather than by importing
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -106,6 +106,7 @@ def clients_search(
     *,
     also: Iterable[QuerySet] = (),
     from_id: int | None = None,
+    common: bool = False,
 ) -> QuerySet[Client]:
     """The clients ``term`` finds by their own row (``client_search_filter``), by one of their
     contacts' name, company or email, or through ``also``: more querysets of matching client ids
@@ -122,6 +123,10 @@ def clients_search(
 
     ``from_id`` keeps only clients from that id up (and only their contacts and ``also`` rows),
     so that each index is read for the newest clients alone (``ClientListSearch``).
+
+    ``common``: the term is known to be a word thousands of clients share, whose pages the list
+    reads elsewhere (``ClientListSearch.newest_matches``): no query probes the contacts first,
+    and the search is the one ``id IN (... UNION ALL ...)``, read only if a page needs it.
     """
     own = client_search_filter(term)
     clients = queryset.alias(email_lower=Lower("email"), phone_digits=PHONE_DIGITS)
@@ -130,12 +135,13 @@ def clients_search(
         own &= Q(pk__gte=from_id)
         contacts = contacts.filter(client_id__gte=from_id)
         also = [client_ids.filter(client_id__gte=from_id) for client_ids in also]
-    by_contact = contacts.union(*also, all=True) if also else contacts
-    contact_client_ids = list(by_contact[: CONTACT_MATCHES_INLINE + 1])
-    if len(contact_client_ids) <= CONTACT_MATCHES_INLINE:
-        if contact_client_ids:
-            own |= Q(pk__in=contact_client_ids)
-        return clients.filter(own)
+    if not common:
+        by_contact = contacts.union(*also, all=True) if also else contacts
+        contact_client_ids = list(by_contact[: CONTACT_MATCHES_INLINE + 1])
+        if len(contact_client_ids) <= CONTACT_MATCHES_INLINE:
+            if contact_client_ids:
+                own |= Q(pk__in=contact_client_ids)
+            return clients.filter(own)
     own_ids = (
         Client.objects.order_by()
         .alias(email_lower=Lower("email"), phone_digits=PHONE_DIGITS)
@@ -160,13 +166,19 @@ class ClientListSearch:
     clients: QuerySet[Client]  # the list before the search
     term: str
     also: tuple[QuerySet, ...] = ()
+    # more_named_than's answers: the admin asks before searching, the paginator when counting.
+    _named_beyond: dict[int, bool] = field(default_factory=dict, compare=False, repr=False)
 
     def more_named_than(self, limit: int) -> bool:
         """True when more than ``limit`` clients hold every word of the term in their names:
         part of the matches, counted from the names' GIN index alone. That count reads no table
         page the visibility map knows is all visible: 20 ms for a word 27,000 clients share."""
-        words = _name_words_query(self.term)
-        return words is not None and Client.objects.filter(search_vector=words).count() > limit
+        if limit not in self._named_beyond:
+            words = _name_words_query(self.term)
+            self._named_beyond[limit] = (
+                words is not None and Client.objects.filter(search_vector=words).count() > limit
+            )
+        return self._named_beyond[limit]
 
     def newest_matches(self, count: int) -> QuerySet[Client] | None:
         """The ``count`` newest matches, as the list before the search read by their ids, when

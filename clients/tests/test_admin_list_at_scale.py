@@ -180,6 +180,26 @@ def test_a_common_words_pages_come_from_the_newest_clients_first(
     assert "@@" in page_query(second_queries)
 
 
+def test_a_common_word_probes_only_the_newest_clients_contacts(
+    admin_client, limit_of_three, monkeypatch
+):
+    monkeypatch.setattr(selectors, "NEWEST_CLIENTS_WINDOW", 3)
+    monkeypatch.setattr(admin.site._registry[Client], "list_per_page", 2)
+    ClientFactory.create_batch(4, first_name="Ada")
+    contact_create(
+        client_id=grace().pk, actor=None, first_name="Ada", last_name="Contact", email="c@x.io"
+    )
+
+    with CaptureQueriesContext(connection) as queries:
+        response, _ = get_list(admin_client, {"q": "ada"})
+
+    assert "3+ results" in response.content.decode()
+    contact_queries = [q["sql"] for q in queries if 'FROM "clients_contact"' in q["sql"]]
+    # The page's window (the three newest clients), not every contact holding the word.
+    assert contact_queries
+    assert all('"clients_contact"."client_id" >=' in sql for sql in contact_queries)
+
+
 def test_a_sorted_list_keeps_the_whole_search(admin_client, limit_of_three, monkeypatch):
     monkeypatch.setattr(selectors, "NEWEST_CLIENTS_WINDOW", 4)
     monkeypatch.setattr(admin.site._registry[Client], "list_per_page", 2)
