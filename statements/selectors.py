@@ -66,6 +66,7 @@ from credits.models import CreditEntry
 from invoices.models import BALANCE_DUE, Invoice, InvoiceEvent
 from invoices.selectors import OPEN_INVOICES
 from transactions.models import Transaction
+from transactions.payment_methods import payment_method_name_sql
 
 PERIODS = {
     "last-month": "Last month",
@@ -197,7 +198,7 @@ def _sources(client_id: int) -> list[QuerySet]:
                 _text("Invoice #"),
                 F("invoice_number"),
                 _text(" - "),
-                F("gateway"),
+                payment_method_name_sql("gateway"),
                 Case(
                     When(transaction_id="", then=_text("")),
                     default=Concat(_text(" "), F("transaction_id")),

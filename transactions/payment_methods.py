@@ -8,11 +8,26 @@ once did) is turned into its module name, so filters and totals never list one m
 from collections.abc import Mapping
 
 from django.conf import settings
+from django.db.models import Case, CharField, F, Value, When
 
 
 def payment_method_name(module: str) -> str:
     """The display name staff know; a retired method still shows its module name."""
     return settings.PAYMENT_METHODS.get(module, module)
+
+
+def payment_method_name_sql(column: str) -> Case | F:
+    """``payment_method_name`` of a column, in SQL: for text a query writes (statement lines)."""
+    if not settings.PAYMENT_METHODS:
+        return F(column)
+    return Case(
+        *(
+            When(**{column: module}, then=Value(name))
+            for module, name in settings.PAYMENT_METHODS.items()
+        ),
+        default=F(column),
+        output_field=CharField(),
+    )
 
 
 def payment_method_module(value: str, methods: Mapping[str, str] | None = None) -> str:

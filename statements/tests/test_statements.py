@@ -8,6 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -107,6 +108,14 @@ def test_statement_lines_and_balances(history):
     assert statement.closing == D("65.00")
     assert statement.closing_credit == D("20.00")
     assert statement.aging.total == D("85.00")  # 15 + 70 due; the credit is not yet applied
+
+
+@override_settings(PAYMENT_METHODS={"stripe": "Card (Stripe)"})
+def test_a_payment_line_names_its_method_as_the_client_knows_it(history):
+    statement = client_statement(history, start=LAST_MONTH_START, end=LAST_MONTH_END)
+
+    payment = next(line for line in statement.lines if line.kind == "payment")
+    assert payment.description.endswith(" - Card (Stripe) ch_1")
 
 
 def test_cancellation_is_a_movement(history):

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from clients.tests.factories import ClientFactory
 from invoices.models import Invoice
-from invoices.services import invoice_create
+from invoices.services import invoice_create, payment_record
 from transactions.models import Transaction
 from transactions.payment_methods import payment_method_module, payment_method_name
 from transactions.tests.factories import make_transaction
@@ -96,3 +96,28 @@ def test_data_migration_fixes_invoices_stored_by_display_name():
         by_name.pk: "paypal",
         unknown.pk: "stripe",
     }
+
+
+@override_settings(PAYMENT_METHODS=METHODS)
+def test_pages_show_a_payment_by_its_display_name(admin_client):
+    client = ClientFactory()
+    invoice = invoice_create(
+        client_id=client.pk,
+        items=[{"description": "Hosting", "amount": "10.00"}],
+        payment_method="paypal",
+        actor=None,
+    )
+    txn = payment_record(invoice_id=invoice.pk, gateway="banktransfer", actor=None)
+
+    invoice_page = admin_client.get(
+        reverse("admin:invoices_invoice_change", args=[invoice.pk])
+    ).content.decode()
+    confirmation = admin_client.post(
+        reverse("admin:transactions_transaction_changelist"),
+        {"action": "delete_selected_transactions", "_selected_action": [txn.pk]},
+    ).content.decode()
+
+    assert "<th>Payment method</th><td>PayPal</td>" in invoice_page
+    assert "<td>Bank Transfer</td>" in invoice_page
+    assert "<td>banktransfer</td>" not in invoice_page
+    assert " Bank Transfer (no ID): " in confirmation
