@@ -74,15 +74,29 @@ class ServiceErrorAsMessageMixin:
     """Add/change pages whose ``save_model`` calls a service, and delete pages whose
     ``delete_model`` does: a ValidationError the service raises after the form validated (a
     rule broken by a concurrent change, a row deleted meanwhile, a deletion the books refuse) is
-    shown as a message on the page again, never a 500. Django's atomic block around the save or
-    delete has rolled everything back."""
+    shown on the page again, never a 500. Django's atomic block around the save or delete has
+    rolled everything back.
+
+    An add page comes back with what was typed and the refusal above the form, so nothing has
+    to be typed again. A change or delete page is reloaded with the refusal as a message: what
+    it showed (a balance, the row itself) may have changed meanwhile, and a form posted back as
+    it was would be refused again."""
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except ValidationError as error:
+            if object_id is None and request.method == "POST":
+                # The same view once more: its form validates, then fails on the refusal.
+                request.service_refusal = error
+                return super().changeform_view(request, object_id, form_url, extra_context)
             messages.error(request, " ".join(error.messages))
             return HttpResponseRedirect(request.get_full_path())
+
+    def get_form(self, request, obj=None, **kwargs):
+        form_class = super().get_form(request, obj, **kwargs)
+        refusal = getattr(request, "service_refusal", None)
+        return form_class if refusal is None else _refused_form(form_class, refusal)
 
     def delete_view(self, request, object_id, extra_context=None):
         try:
@@ -90,6 +104,19 @@ class ServiceErrorAsMessageMixin:
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return HttpResponseRedirect(request.get_full_path())
+
+
+def _refused_form(form_class, refusal: ValidationError):
+    """``form_class`` whose validation ends with ``refusal`` as an error above the form."""
+
+    class RefusedForm(form_class):
+        def clean(self):
+            cleaned = super().clean()
+            self.add_error(None, refusal.messages)
+            return cleaned
+
+    RefusedForm.__name__ = form_class.__name__
+    return RefusedForm
 
 
 class RowLinkChangeList(ChangeList):

@@ -277,13 +277,18 @@ def test_add_a_refund_on_an_invoice_lowers_what_was_paid(admin_client):
     assert statement.closing == owed_from_the_invoices(client) == Decimal("2.50")
 
 
-def test_add_on_a_draft_invoice_is_refused_with_a_message(admin_client):
+def test_add_on_a_draft_invoice_is_refused_on_the_form_as_typed(admin_client):
     client = ClientFactory()
     invoice = invoice_of(client, status=Invoice.Status.DRAFT)
 
-    response = admin_client.post(ADD, add_form(invoice=invoice.pk, amount_in="5.00"), follow=True)
+    response = admin_client.post(ADD, add_form(invoice=invoice.pk, amount_in="5.00"))
 
-    assert MONEY_ON_DRAFT in [str(message) for message in response.context["messages"]]
+    # The service refused after the form validated: the form again, nothing to retype.
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert form.non_field_errors() == [MONEY_ON_DRAFT]
+    assert (form["amount_in"].value(), form["transaction_id"].value()) == ("5.00", "WIRE-77")
+    assert MONEY_ON_DRAFT in response.content.decode()
     invoice.refresh_from_db()
     assert (invoice.status, invoice.amount_paid) == (Invoice.Status.DRAFT, Decimal("0.00"))
     assert not Transaction.objects.exists()
