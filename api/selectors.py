@@ -88,7 +88,7 @@ def page_of(queryset: QuerySet, *, start: int, limit: int) -> tuple[list, int]:
     every row and stops at the exact end; only the figure shown on an intermediate page of the
     whole table may be an estimate.
     """
-    rows = list(queryset[start : start + limit + 1])
+    rows = list(_rows(queryset, start, limit + 1))
     more = len(rows) > limit
     del rows[limit:]
     returned = len(rows)
@@ -99,6 +99,22 @@ def page_of(queryset: QuerySet, *, start: int, limit: int) -> tuple[list, int]:
         total = counted.value if counted.exact else max(counted.value, start + returned + 1)
         return rows, total
     return rows, queryset.count()
+
+
+# Below this many rows skipped, a plain OFFSET costs a few milliseconds at most.
+DEEP_PAGE_START = 10_000
+
+
+def _rows(queryset: QuerySet, start: int, count: int) -> QuerySet:
+    """Rows ``start`` to ``start + count`` of ``queryset``, in its order.
+
+    An OFFSET reads every row it skips: a sync tool paging through a million clients 1,000 at
+    a time reads half a billion rows, each from the table. Deep in a list, the rows skipped are
+    counted on their ids alone (in the default order, the primary key's index without the
+    table) and only the page's rows are read."""
+    if start < DEEP_PAGE_START:
+        return queryset[start : start + count]
+    return queryset.filter(pk__in=queryset.values_list("pk", flat=True)[start : start + count])
 
 
 def _ordered(queryset: QuerySet, order_field: str, *, descending: bool) -> QuerySet:

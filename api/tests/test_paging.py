@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from api import selectors
 from billing_admin import counting
 from clients.tests.factories import ClientFactory
 from invoices.services import invoice_create
@@ -82,3 +83,34 @@ def test_filtered_lists_and_pages_past_the_end_are_counted_exactly(call, limit_o
     assert (inactive["totalresults"], inactive["numreturned"]) == (5, 2)
     past_end = call("GetClients", limitstart="10")
     assert (past_end["totalresults"], past_end["numreturned"]) == (6, 0)
+
+
+@pytest.mark.parametrize(
+    ("action", "params"),
+    [
+        ("GetClients", {}),
+        ("GetClients", {"status": "Active", "orderby": "firstname", "sorting": "DESC"}),
+        ("GetInvoices", {"orderby": "total", "order": "desc"}),
+        ("GetContacts", {}),
+    ],
+)
+def test_a_deep_page_reads_the_same_rows_through_their_ids(call, monkeypatch, action, params):
+    """Past DEEP_PAGE_START the page's ids are found first, then only those rows read: the rows
+    and their order are the plain OFFSET's."""
+    clients = ClientFactory.create_batch(7)
+    for number, client in enumerate(clients, start=1):
+        invoice_create(
+            client_id=client.pk, items=[{"description": "a", "amount": str(number % 3)}], actor=None
+        )
+        client.contacts.create(first_name=f"C{number}", email=f"c{number}@example.com")
+
+    shallow = [call(action, limitstart=str(start), limitnum="3", **params) for start in (0, 3, 6)]
+    monkeypatch.setattr(selectors, "DEEP_PAGE_START", 3)
+    deep, queries = captured(call, action, limitstart="3", limitnum="3", **params)
+    last = call(action, limitstart="6", limitnum="3", **params)
+
+    assert [deep, last] == shallow[1:]
+    assert any(
+        "IN (SELECT" in sql and "OFFSET 3" in sql and "OFFSET" not in sql.split("IN (SELECT")[0]
+        for sql in queries
+    )
