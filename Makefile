@@ -34,7 +34,10 @@ run: $(VENV)/.runtime .env
 stop-db:
 	$(PY) -m billing_admin.embedded_db stop
 
-## test: the whole suite on PostgreSQL (embedded unless DATABASE_URL is set)
+## test: the whole suite on PostgreSQL (embedded unless DATABASE_URL is set), one pytest-xdist
+## worker per core up to 4 (each a test database and its connections on the one server);
+## make test PYTEST_ARGS="-n 0 clients" for one process and one app
+PYTEST_ARGS ?= -n auto --maxprocesses 4
 test: $(VENV)/.dev browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
