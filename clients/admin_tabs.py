@@ -204,7 +204,8 @@ class ClientFilter(admin.SimpleListFilter):
 class ClientTabsChangelistMixin:
     """For a ModelAdmin whose list is one of the client tabs (``client_tab`` names it): opened
     for one client (``?client=<id>``), its list (with ``ClientFilter`` in ``list_filter``) and its
-    add form show that client's tab bar with its own tab current, and its sticky notes."""
+    add form show that client's tab bar with its own tab current, and its sticky notes; so does
+    the page of one of its rows, for the row's client."""
 
     client_tab: str = ""
 
@@ -220,8 +221,9 @@ class ClientTabsChangelistMixin:
         return super().changelist_view(request, extra_context)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        # Only when the form is shown: a saved add redirects without paying for the tab bar.
-        client = requested_client(request) if add else None
+        # Only when the form is shown: a saved add redirects without paying for the tab bar. A
+        # row's own page is about its client, as in WHMCS (none once that client is deleted).
+        client = requested_client(request) if add else getattr(obj, "client", None)
         if client is not None:
             context = {**context, **client_page_context(request, client, current=self.client_tab)}
         return super().render_change_form(request, context, add, change, form_url, obj)

@@ -20,6 +20,7 @@ from clients.tests.factories import ClientFactory
 from credits.services import add_credit
 from invoices.services import invoice_create
 from invoices.tests.factories import ClientServiceFactory
+from transactions.tests.factories import make_transaction
 
 pytestmark = pytest.mark.django_db
 
@@ -242,3 +243,44 @@ def test_an_add_page_for_a_client_costs_the_same_however_many_rows(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = admin_client.get(url, {"client": busy.pk})
     assert tabs_in(response)[current].count == 5
+
+
+def one_row_of_each_tab(client) -> dict[str, tuple[str, int]]:
+    """The change page of one row on each tab: {tab key: (url name, row id)}."""
+    contact = contact_create(
+        client_id=client.pk, actor=None, first_name="Bill", last_name="Payer", email="b@x.io"
+    )
+    note = client_note_add(client_id=client.pk, actor=None, text="Call after 3pm", sticky=False)
+    service = ClientServiceFactory(client=client)
+    txn = make_transaction(client=client)
+    return {
+        "contacts": ("admin:clients_contact_change", contact.pk),
+        "notes": ("admin:clients_clientnote_change", note.pk),
+        "services": ("admin:invoices_clientservice_change", service.pk),
+        "transactions": ("admin:transactions_transaction_change", txn.pk),
+    }
+
+
+def test_a_rows_own_page_has_its_clients_tab_bar(admin_client):
+    client = ClientFactory()
+    client_note_add(client_id=client.pk, actor=None, text="Pays late", sticky=True)
+
+    for current, (url_name, pk) in one_row_of_each_tab(client).items():
+        response = admin_client.get(reverse(url_name, args=[pk]))
+
+        assert response.status_code == 200, current
+        page = response.content.decode()
+        tabs = tabs_in(response)
+        assert [key for key, tab in tabs.items() if tab.current] == [current]
+        assert tabs["summary"].url == f"/admin/clients/client/{client.pk}/summary/"
+        assert 'class="client-tabs"' in page and page.count("Pays late") == 1, current
+
+
+def test_a_transaction_of_a_deleted_client_has_no_tab_bar(admin_client):
+    txn = make_transaction(client=None, description="Wire, client unknown")
+
+    response = admin_client.get(reverse("admin:transactions_transaction_change", args=[txn.pk]))
+
+    assert response.status_code == 200
+    assert "client_tabs" not in response.context
+    assert 'class="client-tabs"' not in response.content.decode()
