@@ -16,10 +16,8 @@ def payment_method_name(module: str) -> str:
     return settings.PAYMENT_METHODS.get(module, module)
 
 
-def payment_method_name_sql(column: str) -> Case | F:
+def payment_method_name_sql(column: str) -> Case:
     """``payment_method_name`` of a column, in SQL: for text a query writes (statement lines)."""
-    if not settings.PAYMENT_METHODS:
-        return F(column)
     return Case(
         *(
             When(**{column: module}, then=Value(name))

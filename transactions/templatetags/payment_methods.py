@@ -3,11 +3,7 @@ display name staff and clients know ("Bank Transfer"), as the admin's lists show
 
 from django import template
 
-from transactions.payment_methods import payment_method_name as display_name
+from transactions.payment_methods import payment_method_name
 
 register = template.Library()
-
-
-@register.filter
-def payment_method_name(module: str) -> str:
-    return display_name(module) if module else module
+register.filter("payment_method_name", payment_method_name)
