@@ -17,7 +17,7 @@ from django.utils.safestring import SafeData
 from django.utils.timezone import template_localtime
 
 
-def _value(value) -> str:
+def written(value) -> str:
     """``{{ value }}`` as a template writes a variable: localized, then autoescaped."""
     value = localize(template_localtime(value))
     return conditional_escape(value if isinstance(value, str) else str(value))
@@ -35,7 +35,7 @@ def _formatted(value) -> str:
 def _attrs(attrs: dict) -> str:
     """django/forms/widgets/attrs.html (and django/forms/attrs.html, the same)."""
     return "".join(
-        f" {_value(name)}" if value is True else f' {_value(name)}="{_formatted(value)}"'
+        f" {written(name)}" if value is True else f' {written(name)}="{_formatted(value)}"'
         for name, value in attrs.items()
         if value is not False
     )
@@ -47,7 +47,7 @@ def _input(context) -> str:
     value = widget["value"]
     value_attr = "" if value is None else f' value="{_formatted(value)}"'
     return (
-        f'<input type="{_value(widget["type"])}" name="{_value(widget["name"])}"'
+        f'<input type="{written(widget["type"])}" name="{written(widget["name"])}"'
         f"{value_attr}{_attrs(widget['attrs'])}>"
     )
 
@@ -55,30 +55,50 @@ def _input(context) -> str:
 def _select(context) -> str | None:
     """django/forms/widgets/select.html with select_option.html for each option."""
     widget = context["widget"]
-    parts = [f'<select name="{_value(widget["name"])}"{_attrs(widget["attrs"])}>']
+    parts = [f'<select name="{written(widget["name"])}"{_attrs(widget["attrs"])}>']
     for group_name, options, _index in widget["optgroups"]:
         if group_name:
-            parts.append(f'\n  <optgroup label="{_value(group_name)}">')
+            parts.append(f'\n  <optgroup label="{written(group_name)}">')
         for option in options:
             if option["template_name"] != SELECT_OPTION_TEMPLATE:
                 return None  # a widget with an option template of its own: the templates
-            # Each option ends with select_option.html's last newline, which the include keeps.
-            parts.append(
-                f'\n  <option value="{_formatted(option["value"])}"'
-                f"{_attrs(option['attrs'])}>{_value(option['label'])}</option>\n"
-            )
+            parts.append(_option(option))
         if group_name:
             parts.append("\n  </optgroup>")
     parts.append("\n</select>")
     return "".join(parts)
 
 
+# The HTML of each unselected option whose value and label are plain strings, by (value, label):
+# a Profile's country, currency and language lists (about 530 options, a third of the page's
+# rendering) are then escaped once per process rather than on every page. Bounded, for selects
+# whose options come from the data.
+_OPTION_HTML: dict[tuple[str, str], str] = {}
+_OPTION_HTML_MAX = 20_000
+
+
+def _option(option) -> str:
+    """django/forms/widgets/select_option.html. Each option ends with the template's last
+    newline, which the include keeps."""
+    value, label, attrs = option["value"], option["label"], option["attrs"]
+    # Exactly str: a lazy or safe label, or a number (localized), is written anew each time.
+    cacheable = not attrs and type(value) is str and type(label) is str
+    if cacheable and (html := _OPTION_HTML.get((value, label))) is not None:
+        return html
+    html = f'\n  <option value="{_formatted(value)}"{_attrs(attrs)}>{written(label)}</option>\n'
+    if cacheable:
+        if len(_OPTION_HTML) >= _OPTION_HTML_MAX:
+            _OPTION_HTML.clear()
+        _OPTION_HTML[value, label] = html
+    return html
+
+
 def _label(context) -> str:
     """django/forms/label.html."""
     if not context["use_tag"]:
-        return _value(context["label"])
-    tag = _value(context["tag"])
-    return f"<{tag}{_attrs(context['attrs'] or {})}>{_value(context['label'])}</{tag}>"
+        return written(context["label"])
+    tag = written(context["tag"])
+    return f"<{tag}{_attrs(context['attrs'] or {})}>{written(context['label'])}</{tag}>"
 
 
 def _error_list(context) -> str | None:

@@ -100,7 +100,11 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
             ],
             # billing_admin is the admin app's config, so its tags are registered here.
-            "libraries": {"dates": "billing_admin.dates", "sidebar": "billing_admin.sidebar"},
+            "libraries": {
+                "dates": "billing_admin.dates",
+                "fieldset": "billing_admin.fieldset",
+                "sidebar": "billing_admin.sidebar",
+            },
         },
     },
 ]

@@ -109,3 +109,13 @@ def test_admin_pages_are_the_same_with_djangos_renderer(admin_client, monkeypatc
     ours = page_with(FormRenderer())
     assert ours == page_with(DjangoTemplates())
     assert "<label" in ours and "<input" in ours
+
+
+def test_an_option_written_once_is_written_again_selected_or_not():
+    # The renderer keeps the HTML of unselected options: the same option selected, then not,
+    # then selected again must each come out as Django writes it.
+    for country in ["GB", "FR", "GB"]:
+        kwargs = {"data": {"text": "ok", "number": "1", "country": country}}
+        assert rendered(EveryKindForm, FormRenderer(), **kwargs) == rendered(
+            EveryKindForm, DjangoTemplates(), **kwargs
+        )
