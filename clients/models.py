@@ -212,6 +212,13 @@ class Client(models.Model):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
+    def validate_constraints(self, exclude=None):
+        """Every constraint is checked before a save without a query of its own: the status and
+        the credit policy are fields with choices, the balance's floor and the unique email are
+        checks of ``ClientForm`` and of the services (which the email error names), and the
+        database backs all four. Django's own validation asked the database four more
+        questions, three in savepoints, on every Profile save."""
+
 
 class AuditFields(models.Model):
     """Who made a change: a user where there is one, and a label that outlives users and keys."""

@@ -186,3 +186,36 @@ def test_profile_reads_the_client_once(admin_client, method):
     if method == "post":
         client.refresh_from_db()
         assert client.first_name == "Augusta"
+
+
+def test_profile_save_asks_the_database_no_constraint_questions(admin_client):
+    # The form's fields and checks cover the constraints; Django's validation asked the
+    # database about each of them (status, balance, credit policy, email) once more.
+    client = ClientFactory(email="ada@example.com")
+    url = reverse("admin:clients_client_change", args=[client.pk])
+    data = profile_post_data(admin_client, client, status="Inactive", credit_policy="never")
+
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.post(url, data)
+
+    assert response.status_code == 302
+    assert not [q["sql"] for q in queries if '"_check"' in q["sql"]]
+    # The form's (an error on the field) and the service's, under the client's lock.
+    email_checks = [q["sql"] for q in queries if 'LOWER("clients_client"."email") =' in q["sql"]]
+    assert len(email_checks) == 2
+    client.refresh_from_db()
+    assert (client.status, client.credit_policy) == ("Inactive", "never")
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("status", "Bogus"), ("credit_policy", "sometimes"), ("credit_balance", "-1.00")],
+)
+def test_profile_refuses_what_the_constraints_refuse_as_field_errors(admin_client, field, value):
+    client = ClientFactory()
+    url = reverse("admin:clients_client_change", args=[client.pk])
+
+    response = admin_client.post(url, profile_post_data(admin_client, client, **{field: value}))
+
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.errors) == [field]
