@@ -3,10 +3,13 @@
 import re
 
 import pytest
+from django.contrib import admin
 from django.contrib.admin import AdminSite
+from django.contrib.auth.models import Permission
 from django.test import override_settings
 
 from clients.tests.factories import ClientFactory
+from conftest import SUPPORT_STAFF
 
 pytestmark = pytest.mark.django_db
 
@@ -63,6 +66,7 @@ def test_product_name_defaults_to_the_company_name_and_billing():
 def test_a_popup_builds_no_app_list(admin_client, monkeypatch):
     # The sidebar is the only reader on a page, and a popup has none.
     client = ClientFactory()
+    admin.site._app_lists.clear()  # built for this test's user by an earlier test
     built = []
     original = AdminSite.get_app_list
     monkeypatch.setattr(
@@ -77,3 +81,38 @@ def test_a_popup_builds_no_app_list(admin_client, monkeypatch):
     page = admin_client.get(f"/admin/clients/client/{client.pk}/credits/")
     assert page.status_code == 200 and built == [1]
     assert 'id="nav-sidebar"' in page.content.decode()
+
+
+def sidebar_models(response) -> list[str]:
+    return re.findall(r'<tr class="model-([a-z]+)', response.content.decode())
+
+
+def test_staff_with_the_same_permissions_share_one_app_list(client, monkeypatch, staff_in_group):
+    admin.site._app_lists.clear()
+    built = []
+    original = AdminSite.get_app_list
+    monkeypatch.setattr(
+        AdminSite,
+        "get_app_list",
+        lambda *args, **kwargs: built.append(1) or original(*args, **kwargs),
+    )
+    pages = []
+    for _ in range(2):
+        client.force_login(staff_in_group(SUPPORT_STAFF))
+        pages.append(client.get("/admin/clients/client/"))
+
+    assert built == [1]
+    assert sidebar_models(pages[0]) == sidebar_models(pages[1])
+    assert "client" in sidebar_models(pages[0])
+
+
+def test_a_permission_granted_shows_in_the_sidebar_at_once(client, staff_in_group):
+    user = staff_in_group(SUPPORT_STAFF)
+    client.force_login(user)
+    assert "group" not in sidebar_models(client.get("/admin/clients/client/"))
+
+    user.user_permissions.add(Permission.objects.get(codename="view_group"))
+
+    assert "group" in sidebar_models(client.get("/admin/clients/client/"))
+    user.user_permissions.clear()
+    assert "group" not in sidebar_models(client.get("/admin/clients/client/"))
