@@ -27,10 +27,15 @@ def _heading(context, fieldset, heading_id: str) -> str:
     )
 
 
+def _name(field) -> str:
+    # field.field is a BoundField; for a read-only field, a dict that stands in for one.
+    return field.field["name"] if field.is_readonly else field.field.name
+
+
 def _field(field, single: bool) -> str:
-    bound = field.field  # a BoundField; for a read-only field, a dict that looks like one
+    bound = field.field
     readonly = field.is_readonly
-    name = bound["name"] if readonly else bound.name
+    name = _name(field)
     is_hidden = bound["is_hidden"] if readonly else bound.is_hidden
     help_text = bound["help_text"] if readonly else bound.help_text
     errors = "" if single or readonly else field.errors()
@@ -82,8 +87,7 @@ def _line(line) -> str:
     if not line.has_visible_field:
         classes += " hidden"
     for field in fields:
-        name = field.field["name"] if field.is_readonly else field.field.name
-        if name:
+        if name := _name(field):
             classes += f" field-{written(name)}"
     opening = written(errors) if single else '<div class="flex-container form-multiline">'
     return (
