@@ -63,10 +63,11 @@ def test_product_name_defaults_to_the_company_name_and_billing():
     assert settings.PRODUCT_NAME == f"{settings.COMPANY_NAME} Billing"
 
 
-def test_a_popup_builds_no_app_list(admin_client, monkeypatch):
-    # The sidebar is the only reader on a page, and a popup has none.
-    client = ClientFactory()
-    admin.site._app_lists.clear()  # built for this test's user by an earlier test
+@pytest.fixture
+def app_list_builds(monkeypatch) -> list:
+    """One item for each app list Django's AdminSite builds from here on; none kept from before
+    (earlier tests built lists for the same permissions)."""
+    admin.site._app_lists.clear()
     built = []
     original = AdminSite.get_app_list
     monkeypatch.setattr(
@@ -74,6 +75,13 @@ def test_a_popup_builds_no_app_list(admin_client, monkeypatch):
         "get_app_list",
         lambda *args, **kwargs: built.append(1) or original(*args, **kwargs),
     )
+    return built
+
+
+def test_a_popup_builds_no_app_list(admin_client, app_list_builds):
+    # The sidebar is the only reader on a page, and a popup has none.
+    client = ClientFactory()
+    built = app_list_builds
 
     popup = admin_client.get(f"/admin/clients/client/{client.pk}/credits/?_popup=1")
     assert popup.status_code == 200 and built == []
@@ -87,21 +95,15 @@ def sidebar_models(response) -> list[str]:
     return re.findall(r'<tr class="model-([a-z]+)', response.content.decode())
 
 
-def test_staff_with_the_same_permissions_share_one_app_list(client, monkeypatch, staff_in_group):
-    admin.site._app_lists.clear()
-    built = []
-    original = AdminSite.get_app_list
-    monkeypatch.setattr(
-        AdminSite,
-        "get_app_list",
-        lambda *args, **kwargs: built.append(1) or original(*args, **kwargs),
-    )
+def test_staff_with_the_same_permissions_share_one_app_list(
+    client, app_list_builds, staff_in_group
+):
     pages = []
     for _ in range(2):
         client.force_login(staff_in_group(SUPPORT_STAFF))
         pages.append(client.get("/admin/clients/client/"))
 
-    assert built == [1]
+    assert app_list_builds == [1]
     assert sidebar_models(pages[0]) == sidebar_models(pages[1])
     assert "client" in sidebar_models(pages[0])
 
