@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.indexes import OpClass
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
@@ -12,6 +12,7 @@ from django.utils.text import capfirst
 
 from billing_admin.iso_codes import country_choices, currency_choices
 from billing_admin.money import money_field
+from billing_admin.search_indexes import search_index
 
 # WHMCS's GetClients search matches the start of these (the API's
 # clients.selectors.clients_matching_start), each served by a prefix index below. "first last"
@@ -168,7 +169,7 @@ class Client(models.Model):
             ),
             # The client list's search (clients.selectors.client_search_filter): word prefixes
             # of name and company by full-text search, email and phone by prefix (LIKE 'x%').
-            GinIndex(fields=["search_vector"], name="client_name_search_idx"),
+            search_index(fields=["search_vector"], name="client_name_search_idx"),
             models.Index(
                 OpClass(Lower("email"), name="text_pattern_ops"), name="client_email_prefix_idx"
             ),
@@ -341,7 +342,7 @@ class Contact(models.Model):
         ]
         indexes = [
             # The client list's search by a contact (clients.selectors.client_search_filter).
-            GinIndex(fields=["search_vector"], name="contact_name_search_idx"),
+            search_index(fields=["search_vector"], name="contact_name_search_idx"),
             models.Index(
                 OpClass(Lower("email"), name="text_pattern_ops"), name="contact_email_prefix_idx"
             ),

@@ -1,10 +1,10 @@
-from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from billing_admin.money import money_field
+from billing_admin.search_indexes import search_index
 from clients.models import AuditFields, Client
 
 # The sign each kind of entry must carry; the database's CHECK and the services use these.
@@ -63,7 +63,7 @@ class CreditEntry(AuditFields):
             # The credit log admin: newest first, by kind, and word search in descriptions.
             models.Index(fields=["-date", "-id"], name="creditentry_date_idx"),
             models.Index(fields=["kind", "-date", "-id"], name="creditentry_kind_date_idx"),
-            GinIndex(DESCRIPTION_SEARCH_VECTOR, name="creditentry_description_fts"),
+            search_index(DESCRIPTION_SEARCH_VECTOR, name="creditentry_description_fts"),
         ]
         constraints = [
             models.CheckConstraint(

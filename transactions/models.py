@@ -1,4 +1,4 @@
-from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.indexes import OpClass
 from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.db.models.functions import Upper
@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from billing_admin.iso_codes import currency_choices
 from billing_admin.money import money_field
+from billing_admin.search_indexes import search_index
 from clients.models import AuditFields, Client
 
 # Words searched by prefix; the query must use this same expression to use the GIN index.
@@ -72,7 +73,7 @@ class Transaction(AuditFields):
                 )
                 for column in ("transaction_id", "client_email")
             ),
-            GinIndex(TEXT_SEARCH_VECTOR, name="txn_text_search_idx"),
+            search_index(TEXT_SEARCH_VECTOR, name="txn_text_search_idx"),
         ]
 
     def __str__(self) -> str:
