@@ -22,8 +22,14 @@ from django.contrib.admin.templatetags.admin_list import (
 )
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.templatetags.base import InclusionAdminNode
-from django.contrib.admin.utils import display_for_field, display_for_value, lookup_field
-from django.core.exceptions import ObjectDoesNotExist
+from django.contrib.admin.utils import (
+    FieldIsAForeignKeyColumnName,
+    _get_non_gfk_field,
+    display_for_field,
+    display_for_value,
+    lookup_field,
+)
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.urls import NoReverseMatch
 from django.utils.html import conditional_escape
@@ -43,13 +49,31 @@ def _column_name(field_name, index: int) -> str:
 
 
 class _Column:
-    __slots__ = ("name", "css_class", "link", "tag")
+    __slots__ = ("name", "css_class", "link", "tag", "lookup")
 
-    def __init__(self, name, css_class: str, link: bool, tag: str):
+    def __init__(self, name, css_class: str, link: bool, tag: str, lookup):
         self.name = name
         self.css_class = css_class
         self.link = link
         self.tag = tag
+        self.lookup = lookup  # row -> lookup_field(name, row, model_admin)
+
+
+def _lookup(cl, name):
+    """``lookup_field(name, row, model_admin)`` for every row of the list, with what it works
+    out from the name alone (a model field? the admin's method?) worked out once: for a column
+    that is not a field, lookup_field raises and catches FieldDoesNotExist on every row."""
+    model_admin = cl.model_admin
+    try:
+        field = _get_non_gfk_field(cl.model._meta, name)
+    except (FieldDoesNotExist, FieldIsAForeignKeyColumnName):
+        if callable(name):
+            return lambda row: (None, name, name(row))
+        if hasattr(model_admin, name) and name != "__str__":
+            method = getattr(model_admin, name)
+            return lambda row: (None, method, method(row))
+        return lambda row: lookup_field(name, row, model_admin)  # a model attribute or path
+    return lambda row: (field, None, getattr(row, name))
 
 
 def _columns(cl) -> list[_Column]:
@@ -65,7 +89,8 @@ def _columns(cl) -> list[_Column]:
         tag = "th" if link and first else "td"
         if link:
             first = False
-        columns.append(_Column(name, f"field-{_column_name(name, index)}", link, tag))
+        css_class = f"field-{_column_name(name, index)}"
+        columns.append(_Column(name, css_class, link, tag, _lookup(cl, name)))
     return columns
 
 
@@ -96,7 +121,7 @@ def _cell(cl, column: _Column, result, empty: str, row_link: _RowLink) -> str:
     """One ``<td>`` (or the linked ``<th>``), as ``items_for_result`` writes it."""
     classes = column.css_class
     try:
-        f, attr, value = lookup_field(column.name, result, cl.model_admin)
+        f, attr, value = column.lookup(result)
     except ObjectDoesNotExist:
         result_repr = empty
     else:

@@ -24,6 +24,8 @@ from clients.tests.admin_forms import profile_post_data
 from clients.tests.factories import ClientFactory, ClientGroupFactory
 from credits.models import CreditEntry
 from credits.services import add_credit
+from customfields.services import client_set_custom_field_values
+from customfields.tests.factories import CustomFieldFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -113,6 +115,9 @@ def test_list_rows_are_the_cells_django_writes(rf, admin_user, params):
     ClientFactory(first_name="Ann & <b>", last_name="Able", company_name="", group=grouped)
     client = ClientFactory(first_name="Bob", last_name='"Baker"', company_name="Baker & Sons")
     add_credit(client_id=client.pk, amount=Decimal("12.50"), description="Goodwill", actor=None)
+    # A column of the admin's own (a callable, not a field nor an admin method).
+    vat = CustomFieldFactory(name="VAT <id>", show_in_list=True)
+    client_set_custom_field_values(client_id=client.pk, values={vat.pk: "GB1 & 2"}, actor=None)
 
     django_rows, our_rows = rows(Client, rf, admin_user, params)
 
