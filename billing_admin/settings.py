@@ -138,7 +138,13 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
-USE_I18N = True
+# The staff pages are in English only (no LocaleMiddleware, no translations of our own; a
+# client's ``language`` is data for its emails, not Django's active language). Without the
+# translation machinery every admin string and date skips a per-call lookup of the active
+# language: 5-10% of a page's CPU (Profile 39.7 -> 35.5 ms at 1M clients). Dates and numbers
+# read the same: Django's global formats are its English ones (NUMBER_GROUPING aside, which
+# only a thousand separator would use).
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
