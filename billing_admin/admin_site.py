@@ -8,9 +8,10 @@ users and groups) follows alphabetically.
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import get_script_prefix, get_urlconf
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
+
+from billing_admin.object_urls import url_setup
 
 # Billing first, in this order; any other app after them.
 BILLING_APPS = ["clients", "invoices", "transactions", "credits"]
@@ -86,4 +87,4 @@ def _app_list_key(user) -> tuple:
         permissions = "superuser: all"  # never loads the permission table for this
     else:
         permissions = frozenset(user.get_all_permissions())
-    return (permissions, get_language(), get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF)
+    return (permissions, get_language(), *url_setup())

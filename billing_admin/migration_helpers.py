@@ -33,11 +33,20 @@ def revoke_permissions(apps, *, group: str, app_label: str, codenames: list[str]
         staff_group.permissions.remove(*permissions)
 
 
-def set_gin_pending_list_limit(*index_names: str, kilobytes: int) -> migrations.RunSQL:
-    """``gin_pending_list_limit`` set on existing GIN indexes in place (a storage parameter),
-    for a SeparateDatabaseAndState whose state operations replace the indexes: Django itself
-    would drop and rebuild each index, a minute at a million rows."""
-    return migrations.RunSQL(
-        [f"ALTER INDEX {name} SET (gin_pending_list_limit = {kilobytes})" for name in index_names],
-        reverse_sql=[f"ALTER INDEX {name} RESET (gin_pending_list_limit)" for name in index_names],
+def set_gin_pending_list_limit(model_name: str, index) -> migrations.SeparateDatabaseAndState:
+    """An existing GIN ``index`` of ``model_name`` given the ``gin_pending_list_limit`` of its new
+    definition: the storage parameter set in place, where Django would drop and rebuild the
+    index (a minute at a million rows); the migration state takes the new definition."""
+    name, kilobytes = index.name, index.gin_pending_list_limit
+    return migrations.SeparateDatabaseAndState(
+        database_operations=[
+            migrations.RunSQL(
+                f"ALTER INDEX {name} SET (gin_pending_list_limit = {kilobytes})",
+                reverse_sql=f"ALTER INDEX {name} RESET (gin_pending_list_limit)",
+            )
+        ],
+        state_operations=[
+            migrations.RemoveIndex(model_name=model_name, name=name),
+            migrations.AddIndex(model_name=model_name, index=index),
+        ],
     )

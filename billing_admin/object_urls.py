@@ -18,6 +18,12 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 _MARKER = 987654320123456789
 
 
+def url_setup() -> tuple:
+    """What a reversed URL depends on besides its view name and arguments: the script prefix
+    and the URLconf in use (a key for anything that keeps reversed URLs)."""
+    return get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF
+
+
 @functools.lru_cache(maxsize=256)
 def _url_around_key(viewname, current_app, script_prefix, urlconf, root_urlconf):
     url = reverse(viewname, args=[_MARKER], current_app=current_app)
@@ -30,9 +36,7 @@ def _url_around_key(viewname, current_app, script_prefix, urlconf, root_urlconf)
 def object_url(viewname: str, pk, *, current_app: str | None = None) -> str:
     if type(pk) is not int:
         return reverse(viewname, args=[pk], current_app=current_app)
-    parts = _url_around_key(
-        viewname, current_app, get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF
-    )
+    parts = _url_around_key(viewname, current_app, *url_setup())
     if parts is None:
         return reverse(viewname, args=[pk], current_app=current_app)
     return f"{parts[0]}{pk}{parts[1]}"

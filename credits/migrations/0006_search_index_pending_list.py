@@ -1,7 +1,7 @@
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import migrations
 
-import django.contrib.postgres.indexes
-import django.contrib.postgres.search
 from billing_admin.migration_helpers import set_gin_pending_list_limit
 
 
@@ -11,23 +11,12 @@ class Migration(migrations.Migration):
     dependencies = [("credits", "0005_credit_entry_overpayment_reversed")]
 
     operations = [
-        migrations.SeparateDatabaseAndState(
-            database_operations=[
-                set_gin_pending_list_limit("creditentry_description_fts", kilobytes=256)
-            ],
-            state_operations=[
-                migrations.RemoveIndex(
-                    model_name="creditentry",
-                    name="creditentry_description_fts",
-                ),
-                migrations.AddIndex(
-                    model_name="creditentry",
-                    index=django.contrib.postgres.indexes.GinIndex(
-                        django.contrib.postgres.search.SearchVector("description", config="simple"),
-                        gin_pending_list_limit=256,
-                        name="creditentry_description_fts",
-                    ),
-                ),
-            ],
-        )
+        set_gin_pending_list_limit(
+            "creditentry",
+            GinIndex(
+                SearchVector("description", config="simple"),
+                gin_pending_list_limit=256,
+                name="creditentry_description_fts",
+            ),
+        ),
     ]
