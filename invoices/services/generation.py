@@ -22,6 +22,7 @@ from billing_admin.bulk_sql import (
     copy_text,
     model_columns,
     reserve_ids,
+    unnest,
 )
 from billing_admin.money import ZERO, format_money
 from clients.models import Client
@@ -228,7 +229,7 @@ def _generate_batch(*, client_ids: list[int], today: date, horizon: date, actor)
     A fixed number of statements, however many invoices the batch makes."""
     locked = (
         Client.objects.select_for_update()
-        .filter(pk__in=client_ids)
+        .filter(pk__in=unnest(client_ids, "bigint"))
         .order_by("pk")
         .values_list("pk", "currency", "credit_balance", "credit_policy")
     )
@@ -236,7 +237,7 @@ def _generate_batch(*, client_ids: list[int], today: date, horizon: date, actor)
     services = (
         selectors.services_due(horizon=horizon)
         .select_for_update()
-        .filter(client_id__in=client_ids)
+        .filter(client_id__in=unnest(client_ids, "bigint"))
         .order_by("pk")
         .values_list(*DUE_SERVICE_FIELDS, named=True)
     )
@@ -334,13 +335,13 @@ def invoices_generate(
     for start in range(0, len(client_ids), batch_size):
         batch = client_ids[start : start + batch_size]
         if dry_run:
-            clients = Client.objects.filter(pk__in=batch).values_list(
+            clients = Client.objects.filter(pk__in=unnest(batch, "bigint")).values_list(
                 "pk", "currency", "credit_balance", "credit_policy"
             )
             plan = _plan_batch(
                 clients={pk: tuple(rest) for pk, *rest in clients},
                 services=selectors.services_due(horizon=horizon)
-                .filter(client_id__in=batch)
+                .filter(client_id__in=unnest(batch, "bigint"))
                 .values_list(*DUE_SERVICE_FIELDS, named=True),
                 horizon=horizon,
             )

@@ -6,6 +6,7 @@ after the client changes address, is renamed or is anonymised.
 
 from collections.abc import Iterable
 
+from billing_admin.bulk_sql import unnest
 from clients.models import Client, Contact
 from invoices.models import Invoice
 
@@ -41,7 +42,7 @@ def _snapshot(row: dict, contact: tuple[str, str]) -> dict:
 def billing_contacts(client_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
     """(name, email) of each client's billing contact, for the clients that have one."""
     rows = (
-        Contact.objects.filter(client__in=client_ids, is_billing_contact=True)
+        Contact.objects.filter(client__in=unnest(client_ids, "bigint"), is_billing_contact=True)
         .order_by("client_id", "pk")
         .values_list("client_id", "first_name", "last_name", "email")
     )
@@ -57,7 +58,7 @@ def client_snapshots(client_ids: Iterable[int]) -> dict[int, dict]:
     contacts = billing_contacts(client_ids)
     return {
         row["pk"]: _snapshot(row, contacts.get(row["pk"], ("", "")))
-        for row in Client.objects.filter(pk__in=client_ids).values(*_CLIENT_READ)
+        for row in Client.objects.filter(pk__in=unnest(client_ids, "bigint")).values(*_CLIENT_READ)
     }
 
 
