@@ -120,9 +120,20 @@ def get_clients_deep_page(ctx: Context) -> Result:
     )
 
 
+# GetClients' search as WHMCS defines it (the term starts the email, first name, last name,
+# "first last" or company name), each arm written as the index it is served by is defined.
+SEARCH_MATCH = (
+    "lower(email) LIKE %(prefix)s"
+    " OR lower(COALESCE(first_name, '') || COALESCE(COALESCE(' ', '') || COALESCE(last_name, ''),"
+    " '')) LIKE %(prefix)s"
+    " OR lower(last_name) LIKE %(prefix)s OR lower(company_name) LIKE %(prefix)s"
+)
+
+
 @guarded
 def get_clients_search(ctx: Context) -> Result:
     """GetClients, a search (email start)"""
+    term = {"prefix": "olivia.smith10%"}
     return _compare(
         ctx,
         "API GetClients, search 'olivia.smith10'",
@@ -130,10 +141,12 @@ def get_clients_search(ctx: Context) -> Result:
         {"search": "olivia.smith10"},
         [
             (
-                f"SELECT {CLIENT_COLUMNS} FROM clients_client WHERE lower(email) LIKE %s "
+                f"SELECT {CLIENT_COLUMNS} FROM clients_client WHERE {SEARCH_MATCH} "
                 "ORDER BY id LIMIT 25",
-                ["olivia.smith10%"],
-            )
+                term,
+            ),
+            # The answer's totalresults.
+            (f"SELECT count(*) FROM clients_client WHERE {SEARCH_MATCH}", term),
         ],
         max_ratio=3,
     )
@@ -155,6 +168,13 @@ def get_clients_details(ctx: Context) -> Result:
                 [client_id],
             ),
             ("SELECT * FROM clients_contact WHERE client_id = %s", [client_id]),
+            # The answer's customfields: every field, with this client's value or none.
+            (
+                "SELECT f.*, v.value FROM customfields_customfield f "
+                "LEFT JOIN customfields_customfieldvalue v "
+                "ON v.field_id = f.id AND v.client_id = %s ORDER BY f.sort_order, f.id",
+                [client_id],
+            ),
         ],
         max_ratio=3,
     )
