@@ -21,6 +21,7 @@ API_URL = "/includes/api.php"
 SYNC_PAGE = 1000
 CONCURRENT_CALLERS = 8
 CONCURRENT_CALLS = 50  # per caller
+CREDENTIAL_NAME = "bench sync"
 CLIENT_COLUMNS = "id, first_name, last_name, company_name, email, created_at, group_id, status"
 
 
@@ -30,12 +31,18 @@ class Api:
     def __init__(self):
         from django.contrib.auth import get_user_model
 
+        from api.models import ApiCredential
         from api.registry import ACTION_NAMES
-        from api.services import credential_create
+        from api.services import credential_create, credentials_revoke
 
         owner = get_user_model().objects.get(username="bench")
+        # A secret is shown once: an earlier run's credential is of no use to anyone now.
+        credentials_revoke(
+            credential_ids=ApiCredential.objects.filter(name=CREDENTIAL_NAME).values("pk"),
+            actor=None,
+        )
         self.credential, self.secret = credential_create(
-            name="bench sync",
+            name=CREDENTIAL_NAME,
             user=owner,
             allowed_actions=ACTION_NAMES,
             allowed_ips=["127.0.0.1"],
