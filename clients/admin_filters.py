@@ -8,6 +8,7 @@ engine). Here the other parameters are encoded once per filter, and the options 
 options, same order.
 """
 
+import functools
 from collections.abc import Callable
 from urllib.parse import quote_plus
 
@@ -35,13 +36,18 @@ def query_strings_for(changelist, key: str, remove: list[str]) -> Callable[[obje
     def query_string(value) -> str:
         # A str is encoded as urlencode() would encode it; anything else goes through it.
         pair = (
-            f"{name}={quote_plus(value)}"
+            f"{name}={_quoted(value)}"
             if isinstance(value, str)
             else urlencode([(key, value)], doseq=True)
         )
         return f"{head}{pair}{tail}"
 
     return query_string
+
+
+# The choices' values (country and currency codes, a custom field's options) are few and the
+# same on every page: each is encoded once per process.
+_quoted = functools.lru_cache(maxsize=8192)(quote_plus)
 
 
 class DropdownChoicesFilter(admin.ChoicesFieldListFilter):

@@ -4,6 +4,7 @@ admin/clients/client/dropdown_filter.html, written in one pass rather than a tem
 what ``<option value="{{ choice.query_string|iriencode }}"{% if choice.selected %} selected{%
 endif %}>{{ choice.display }}</option>`` gives, one a line."""
 
+import functools
 import html
 
 from django import template
@@ -24,15 +25,27 @@ def _escape(value) -> str:
     return html.escape(str(value))
 
 
+def _option(query_string, selected: bool, display) -> str:
+    return '<option value="{}"{}>{}</option>'.format(
+        _escape(iri_to_uri(query_string)), " selected" if selected else "", _escape(display)
+    )
+
+
+# The same few hundred options (a country and its link) on every page of the list: each is
+# written once per process. Only plain strings are cached: a safe or lazy string equal to a
+# plain one is written differently.
+_cached_option = functools.lru_cache(maxsize=8192)(_option)
+
+
 @register.filter
 def dropdown_options(choices) -> str:
     return mark_safe(
         "\n".join(
-            '<option value="{}"{}>{}</option>'.format(
-                _escape(iri_to_uri(choice["query_string"])),
-                " selected" if choice["selected"] else "",
-                _escape(choice["display"]),
-            )
+            (
+                _cached_option
+                if type(choice["query_string"]) is str and type(choice["display"]) is str
+                else _option
+            )(choice["query_string"], bool(choice["selected"]), choice["display"])
             for choice in choices
         )
     )

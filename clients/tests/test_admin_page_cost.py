@@ -14,6 +14,7 @@ from django.db import connection
 from django.template import engines
 from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
+from django.utils.safestring import mark_safe
 
 from clients.admin_filters import DropdownChoicesFilter
 from clients.models import Client
@@ -86,6 +87,19 @@ def test_drop_down_options_are_what_the_template_loop_wrote():
     )
 
     assert dropdown_options(choices) == loop.render({"choices": choices})
+
+
+def test_drop_down_options_written_once_are_not_reused_for_safe_text():
+    # Options are cached by their strings: equal text marked safe is written unescaped.
+    plain = {"selected": False, "query_string": "?country__exact=X", "display": "A & B"}
+    safe = {**plain, "display": mark_safe("A & B")}
+
+    assert dropdown_options([plain]) == dropdown_options([plain])
+    assert dropdown_options([plain]) == '<option value="?country__exact=X">A &amp; B</option>'
+    assert dropdown_options([safe]) == '<option value="?country__exact=X">A & B</option>'
+    assert dropdown_options([{**plain, "selected": True}]).startswith(
+        '<option value="?country__exact=X" selected>'
+    )
 
 
 def test_list_page_shows_the_drop_downs_with_the_selected_country(admin_client):
