@@ -6,9 +6,9 @@ from django.contrib.admin.utils import quote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
-from django.utils.html import format_html
 from django.utils.translation import gettext
 
+from billing_admin.html import format_html
 from billing_admin.object_urls import object_url
 from billing_admin.parsing import parse_positive_int
 

@@ -11,7 +11,6 @@ from django.contrib.admin.utils import unquote
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from billing_admin.admin_mixins import (
@@ -22,6 +21,7 @@ from billing_admin.admin_mixins import (
     ServiceErrorAsMessageMixin,
 )
 from billing_admin.dates import day_text
+from billing_admin.html import format_html
 from billing_admin.object_urls import object_url
 from clients.admin_bulk import BulkStatusAdminMixin
 from clients.admin_contacts import ContactsAndNotesAdminMixin

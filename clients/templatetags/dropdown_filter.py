@@ -5,29 +5,19 @@ what ``<option value="{{ choice.query_string|iriencode }}"{% if choice.selected 
 endif %}>{{ choice.display }}</option>`` gives, one a line."""
 
 import functools
-import html
 
 from django import template
 from django.utils.encoding import iri_to_uri
-from django.utils.functional import Promise
 from django.utils.safestring import mark_safe
+
+from billing_admin.html import escaped
 
 register = template.Library()
 
 
-def _escape(value) -> str:
-    """``conditional_escape(value)`` as a plain string, without a SafeString per call (most of
-    its cost over hundreds of options)."""
-    if isinstance(value, Promise):
-        value = str(value)
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return html.escape(str(value))
-
-
 def _option(query_string, selected: bool, display) -> str:
     return '<option value="{}"{}>{}</option>'.format(
-        _escape(iri_to_uri(query_string)), " selected" if selected else "", _escape(display)
+        escaped(iri_to_uri(query_string)), " selected" if selected else "", escaped(display)
     )
 
 

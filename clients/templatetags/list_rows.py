@@ -32,8 +32,9 @@ from django.contrib.admin.utils import (
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.urls import NoReverseMatch
-from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
+
+from billing_admin.html import escaped
 
 register = template.Library()
 
@@ -147,14 +148,14 @@ def _cell(cl, column: _Column, result, empty: str, row_link: _RowLink) -> str:
                 )
             if isinstance(f, (models.DateField, models.TimeField, models.ForeignKey)):
                 classes += " nowrap"
-    text = conditional_escape(result_repr)
+    text = escaped(result_repr)
     if column.link:
         try:
             url = row_link(result)
         except NoReverseMatch:
             pass
         else:
-            text = f'<a href="{conditional_escape(url)}">{text}</a>'
+            text = f'<a href="{escaped(url)}">{text}</a>'
     return f'<{column.tag} class="{classes}">{text}</{column.tag}>'
 
 
