@@ -1,9 +1,10 @@
 """Staff at work, for ``make bench ARGS="--load"`` (bench/load.py starts gunicorn and Locust).
 
 Each simulated staff member logs in with its own account, then clicks through what a billing
-clerk does all day, with a think time of 0.5-1.5 s: the client list and its search, a Summary,
-the Manage Credits popup, Add Credit, a Profile save and an invoice page. The weights are the
-proportions of a working day (lists and searches most, writes least).
+clerk does all day, with a think time of 0.5-1.5 s (none in the capacity scenarios): the client
+list and its search, a Summary, the Manage Credits popup, Add Credit, a Profile save and an
+invoice page. The weights are the proportions of a working day (lists and searches most, writes
+least).
 
 The staff arrive at once: their logins and first clicks come as one burst, while each gunicorn
 worker still compiles its templates. The statistics start ``BENCH_SETTLE_SECONDS`` after the
@@ -17,7 +18,7 @@ import re
 from html.parser import HTMLParser
 
 import gevent
-from locust import HttpUser, between, events, task
+from locust import HttpUser, between, constant, events, task
 
 CLIENTS = int(os.environ["BENCH_CLIENTS"])
 INVOICES = int(os.environ["BENCH_INVOICES"])
@@ -27,6 +28,9 @@ STAFF_NUMBERS = itertools.count()
 SEARCHES = ["olivia.smith1", "Castillo", "Northwind", "james", "+44.20"]
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 SETTLE_SECONDS = float(os.environ.get("BENCH_SETTLE_SECONDS", "0"))
+# Off for bench/load.py's capacity scenarios: staff clicking without a pause, as many pages as
+# the workers can serve.
+THINK_TIME = between(0.5, 1.5) if os.environ.get("BENCH_THINK_TIME", "on") == "on" else constant(0)
 
 
 @events.test_start.add_listener
@@ -66,7 +70,7 @@ class FormValues(HTMLParser):
 
 
 class Staff(HttpUser):
-    wait_time = between(0.5, 1.5)
+    wait_time = THINK_TIME
 
     def on_start(self):
         self.username = f"load{next(STAFF_NUMBERS) % STAFF}"
