@@ -388,9 +388,7 @@ def test_client_profile_leaves_out_the_inline_for_a_client_with_many_services(
 GENERATE_URL = reverse("admin:invoices_invoice_generate_due")
 
 
-def test_generate_due_invoices_button_shows_for_billing_administrators_only(
-    client, staff_in_group
-):
+def test_generate_due_invoices_button_shows_for_billing_administrators_only(client, staff_in_group):
     for group, shown in (("Billing administrators", True), ("Support staff", False)):
         user = staff_in_group(group)
         user.user_permissions.add(*Permission.objects.filter(codename="view_invoice"))
