@@ -10,6 +10,8 @@ through the templates as before. Overriding one of these templates therefore cha
 remove it from ``FAST_TEMPLATES`` first.
 """
 
+import functools
+
 from django.forms.renderers import DjangoTemplates
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
@@ -69,28 +71,27 @@ def _select(context) -> str | None:
     return "".join(parts)
 
 
-# The HTML of each unselected option whose value and label are plain strings, by (value, label):
-# a Profile's country, currency and language lists (about 530 options, a third of the page's
-# rendering) are then escaped once per process rather than on every page. Bounded, for selects
-# whose options come from the data.
-_OPTION_HTML: dict[tuple[str, str], str] = {}
-_OPTION_HTML_MAX = 20_000
-
-
 def _option(option) -> str:
     """django/forms/widgets/select_option.html. Each option ends with the template's last
     newline, which the include keeps."""
     value, label, attrs = option["value"], option["label"], option["attrs"]
     # Exactly str: a lazy or safe label, or a number (localized), is written anew each time.
-    cacheable = not attrs and type(value) is str and type(label) is str
-    if cacheable and (html := _OPTION_HTML.get((value, label))) is not None:
-        return html
-    html = f'\n  <option value="{_formatted(value)}"{_attrs(attrs)}>{written(label)}</option>\n'
-    if cacheable:
-        if len(_OPTION_HTML) >= _OPTION_HTML_MAX:
-            _OPTION_HTML.clear()
-        _OPTION_HTML[value, label] = html
-    return html
+    if not attrs and type(value) is str and type(label) is str:
+        return _plain_option(value, label)
+    return _option_html(value, label, attrs)
+
+
+def _option_html(value, label, attrs: dict) -> str:
+    return f'\n  <option value="{_formatted(value)}"{_attrs(attrs)}>{written(label)}</option>\n'
+
+
+# Each unselected option whose value and label are plain strings, written once per process: a
+# Profile's country, currency and language lists (about 530 options, a third of the page's
+# rendering) are not escaped again on every page. Bounded, for selects whose options come from
+# the data.
+@functools.lru_cache(maxsize=20_000)
+def _plain_option(value: str, label: str) -> str:
+    return _option_html(value, label, {})
 
 
 def _label(context) -> str:

@@ -222,25 +222,31 @@ def _locked_clients(balances: dict[int, tuple[str, Decimal, str]], client_ids) -
     ]
 
 
+def _batch_rows(client_ids: list[int], *, horizon: date, lock: bool):
+    """A batch's clients (id -> (currency, balance, credit policy)), read now, and its due
+    services (read as they are iterated). With ``lock`` both are locked, clients first, each in
+    pk order, for the batch's transaction."""
+    clients = Client.objects.filter(pk__in=unnest(client_ids, "bigint")).order_by("pk")
+    services = (
+        selectors.services_due(horizon=horizon)
+        .filter(client_id__in=unnest(client_ids, "bigint"))
+        .order_by("pk")
+    )
+    if lock:
+        clients, services = clients.select_for_update(), services.select_for_update()
+    balances = {
+        pk: tuple(rest)
+        for pk, *rest in clients.values_list("pk", "currency", "credit_balance", "credit_policy")
+    }
+    return balances, services.values_list(*DUE_SERVICE_FIELDS, named=True)
+
+
 @transaction.atomic
 def _generate_batch(*, client_ids: list[int], today: date, horizon: date, actor) -> _Plan:
     """One batch, one transaction: lock the clients (pk order) and their due services, then
     re-read what is due under the locks, so a concurrent or restarted run bills nothing twice.
     A fixed number of statements, however many invoices the batch makes."""
-    locked = (
-        Client.objects.select_for_update()
-        .filter(pk__in=unnest(client_ids, "bigint"))
-        .order_by("pk")
-        .values_list("pk", "currency", "credit_balance", "credit_policy")
-    )
-    balances = {pk: tuple(rest) for pk, *rest in locked}
-    services = (
-        selectors.services_due(horizon=horizon)
-        .select_for_update()
-        .filter(client_id__in=unnest(client_ids, "bigint"))
-        .order_by("pk")
-        .values_list(*DUE_SERVICE_FIELDS, named=True)
-    )
+    balances, services = _batch_rows(client_ids, horizon=horizon, lock=True)
     plan = _plan_batch(clients=balances, services=services, horizon=horizon)
     if not plan.invoices:
         return plan
@@ -335,16 +341,8 @@ def invoices_generate(
     for start in range(0, len(client_ids), batch_size):
         batch = client_ids[start : start + batch_size]
         if dry_run:
-            clients = Client.objects.filter(pk__in=unnest(batch, "bigint")).values_list(
-                "pk", "currency", "credit_balance", "credit_policy"
-            )
-            plan = _plan_batch(
-                clients={pk: tuple(rest) for pk, *rest in clients},
-                services=selectors.services_due(horizon=horizon)
-                .filter(client_id__in=unnest(batch, "bigint"))
-                .values_list(*DUE_SERVICE_FIELDS, named=True),
-                horizon=horizon,
-            )
+            balances, services = _batch_rows(batch, horizon=horizon, lock=False)
+            plan = _plan_batch(clients=balances, services=services, horizon=horizon)
         else:
             plan = _generate_batch(client_ids=batch, today=today, horizon=horizon, actor=actor)
         result.batches += 1
